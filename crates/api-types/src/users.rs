@@ -1,0 +1,86 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::patch;
+use crate::{Email, UserId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub display_name: String,
+    pub role: Role,
+    pub timezone: String,
+    pub github_username: Option<String>,
+    pub slack_user_id: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct CreateUser {
+    pub email: Email,
+    /// Defaults to the part of the email before `@`.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// At least 8 characters.
+    #[schema(format = Password)]
+    pub password: String,
+    #[serde(default = "default_role")]
+    pub role: Role,
+    /// IANA time zone; `UTC` if absent.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+fn default_role() -> Role {
+    Role::Member
+}
+
+/// Changes an admin may make to any user. Absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// A new password (at least 8 characters).
+    #[serde(default)]
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub github_username: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub slack_user_id: Option<Option<String>>,
+}
+
+/// Changes a user may make to their own profile. Absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct UpdateMe {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub github_username: Option<Option<String>>,
+    /// Required to change the password.
+    #[serde(default)]
+    #[schema(format = Password)]
+    pub current_password: Option<String>,
+    #[serde(default)]
+    #[schema(format = Password)]
+    pub new_password: Option<String>,
+}

@@ -1,0 +1,107 @@
+//! Stint's HTTP application. `Application::build(config)` connects, migrates, creates the first
+//! admin if needed and binds; `port()` tells where (port 0 in tests); `run_until_stopped()` serves
+//! until SIGTERM/SIGINT, finishing requests in flight.
+
+pub mod error;
+mod extract;
+mod extract_errors;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+mod routes;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Data, PayloadConfig};
+use actix_web::{App, HttpServer};
+use stint_core::users::{BootstrappedAdmin, bootstrap_admin};
+use stint_core::{Clock, Config, CoreError, Stint};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::metrics::Metrics;
+use crate::routes::OpenApiJson;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Start(#[from] stint_core::context::StartError),
+    #[error("cannot create the first admin: {0}")]
+    Bootstrap(#[source] CoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("cannot set up metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    stint: Stint,
+    bootstrapped: Option<BootstrappedAdmin>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, BuildError> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Self, BuildError> {
+        let listen = config.listen;
+        let workers = config.http_workers;
+        let stint = Stint::start(config, clock).await?;
+        let bootstrapped = bootstrap_admin(&stint).await.map_err(BuildError::Bootstrap)?;
+        let listener = TcpListener::bind(listen).map_err(|source| BuildError::Bind { addr: listen.to_string(), source })?;
+        let port = listener.local_addr().map_err(|source| BuildError::Bind { addr: listen.to_string(), source })?.port();
+
+        let metrics = Data::new(Metrics::new()?);
+        let document = openapi::document();
+        let document_json = Data::new(OpenApiJson(document.to_json().unwrap_or_default()));
+        let state = Data::new(stint.clone());
+        let body_limit = stint.config.body_limit;
+
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .split_for_parts();
+            app.app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(document_json.clone())
+                .app_data(extract_errors::json_config(body_limit))
+                .app_data(PayloadConfig::new(body_limit))
+                .app_data(extract_errors::query_config())
+                .app_data(extract_errors::path_config())
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+                .service(web::redirect("/docs", "/docs/"))
+                .default_service(web::to(error::not_found))
+                .wrap(from_fn(middleware::observe))
+        })
+        .listen(listener)
+        .map_err(|source| BuildError::Bind { addr: listen.to_string(), source })?
+        .shutdown_timeout(30);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Application { port, server: server.run(), stint, bootstrapped })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn stint(&self) -> &Stint {
+        &self.stint
+    }
+
+    /// The first admin, if this start created it (its generated password is shown once).
+    pub fn take_bootstrapped_admin(&mut self) -> Option<BootstrappedAdmin> {
+        self.bootstrapped.take()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

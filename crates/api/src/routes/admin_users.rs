@@ -1,0 +1,97 @@
+use actix_web::web::{Data, Json, Path, Query};
+use actix_web::{HttpResponse, get, patch, post};
+use stint_api_types::users::{CreateUser, UpdateUser, User};
+use stint_api_types::{Page, PageQuery, UserId};
+use stint_core::{Stint, users};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::extract::AdminAccess;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get_one).service(update);
+}
+
+/// List users
+#[utoipa::path(
+    tag = "admin",
+    params(PageQuery),
+    responses(
+        (status = 200, body = Page<User>),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/admin/users")]
+async fn list(stint: Data<Stint>, AdminAccess(principal): AdminAccess, query: Query<PageQuery>) -> Result<Json<Page<User>>, ApiError> {
+    Ok(Json(users::admin_list(&stint, &principal, query.into_inner()).await?))
+}
+
+/// Create a user
+#[utoipa::path(
+    tag = "admin",
+    request_body = CreateUser,
+    responses(
+        (status = 201, body = User),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/admin/users")]
+async fn create(stint: Data<Stint>, AdminAccess(principal): AdminAccess, body: Json<CreateUser>) -> Result<HttpResponse, ApiError> {
+    let user = users::admin_create(&stint, &principal, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// Get a user
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = UserId, Path, description = "The user's id")),
+    responses(
+        (status = 200, body = User),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/admin/users/{id}")]
+async fn get_one(stint: Data<Stint>, AdminAccess(principal): AdminAccess, id: Path<UserId>) -> Result<Json<User>, ApiError> {
+    Ok(Json(users::admin_get(&stint, &principal, id.into_inner()).await?))
+}
+
+/// Update a user
+///
+/// Role, active flag, profile, external handles and password. The last active admin cannot be
+/// demoted or disabled.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = UserId, Path, description = "The user's id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, body = User),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/admin/users/{id}")]
+async fn update(
+    stint: Data<Stint>,
+    AdminAccess(principal): AdminAccess,
+    id: Path<UserId>,
+    body: Json<UpdateUser>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(users::admin_update(&stint, &principal, id.into_inner(), body.into_inner()).await?))
+}

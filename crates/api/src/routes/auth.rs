@@ -1,0 +1,68 @@
+use actix_web::web::{Data, Json};
+use actix_web::{HttpRequest, get, patch, post};
+use stint_api_types::auth::{LoginRequest, LoginResponse, Me};
+use stint_api_types::users::UpdateMe;
+use stint_core::{Stint, auth, users};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::extract::{ReadAccess, WriteAccess};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(me).service(update_me);
+}
+
+/// Sign in
+///
+/// Exchanges email and password for a session token (HS256 JWT, 12 hours by default). Attempts
+/// are rate-limited per account and per address; a wrong email and a wrong password get the
+/// same answer.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+#[post("/auth/login")]
+async fn login(stint: Data<Stint>, req: HttpRequest, body: Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let ip = req.peer_addr().map(|addr| addr.ip());
+    Ok(Json(auth::login(&stint, &email, &password, ip).await?))
+}
+
+/// The signed-in user
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, body = Me), (status = 401, response = crate::openapi::Unauthorized)),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+async fn me(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Json<Me>, ApiError> {
+    Ok(Json(users::me(&stint, &principal).await?))
+}
+
+/// Update the signed-in user
+///
+/// Name, time zone, GitHub username and password (the current password is required to set a new one).
+#[utoipa::path(
+    tag = "auth",
+    request_body = UpdateMe,
+    responses(
+        (status = 200, body = Me),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/me")]
+async fn update_me(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<UpdateMe>) -> Result<Json<Me>, ApiError> {
+    Ok(Json(users::update_me(&stint, &principal, body.into_inner()).await?))
+}

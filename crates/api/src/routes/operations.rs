@@ -1,0 +1,65 @@
+use actix_web::http::header::ContentType;
+use actix_web::web::Data;
+use actix_web::{HttpResponse, get};
+use serde::Serialize;
+use stint_core::{CoreError, Stint};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(metrics).service(openapi_json);
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    status: &'static str,
+}
+
+/// Liveness
+///
+/// Answers while the process is up; touches nothing else.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+async fn healthz() -> actix_web::web::Json<Health> {
+    actix_web::web::Json(Health { status: "ok" })
+}
+
+/// Readiness
+///
+/// Answers 200 when the database answers, 503 otherwise.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, body = Health), (status = 503, response = crate::openapi::ServiceUnavailable))
+)]
+#[get("/readyz")]
+async fn readyz(stint: Data<Stint>) -> Result<actix_web::web::Json<Health>, ApiError> {
+    stint_core::db::ping(&stint.db).await.map_err(CoreError::Unavailable)?;
+    Ok(actix_web::web::Json(Health { status: "ok" }))
+}
+
+/// Prometheus metrics
+///
+/// Request counts and latency histograms by method, route and status, in the text format.
+#[utoipa::path(tag = "operations", responses((status = 200, body = String, content_type = "text/plain; version=0.0.4")))]
+#[get("/metrics")]
+async fn metrics(metrics: Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("content-type", "text/plain; version=0.0.4; charset=utf-8"))
+        .body(metrics.render())
+}
+
+/// The OpenAPI document
+///
+/// This document, OpenAPI 3.1. An interactive view is served at `/docs/`.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Object, content_type = "application/json")))]
+#[get("/api/openapi.json")]
+async fn openapi_json(document: Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok().insert_header(ContentType::json()).body(document.0.clone())
+}
+
+/// The serialised document, made once at start.
+pub struct OpenApiJson(pub String);

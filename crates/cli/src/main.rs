@@ -1,0 +1,161 @@
+//! `stint`: serve the API, migrate the database, print the OpenAPI document, manage users.
+
+mod telemetry;
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use stint_api::Application;
+use stint_api_types::Email;
+use stint_api_types::auth::Role;
+use stint_api_types::users::CreateUser;
+use stint_core::{Clock, Config, Stint};
+
+#[derive(Parser)]
+#[command(name = "stint", version, about = "Self-hosted time tracking with an integration hub")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, create the first admin if there is no user, and serve the API.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (the committed openapi/openapi.json must equal it).
+    Openapi,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input (or prompted for), never taken
+    /// as an argument, so it stays out of shell history and process lists.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an admin.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", stint_api::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("stint: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("stint: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("stint: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = stint_core::db::connect(&config.database_url).await.context("cannot connect to the database")?;
+            let applied = stint_core::db::migrate(&db).await.context("migration failed")?;
+            println!("applied {applied} migration(s); the database is up to date");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { email, name, admin } } => create_user(config, email, name, admin).await,
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let database = redact_url(&config.database_url);
+    let mut app = Application::build(config).await?;
+    if let Some(admin) = app.take_bootstrapped_admin() {
+        match admin.generated_password {
+            // Printed, not logged: it must not end up in a log collector.
+            Some(password) => println!(
+                "\nCreated the first admin.\n  email:    {}\n  password: {}\nSign in and change it; it is not shown again.\n",
+                admin.email,
+                password.expose()
+            ),
+            None => println!("Created the first admin {} with the configured password.", admin.email),
+        }
+    }
+    let public_url = app.stint().config.public_url.clone();
+    tracing::info!(port = app.port(), database = %database, "Stint is serving on {public_url} (API docs at {public_url}/docs/)");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn create_user(config: Config, email: String, name: Option<String>, admin: bool) -> anyhow::Result<()> {
+    let email = Email::parse(&email)?;
+    let password = read_password()?;
+    let stint = Stint::start(config, Clock::system()).await?;
+    let request = CreateUser {
+        email,
+        display_name: name,
+        password,
+        role: if admin { Role::Admin } else { Role::Member },
+        timezone: None,
+    };
+    let user = stint_core::users::create_user(&stint, request).await.map_err(|e| anyhow::anyhow!(e.public_detail()))?;
+    println!("created {} ({}) as {}", user.email, user.id, user.role);
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat password: ")?;
+        if first != again {
+            bail!("the passwords differ");
+        }
+        first
+    } else {
+        let mut text = String::new();
+        stdin.lock().read_to_string(&mut text)?;
+        text.lines().next().unwrap_or_default().to_owned()
+    };
+    Ok(password)
+}
+
+/// The URL without a password, for the log.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme_end + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,111 @@
+use std::net::IpAddr;
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use stint_api_types::Email;
+use stint_api_types::auth::LoginResponse;
+use stint_entity::{api_token, user};
+use uuid::Uuid;
+
+use super::api_tokens::{TOKEN_PREFIX, parse_scopes};
+use super::password::{decoy_hash, verify_password};
+use super::principal::{Credential, Principal};
+use crate::context::Stint;
+use crate::error::CoreError;
+use crate::users::parse_role;
+
+/// Checks email and password. Unknown email, wrong password and disabled account all answer
+/// `InvalidCredentials` after the same amount of work, so the answer reveals nothing.
+pub async fn login(stint: &Stint, email: &Email, password: &str, ip: Option<IpAddr>) -> Result<LoginResponse, CoreError> {
+    stint.login_limiter.check(email.as_str(), ip)?;
+    let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&stint.db).await?;
+    let stored_hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    let candidate = password.to_owned();
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || {
+        match stored_hash.as_deref() {
+            Some(hash) => verify_password(&candidate, hash),
+            None => {
+                let _same_cost = verify_password(&candidate, decoy_hash());
+                false
+            }
+        }
+    })
+    .await
+    .map_err(|e| CoreError::Internal(format!("password check panicked: {e}")))?;
+    let user = match found {
+        Some(user) if matches && user.active && user.password_hash.is_some() => user,
+        _ => return Err(CoreError::InvalidCredentials),
+    };
+    let now = stint.clock.now();
+    let ttl = Duration::from_std(stint.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
+    let expires_at = now + ttl;
+    let access_token = stint.sessions.issue(user.id, now, expires_at)?;
+    let role = parse_role(&user.role)?;
+    let principal = Principal {
+        user_id: user.id.into(),
+        role,
+        scopes: Principal::scopes_for_role(role),
+        credential: Credential::Session,
+    };
+    Ok(LoginResponse {
+        access_token,
+        token_type: "Bearer".to_owned(),
+        expires_at,
+        user: crate::users::me_from(&user, &principal)?,
+    })
+}
+
+/// Resolves an `Authorization: Bearer …` value: a personal API token (`stint_…`) or a session JWT.
+/// The user is re-read on every request so that a disabled account or a changed role takes effect
+/// at once.
+pub async fn authenticate_bearer(stint: &Stint, bearer: &str) -> Result<Principal, CoreError> {
+    if bearer.starts_with(TOKEN_PREFIX) {
+        authenticate_api_token(stint, bearer).await
+    } else {
+        let user_id = stint.sessions.verify(bearer, stint.clock.now())?;
+        let user = active_user(stint, user_id).await?;
+        let role = parse_role(&user.role)?;
+        Ok(Principal {
+            user_id: user.id.into(),
+            role,
+            scopes: Principal::scopes_for_role(role),
+            credential: Credential::Session,
+        })
+    }
+}
+
+/// Tokens are looked up by their SHA-256: the table never holds a usable token.
+async fn authenticate_api_token(stint: &Stint, bearer: &str) -> Result<Principal, CoreError> {
+    let hash = super::sha256_hex(bearer.as_bytes());
+    let token = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash))
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::InvalidToken)?;
+    let now = stint.clock.now();
+    if token.expires_at.is_some_and(|at| at <= now) {
+        return Err(CoreError::InvalidToken);
+    }
+    let user = active_user(stint, token.user_id).await?;
+    let role = parse_role(&user.role)?;
+    // A member's token that was once given `admin` gains nothing: scopes are capped by the role.
+    let allowed = Principal::scopes_for_role(role);
+    let scopes = parse_scopes(&token.scopes).into_iter().filter(|s| allowed.contains(s)).collect();
+    // Recording use costs a write; once a minute per token is precise enough.
+    if token.last_used_at.is_none_or(|at| now - at >= Duration::minutes(1)) {
+        let mut touch: api_token::ActiveModel = token.into();
+        touch.last_used_at = Set(Some(now));
+        if let Err(err) = touch.update(&stint.db).await {
+            tracing::warn!(error = %err, "could not record API token use");
+        }
+    }
+    Ok(Principal { user_id: user.id.into(), role, scopes, credential: Credential::ApiToken })
+}
+
+async fn active_user(stint: &Stint, id: Uuid) -> Result<user::Model, CoreError> {
+    match user::Entity::find_by_id(id).one(&stint.db).await? {
+        Some(user) if user.active => Ok(user),
+        _ => Err(CoreError::InvalidToken),
+    }
+}

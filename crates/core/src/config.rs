@@ -1,0 +1,330 @@
+//! Configuration from `STINT_*` environment variables (DESIGN.md §7). A bad value stops start-up
+//! with a message naming the variable. Secrets that are not configured are generated once into the
+//! data directory (mode 0600) so that sessions and stored tokens survive restarts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use stint_api_types::Email;
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// One encryption key of the ring: an id stored beside each ciphertext, and 32 key bytes.
+#[derive(Clone)]
+pub struct EncryptionKey {
+    pub id: String,
+    pub key: [u8; 32],
+}
+
+impl std::fmt::Debug for EncryptionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EncryptionKey({}, <redacted>)", self.id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Without a trailing slash.
+    pub public_url: String,
+    pub admin_email: Option<Email>,
+    pub admin_password: Option<Secret>,
+    /// The first key is the active one.
+    pub secret_keys: Vec<EncryptionKey>,
+    pub jwt_secret: Secret,
+    pub session_ttl: Duration,
+    pub body_limit: usize,
+    pub http_workers: Option<usize>,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var}: {message}")]
+    Invalid { var: &'static str, message: String },
+    #[error("cannot prepare the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+}
+
+fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { var, message: message.into() }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests configure Stint exactly as an operator would.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let data_dir = PathBuf::from(get("STINT_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+
+        let database_url = match get("STINT_DATABASE_URL") {
+            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
+            Some(_) => return Err(invalid("STINT_DATABASE_URL", "must start with sqlite: or postgres://")),
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("stint.db").display()),
+        };
+
+        let listen = match get("STINT_LISTEN") {
+            Some(addr) => addr
+                .parse()
+                .map_err(|_| invalid("STINT_LISTEN", format!("`{addr}` is not an address such as 127.0.0.1:8080")))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+
+        let public_url = match get("STINT_PUBLIC_URL") {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => url.trim_end_matches('/').to_owned(),
+            Some(url) => return Err(invalid("STINT_PUBLIC_URL", format!("`{url}` must start with http:// or https://"))),
+            None => format!("http://{listen}"),
+        };
+
+        let admin_email = get("STINT_ADMIN_EMAIL")
+            .map(|raw| Email::parse(&raw).map_err(|e| invalid("STINT_ADMIN_EMAIL", e.to_string())))
+            .transpose()?;
+        let admin_password = lookup("STINT_ADMIN_PASSWORD").filter(|p| !p.is_empty()).map(Secret::new);
+        if let Some(password) = &admin_password {
+            crate::validate::password("password", password.expose())
+                .map_err(|_| invalid("STINT_ADMIN_PASSWORD", "must be 8 to 1024 characters"))?;
+        }
+        if admin_password.is_some() && admin_email.is_none() {
+            return Err(invalid("STINT_ADMIN_EMAIL", "must be set when STINT_ADMIN_PASSWORD is"));
+        }
+
+        let keys_text = match get("STINT_SECRET_KEYS") {
+            Some(value) => value,
+            None => generated_secret(&data_dir, "secret_keys", || {
+                format!("k1:{}", BASE64.encode(crate::auth::random_bytes::<32>()))
+            })?,
+        };
+        let secret_keys = parse_key_ring(&keys_text)?;
+
+        let jwt_secret = match get("STINT_JWT_SECRET") {
+            Some(value) if value.len() >= 32 => Secret::new(value),
+            Some(_) => return Err(invalid("STINT_JWT_SECRET", "must be at least 32 characters")),
+            None => Secret::new(generated_secret(&data_dir, "jwt_secret", || {
+                BASE64.encode(crate::auth::random_bytes::<48>())
+            })?),
+        };
+
+        let session_ttl = match get("STINT_SESSION_TTL") {
+            Some(value) => parse_duration(&value)
+                .filter(|d| *d >= Duration::from_secs(60))
+                .ok_or_else(|| invalid("STINT_SESSION_TTL", format!("`{value}` is not a duration of at least 1m such as 12h, 30m or 3600s")))?,
+            None => Duration::from_secs(12 * 3600),
+        };
+
+        let body_limit = match get("STINT_BODY_LIMIT") {
+            Some(value) => value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1024)
+                .ok_or_else(|| invalid("STINT_BODY_LIMIT", "must be a number of bytes, at least 1024"))?,
+            None => 1024 * 1024,
+        };
+
+        let http_workers = get("STINT_HTTP_WORKERS")
+            .map(|value| {
+                value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or_else(|| invalid("STINT_HTTP_WORKERS", "must be a number from 1 to 256"))
+            })
+            .transpose()?;
+
+        let log_format = match get("STINT_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("STINT_LOG_FORMAT", format!("`{other}` is neither pretty nor json"))),
+        };
+
+        Ok(Config {
+            database_url,
+            data_dir,
+            listen,
+            public_url,
+            admin_email,
+            admin_password,
+            secret_keys,
+            jwt_secret,
+            session_ttl,
+            body_limit,
+            http_workers,
+            log_format,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// `id:base64key,id:base64key`; each key 32 bytes; ids unique.
+fn parse_key_ring(text: &str) -> Result<Vec<EncryptionKey>, ConfigError> {
+    const VAR: &str = "STINT_SECRET_KEYS";
+    let mut keys: Vec<EncryptionKey> = Vec::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (id, encoded) = entry
+            .split_once(':')
+            .ok_or_else(|| invalid(VAR, "each key must look like id:base64key"))?;
+        let id_ok = !id.is_empty() && id.len() <= 16 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !id_ok {
+            return Err(invalid(VAR, format!("key id `{id}` must be 1–16 letters, digits, _ or -")));
+        }
+        let bytes = BASE64
+            .decode(encoded)
+            .map_err(|_| invalid(VAR, format!("key `{id}` is not valid base64")))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| invalid(VAR, format!("key `{id}` must decode to exactly 32 bytes")))?;
+        if keys.iter().any(|k| k.id == id) {
+            return Err(invalid(VAR, format!("key id `{id}` appears twice")));
+        }
+        keys.push(EncryptionKey { id: id.to_owned(), key });
+    }
+    if keys.is_empty() {
+        return Err(invalid(VAR, "needs at least one key"));
+    }
+    Ok(keys)
+}
+
+/// `90`, `90s`, `15m`, `12h`, `7d`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(seconds))
+}
+
+/// Reads `<data dir>/<name>`, or creates it with `make()` readable by the owner only.
+fn generated_secret(data_dir: &Path, name: &str, make: impl FnOnce() -> String) -> Result<String, ConfigError> {
+    let path = data_dir.join(name);
+    let io_error = |source| ConfigError::DataDir { path: path.display().to_string(), source };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => return Ok(text.trim().to_owned()),
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io_error(err)),
+        Err(_) => {}
+    }
+    let value = make();
+    write_private(&path, &value).map_err(io_error)?;
+    Ok(value)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    // create_new: two processes starting at once must not overwrite each other's key.
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(mut file) => {
+            file.write_all(value.as_bytes())?;
+            file.sync_all()
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    std::fs::write(path, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_generate_private_secrets_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let first = load(&[("STINT_DATA_DIR", data)]).unwrap();
+        assert_eq!(first.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(first.public_url, "http://127.0.0.1:8080");
+        assert!(first.database_url.starts_with("sqlite://"));
+        assert_eq!(first.session_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(first.body_limit, 1024 * 1024);
+        #[cfg(unix)]
+        for name in ["secret_keys", "jwt_secret"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        let second = load(&[("STINT_DATA_DIR", data)]).unwrap();
+        assert_eq!(first.jwt_secret, second.jwt_secret);
+        assert_eq!(first.secret_keys[0].key, second.secret_keys[0].key);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let cases: &[(&str, &str)] = &[
+            ("STINT_LISTEN", "not an address"),
+            ("STINT_PUBLIC_URL", "ftp://x"),
+            ("STINT_DATABASE_URL", "mysql://x"),
+            ("STINT_ADMIN_EMAIL", "nobody"),
+            ("STINT_SECRET_KEYS", "k1:short"),
+            ("STINT_SECRET_KEYS", "no-colon"),
+            ("STINT_JWT_SECRET", "short"),
+            ("STINT_SESSION_TTL", "forever"),
+            ("STINT_LOG_FORMAT", "xml"),
+            ("STINT_BODY_LIMIT", "-1"),
+        ];
+        for (var, value) in cases {
+            let err = load(&[("STINT_DATA_DIR", data), (var, value)]).unwrap_err();
+            assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn key_ring_parses() {
+        let key = BASE64.encode([7u8; 32]);
+        let ring = parse_key_ring(&format!("new:{key}, old:{key}")).unwrap();
+        assert_eq!(ring.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["new", "old"]);
+        assert!(parse_key_ring(&format!("a:{key},a:{key}")).is_err());
+        assert!(!format!("{:?}", ring[0]).contains("7, 7"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("12h"), Some(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5x"), None);
+    }
+}

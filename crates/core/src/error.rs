@@ -1,0 +1,107 @@
+use std::time::Duration;
+
+use sea_orm::{DbErr, SqlErr};
+use stint_api_types::{ErrorCode, FieldError};
+
+/// Every failure a core service can report. `code()` maps each to its stable API code; the HTTP
+/// layer renders them in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{}", FieldErrors(.0))]
+    Validation(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("the session or token is invalid or has expired")]
+    InvalidToken,
+    #[error("email or password is incorrect")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("this token lacks the `{0}` scope")]
+    InsufficientScope(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("a timer is already running; stop it first")]
+    TimerAlreadyRunning,
+    #[error("no timer is running")]
+    NoTimerRunning,
+    #[error("too many attempts; try again in {} seconds", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    #[error("the database is unavailable")]
+    Unavailable(#[source] DbErr),
+    #[error("database error")]
+    Database(#[source] DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        CoreError::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Validation(_) => ErrorCode::ValidationFailed,
+            CoreError::NotFound(_) => ErrorCode::NotFound,
+            CoreError::Unauthorized | CoreError::InvalidToken => ErrorCode::Unauthorized,
+            CoreError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            CoreError::Forbidden(_) => ErrorCode::Forbidden,
+            CoreError::InsufficientScope(_) => ErrorCode::InsufficientScope,
+            CoreError::Conflict(_) => ErrorCode::Conflict,
+            CoreError::TimerAlreadyRunning => ErrorCode::TimerAlreadyRunning,
+            CoreError::NoTimerRunning => ErrorCode::NoTimerRunning,
+            CoreError::RateLimited { .. } => ErrorCode::RateLimited,
+            CoreError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            CoreError::Database(_) | CoreError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Text safe to show a client. Server-side causes stay in the log.
+    pub fn public_detail(&self) -> String {
+        match self {
+            CoreError::Validation(errors) => match errors.as_slice() {
+                [one] => format!("`{}`: {}", one.field, one.message),
+                _ => format!("{} fields are invalid", errors.len()),
+            },
+            CoreError::Database(_) | CoreError::Internal(_) => {
+                "something went wrong on our side; the request id identifies it in the log".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<DbErr> for CoreError {
+    fn from(err: DbErr) -> Self {
+        match &err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => CoreError::Unavailable(err),
+            _ => CoreError::Database(err),
+        }
+    }
+}
+
+/// Maps a uniqueness or foreign-key violation to a clear error; anything else stays a database error.
+pub fn constraint_error(err: DbErr, unique: impl FnOnce() -> CoreError, foreign: impl FnOnce() -> CoreError) -> CoreError {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => unique(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => foreign(),
+        _ => CoreError::from(err),
+    }
+}
+
+impl std::fmt::Display for FieldErrors<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", e.field, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+struct FieldErrors<'a>(&'a [FieldError]);

@@ -1,0 +1,19 @@
+//! Stint's core: configuration, errors, crypto primitives and the domain services. Handlers in
+//! `stint-api` parse a request, call one function here, and map its result.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod secret;
+pub mod tracking;
+pub mod users;
+pub mod validate;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use context::Stint;
+pub use error::CoreError;
+pub use secret::Secret;

@@ -1,0 +1,132 @@
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use stint_api_types::auth::Scope;
+use stint_api_types::tracking::{CreateTask, Task, TaskQuery, UpdateTask};
+use stint_api_types::{Page, ProjectId, TaskId, UserId};
+use stint_entity::{task, user};
+use uuid::Uuid;
+
+use super::{cursor, from_wire_name, projects, wire_name};
+use crate::auth::Principal;
+use crate::context::Stint;
+use crate::error::CoreError;
+use crate::validate;
+
+fn to_api(m: &task::Model) -> Result<Task, CoreError> {
+    Ok(Task {
+        id: m.id.into(),
+        project_id: m.project_id.into(),
+        title: m.title.clone(),
+        description: m.description.clone(),
+        status: from_wire_name(&m.status)?,
+        priority: from_wire_name(&m.priority)?,
+        assignee_id: m.assignee_id.map(Into::into),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) async fn find(stint: &Stint, id: TaskId) -> Result<task::Model, CoreError> {
+    task::Entity::find_by_id(id.as_uuid()).one(&stint.db).await?.ok_or(CoreError::NotFound("task"))
+}
+
+async fn existing_project(stint: &Stint, id: ProjectId) -> Result<Uuid, CoreError> {
+    match projects::find(stint, id).await {
+        Ok(p) => Ok(p.id),
+        Err(CoreError::NotFound(_)) => Err(CoreError::invalid("project_id", "no such project")),
+        Err(e) => Err(e),
+    }
+}
+
+async fn existing_user(stint: &Stint, id: UserId) -> Result<Uuid, CoreError> {
+    user::Entity::find_by_id(id.as_uuid())
+        .one(&stint.db)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| CoreError::invalid("assignee_id", "no such user"))
+}
+
+pub async fn list(stint: &Stint, query: TaskQuery) -> Result<Page<Task>, CoreError> {
+    let limit = validate::page_limit(query.limit)?;
+    let mut select = task::Entity::find().order_by_asc(task::Column::Id).limit(limit + 1);
+    if let Some(project_id) = query.project_id {
+        select = select.filter(task::Column::ProjectId.eq(project_id.as_uuid()));
+    }
+    if let Some(status) = query.status {
+        select = select.filter(task::Column::Status.eq(wire_name(&status)));
+    }
+    if let Some(assignee) = query.assignee_id {
+        select = select.filter(task::Column::AssigneeId.eq(assignee.as_uuid()));
+    }
+    if let Some(raw) = &query.cursor {
+        select = select.filter(task::Column::Id.gt(cursor::decode_id(raw)?));
+    }
+    cursor::page_by_id(select.all(&stint.db).await?, limit, |m| m.id, to_api)
+}
+
+pub async fn get(stint: &Stint, id: TaskId) -> Result<Task, CoreError> {
+    to_api(&find(stint, id).await?)
+}
+
+pub async fn create(stint: &Stint, principal: &Principal, request: CreateTask) -> Result<Task, CoreError> {
+    principal.require_scope(Scope::Write)?;
+    let project_id = existing_project(stint, request.project_id).await?;
+    let assignee_id = match request.assignee_id {
+        Some(id) => Some(existing_user(stint, id).await?),
+        None => None,
+    };
+    let now = stint.clock.now();
+    let model = task::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        project_id: Set(project_id),
+        title: Set(validate::name("title", &request.title, 500)?),
+        description: Set(validate::text("description", &request.description, 100_000)?),
+        status: Set(wire_name(&request.status)),
+        priority: Set(wire_name(&request.priority)),
+        assignee_id: Set(assignee_id),
+        created_by: Set(Some(principal.user_id.as_uuid())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&stint.db)
+    .await?;
+    to_api(&model)
+}
+
+pub async fn update(stint: &Stint, principal: &Principal, id: TaskId, request: UpdateTask) -> Result<Task, CoreError> {
+    principal.require_scope(Scope::Write)?;
+    let mut model = find(stint, id).await?.into_active_model();
+    if let Some(project_id) = request.project_id {
+        model.project_id = Set(existing_project(stint, project_id).await?);
+    }
+    if let Some(title) = &request.title {
+        model.title = Set(validate::name("title", title, 500)?);
+    }
+    if let Some(description) = &request.description {
+        model.description = Set(validate::text("description", description, 100_000)?);
+    }
+    if let Some(status) = request.status {
+        model.status = Set(wire_name(&status));
+    }
+    if let Some(priority) = request.priority {
+        model.priority = Set(wire_name(&priority));
+    }
+    if let Some(assignee) = request.assignee_id {
+        model.assignee_id = Set(match assignee {
+            Some(id) => Some(existing_user(stint, id).await?),
+            None => None,
+        });
+    }
+    model.updated_at = Set(stint.clock.now());
+    to_api(&model.update(&stint.db).await?)
+}
+
+/// Time entries on a deleted task keep their time, without the task.
+pub async fn delete(stint: &Stint, principal: &Principal, id: TaskId) -> Result<(), CoreError> {
+    principal.require_scope(Scope::Write)?;
+    let task = find(stint, id).await?;
+    if !principal.acts_as_admin() && task.created_by != Some(principal.user_id.as_uuid()) {
+        return Err(CoreError::Forbidden("only the task's creator or an admin may delete it"));
+    }
+    task::Entity::delete_by_id(task.id).exec(&stint.db).await?;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Field rules shared by the services. Each returns the cleaned value or a field error.
+
+use crate::error::CoreError;
+
+/// Trimmed, 1..=max characters, no control characters.
+pub fn name(field: &str, value: &str, max: usize) -> Result<String, CoreError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(CoreError::invalid(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > max {
+        return Err(CoreError::invalid(field, format!("must be at most {max} characters")));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(CoreError::invalid(field, "must not contain control characters"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Free text up to `max` characters (may be empty).
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, CoreError> {
+    if value.chars().count() > max {
+        return Err(CoreError::invalid(field, format!("must be at most {max} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+pub fn password(field: &str, value: &str) -> Result<(), CoreError> {
+    let length = value.chars().count();
+    if length < 8 {
+        return Err(CoreError::invalid(field, "must be at least 8 characters"));
+    }
+    if length > 1024 {
+        return Err(CoreError::invalid(field, "must be at most 1024 characters"));
+    }
+    Ok(())
+}
+
+/// An IANA time zone name such as `Europe/Berlin`.
+pub fn timezone(field: &str, value: &str) -> Result<String, CoreError> {
+    value
+        .trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| CoreError::invalid(field, format!("`{}` is not an IANA time zone such as Europe/Berlin", clip(value))))
+}
+
+/// `#rrggbb`.
+pub fn color(field: &str, value: &str) -> Result<String, CoreError> {
+    let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok { Ok(value.to_ascii_lowercase()) } else { Err(CoreError::invalid(field, "must look like #1a2b3c")) }
+}
+
+/// A GitHub login: 1–39 letters, digits or single hyphens, not at either end. Stored lower-case.
+pub fn github_username(field: &str, value: &str) -> Result<String, CoreError> {
+    let login = value.trim().trim_start_matches('@');
+    let ok = !login.is_empty()
+        && login.len() <= 39
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !login.starts_with('-')
+        && !login.ends_with('-')
+        && !login.contains("--");
+    if ok { Ok(login.to_ascii_lowercase()) } else { Err(CoreError::invalid(field, "is not a GitHub username")) }
+}
+
+/// A Slack member id such as `U024BE7LH`.
+pub fn slack_user_id(field: &str, value: &str) -> Result<String, CoreError> {
+    let id = value.trim();
+    let ok = (2..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok { Ok(id.to_owned()) } else { Err(CoreError::invalid(field, "is not a Slack member id such as U024BE7LH")) }
+}
+
+pub fn page_limit(limit: Option<u32>) -> Result<u64, CoreError> {
+    use stint_api_types::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    match limit {
+        None => Ok(u64::from(DEFAULT_PAGE_SIZE)),
+        Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(u64::from(n)),
+        Some(_) => Err(CoreError::invalid("limit", format!("must be between 1 and {MAX_PAGE_SIZE}"))),
+    }
+}
+
+fn clip(value: &str) -> String {
+    value.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(name("n", "  Acme ", 10).ok().as_deref(), Some("Acme"));
+        assert!(name("n", "   ", 10).is_err());
+        assert!(name("n", "abcdefghijk", 10).is_err());
+        assert!(name("n", "a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn timezones_are_iana() {
+        assert_eq!(timezone("tz", "Europe/Berlin").ok().as_deref(), Some("Europe/Berlin"));
+        assert!(timezone("tz", "Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn github_usernames() {
+        assert_eq!(github_username("g", "@Octo-Cat").ok().as_deref(), Some("octo-cat"));
+        for bad in ["", "-a", "a-", "a--b", "a_b", &"a".repeat(40)] {
+            assert!(github_username("g", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(page_limit(None).ok(), Some(50));
+        assert!(page_limit(Some(0)).is_err());
+        assert!(page_limit(Some(201)).is_err());
+    }
+}

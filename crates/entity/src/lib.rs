@@ -1,0 +1,12 @@
+//! sea-orm entities of Stint's data model. Enumerations are stored as their wire strings and parsed
+//! in `stint-core`; the schema's CHECK constraints keep the stored values honest.
+
+pub mod api_token;
+pub mod client;
+pub mod notification_preference;
+pub mod project;
+pub mod task;
+pub mod time_entry;
+pub mod user;
+
+pub use sea_orm;
