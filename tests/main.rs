@@ -1,1 +1,11 @@
+//! End-to-end tests: the real server on an ephemeral port, a fresh database per test, HTTP only.
+//! `just test` runs them on SQLite, `just test-pg` on PostgreSQL.
 
+mod admin;
+mod auth;
+mod bad_input;
+mod migrations;
+mod operations;
+mod time_entries;
+mod timer;
+mod tracking;

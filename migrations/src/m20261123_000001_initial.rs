@@ -9,7 +9,12 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(from: &'static str, col: &'static str, to: &'static str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+fn fk(
+    from: &'static str,
+    col: &'static str,
+    to: &'static str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from}_{col}"))
         .from(from, col)
@@ -324,7 +329,12 @@ fn tables() -> Vec<TableCreateStatement> {
     ]
 }
 
-fn index(name: &str, table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: &'static str,
+    columns: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {
@@ -342,13 +352,38 @@ fn indexes() -> Vec<IndexCreateStatement> {
         index("ix_projects_client", "projects", &["client_id"], false),
         index("ix_tasks_project", "tasks", &["project_id"], false),
         index("ix_tasks_assignee", "tasks", &["assignee_id"], false),
-        index("ix_time_entries_user_started", "time_entries", &["user_id", "started_at", "id"], false),
-        index("ix_time_entries_started", "time_entries", &["started_at", "id"], false),
+        index(
+            "ix_time_entries_user_started",
+            "time_entries",
+            &["user_id", "started_at", "id"],
+            false,
+        ),
+        index(
+            "ix_time_entries_started",
+            "time_entries",
+            &["started_at", "id"],
+            false,
+        ),
         index("ix_time_entries_task", "time_entries", &["task_id"], false),
         index("ix_integrations_user", "integrations", &["user_id"], false),
-        index("ix_oauth_states_expires", "oauth_states", &["expires_at"], false),
-        index("uq_sync_states_resource", "sync_states", &["integration_id", "resource"], true),
-        index("ix_sync_runs_integration", "sync_runs", &["integration_id", "queued_at"], false),
+        index(
+            "ix_oauth_states_expires",
+            "oauth_states",
+            &["expires_at"],
+            false,
+        ),
+        index(
+            "uq_sync_states_resource",
+            "sync_states",
+            &["integration_id", "resource"],
+            true,
+        ),
+        index(
+            "ix_sync_runs_integration",
+            "sync_runs",
+            &["integration_id", "queued_at"],
+            false,
+        ),
         index(
             "uq_external_links_internal",
             "external_links",
@@ -361,8 +396,18 @@ fn indexes() -> Vec<IndexCreateStatement> {
             &["integration_id", "external_type", "external_id"],
             true,
         ),
-        index("uq_webhook_deliveries_id", "webhook_deliveries", &["provider", "delivery_id"], true),
-        index("ix_webhook_deliveries_received", "webhook_deliveries", &["provider", "received_at"], false),
+        index(
+            "uq_webhook_deliveries_id",
+            "webhook_deliveries",
+            &["provider", "delivery_id"],
+            true,
+        ),
+        index(
+            "ix_webhook_deliveries_received",
+            "webhook_deliveries",
+            &["provider", "received_at"],
+            false,
+        ),
         index("ix_audit_log_created", "audit_log", &["created_at"], false),
     ]
 }

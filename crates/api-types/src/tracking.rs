@@ -104,7 +104,20 @@ pub enum TaskStatus {
     Done,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Deserialize, Serialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Deserialize,
+    Serialize,
+    ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskPriority {
     Low,

@@ -22,7 +22,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn request(code: ErrorCode, detail: impl Into<String>) -> Self {
-        ApiError::Request { code, detail: detail.into() }
+        ApiError::Request {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -72,10 +75,14 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
             ApiError::Core(CoreError::RateLimited { retry_after }) => {
-                response.insert_header((header::RETRY_AFTER, retry_after.as_secs().max(1).to_string()));
+                response.insert_header((
+                    header::RETRY_AFTER,
+                    retry_after.as_secs().max(1).to_string(),
+                ));
             }
             ApiError::Core(CoreError::Unauthorized | CoreError::InvalidToken) => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             _ => {}
         }

@@ -14,7 +14,10 @@ use stint_core::{CoreError, Stint};
 use crate::error::ApiError;
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req.headers().get(header::AUTHORIZATION).ok_or(CoreError::Unauthorized)?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(CoreError::Unauthorized)?;
     let value = value.to_str().map_err(|_| CoreError::InvalidToken)?;
     let (scheme, token) = value.split_once(' ').ok_or(CoreError::InvalidToken)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
@@ -27,7 +30,8 @@ fn authenticate(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Principal, 
     let stint = req.app_data::<Data<Stint>>().cloned();
     let token = bearer(req);
     Box::pin(async move {
-        let stint = stint.ok_or_else(|| ApiError::request(ErrorCode::Internal, "application state missing"))?;
+        let stint = stint
+            .ok_or_else(|| ApiError::request(ErrorCode::Internal, "application state missing"))?;
         Ok(authenticate_bearer(&stint, &token?).await?)
     })
 }

@@ -21,22 +21,30 @@ pub fn path_config() -> PathConfig {
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> Error {
     let api = match &err {
-        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            ApiError::request(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes"))
-        }
-        JsonPayloadError::ContentType => {
-            ApiError::request(ErrorCode::UnsupportedMediaType, "send the body as JSON with `Content-Type: application/json`")
-        }
-        JsonPayloadError::Deserialize(inner) if inner.is_data() => {
-            ApiError::request(ErrorCode::ValidationFailed, format!("invalid request body: {inner}"))
-        }
-        JsonPayloadError::Deserialize(inner) => {
-            ApiError::request(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {inner}"))
-        }
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::request(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes"),
+        ),
+        JsonPayloadError::ContentType => ApiError::request(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
+        JsonPayloadError::Deserialize(inner) if inner.is_data() => ApiError::request(
+            ErrorCode::ValidationFailed,
+            format!("invalid request body: {inner}"),
+        ),
+        JsonPayloadError::Deserialize(inner) => ApiError::request(
+            ErrorCode::MalformedRequest,
+            format!("the body is not valid JSON: {inner}"),
+        ),
         JsonPayloadError::Payload(PayloadError::Overflow) => {
             ApiError::request(ErrorCode::PayloadTooLarge, "the body is too large")
         }
-        _ => ApiError::request(ErrorCode::MalformedRequest, "the request body could not be read"),
+        _ => ApiError::request(
+            ErrorCode::MalformedRequest,
+            "the request body could not be read",
+        ),
     };
     api.into()
 }

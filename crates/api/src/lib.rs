@@ -31,7 +31,10 @@ pub enum BuildError {
     #[error("cannot create the first admin: {0}")]
     Bootstrap(#[source] CoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -52,9 +55,20 @@ impl Application {
         let listen = config.listen;
         let workers = config.http_workers;
         let stint = Stint::start(config, clock).await?;
-        let bootstrapped = bootstrap_admin(&stint).await.map_err(BuildError::Bootstrap)?;
-        let listener = TcpListener::bind(listen).map_err(|source| BuildError::Bind { addr: listen.to_string(), source })?;
-        let port = listener.local_addr().map_err(|source| BuildError::Bind { addr: listen.to_string(), source })?.port();
+        let bootstrapped = bootstrap_admin(&stint)
+            .await
+            .map_err(BuildError::Bootstrap)?;
+        let listener = TcpListener::bind(listen).map_err(|source| BuildError::Bind {
+            addr: listen.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| BuildError::Bind {
+                addr: listen.to_string(),
+                source,
+            })?
+            .port();
 
         let metrics = Data::new(Metrics::new()?);
         let document = openapi::document();
@@ -74,18 +88,29 @@ impl Application {
                 .app_data(PayloadConfig::new(body_limit))
                 .app_data(extract_errors::query_config())
                 .app_data(extract_errors::path_config())
-                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+                )
                 .service(web::redirect("/docs", "/docs/"))
                 .default_service(web::to(error::not_found))
                 .wrap(from_fn(middleware::observe))
         })
         .listen(listener)
-        .map_err(|source| BuildError::Bind { addr: listen.to_string(), source })?
+        .map_err(|source| BuildError::Bind {
+            addr: listen.to_string(),
+            source,
+        })?
         .shutdown_timeout(30);
         if let Some(workers) = workers {
             server = server.workers(workers);
         }
-        Ok(Application { port, server: server.run(), stint, bootstrapped })
+        Ok(Application {
+            port,
+            server: server.run(),
+            stint,
+            bootstrapped,
+        })
     }
 
     pub fn port(&self) -> u16 {

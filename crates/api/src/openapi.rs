@@ -114,7 +114,9 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A session token from /api/auth/login or a personal API token (stint_…)"))
+                    .description(Some(
+                        "A session token from /api/auth/login or a personal API token (stint_…)",
+                    ))
                     .build(),
             ),
         );

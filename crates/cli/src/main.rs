@@ -14,7 +14,11 @@ use stint_api_types::users::CreateUser;
 use stint_core::{Clock, Config, Stint};
 
 #[derive(Parser)]
-#[command(name = "stint", version, about = "Self-hosted time tracking with an integration hub")]
+#[command(
+    name = "stint",
+    version,
+    about = "Self-hosted time tracking with an integration hub"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,7 +68,10 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("stint: cannot start the async runtime: {err}");
@@ -84,12 +91,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = stint_core::db::connect(&config.database_url).await.context("cannot connect to the database")?;
-            let applied = stint_core::db::migrate(&db).await.context("migration failed")?;
+            let db = stint_core::db::connect(&config.database_url)
+                .await
+                .context("cannot connect to the database")?;
+            let applied = stint_core::db::migrate(&db)
+                .await
+                .context("migration failed")?;
             println!("applied {applied} migration(s); the database is up to date");
             Ok(())
         }
-        Command::User { command: UserCommand::Create { email, name, admin } } => create_user(config, email, name, admin).await,
+        Command::User {
+            command: UserCommand::Create { email, name, admin },
+        } => create_user(config, email, name, admin).await,
         Command::Openapi => Ok(()),
     }
 }
@@ -105,7 +118,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 admin.email,
                 password.expose()
             ),
-            None => println!("Created the first admin {} with the configured password.", admin.email),
+            None => println!(
+                "Created the first admin {} with the configured password.",
+                admin.email
+            ),
         }
     }
     let public_url = app.stint().config.public_url.clone();
@@ -115,7 +131,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_user(config: Config, email: String, name: Option<String>, admin: bool) -> anyhow::Result<()> {
+async fn create_user(
+    config: Config,
+    email: String,
+    name: Option<String>,
+    admin: bool,
+) -> anyhow::Result<()> {
     let email = Email::parse(&email)?;
     let password = read_password()?;
     let stint = Stint::start(config, Clock::system()).await?;
@@ -126,7 +147,9 @@ async fn create_user(config: Config, email: String, name: Option<String>, admin:
         role: if admin { Role::Admin } else { Role::Member },
         timezone: None,
     };
-    let user = stint_core::users::create_user(&stint, request).await.map_err(|e| anyhow::anyhow!(e.public_detail()))?;
+    let user = stint_core::users::create_user(&stint, request)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.public_detail()))?;
     println!("created {} ({}) as {}", user.email, user.id, user.role);
     Ok(())
 }

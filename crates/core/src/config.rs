@@ -54,11 +54,17 @@ pub enum ConfigError {
     #[error("{var}: {message}")]
     Invalid { var: &'static str, message: String },
     #[error("cannot prepare the data directory {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { var, message: message.into() }
+    ConfigError::Invalid {
+        var,
+        message: message.into(),
+    }
 }
 
 impl Config {
@@ -69,7 +75,11 @@ impl Config {
 
     /// Reads variables through `lookup`, so tests configure Stint exactly as an operator would.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let data_dir = PathBuf::from(get("STINT_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir {
@@ -78,34 +88,60 @@ impl Config {
         })?;
 
         let database_url = match get("STINT_DATABASE_URL") {
-            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
-            Some(_) => return Err(invalid("STINT_DATABASE_URL", "must start with sqlite: or postgres://")),
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "STINT_DATABASE_URL",
+                    "must start with sqlite: or postgres://",
+                ));
+            }
             None => format!("sqlite://{}?mode=rwc", data_dir.join("stint.db").display()),
         };
 
         let listen = match get("STINT_LISTEN") {
-            Some(addr) => addr
-                .parse()
-                .map_err(|_| invalid("STINT_LISTEN", format!("`{addr}` is not an address such as 127.0.0.1:8080")))?,
+            Some(addr) => addr.parse().map_err(|_| {
+                invalid(
+                    "STINT_LISTEN",
+                    format!("`{addr}` is not an address such as 127.0.0.1:8080"),
+                )
+            })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
 
         let public_url = match get("STINT_PUBLIC_URL") {
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => url.trim_end_matches('/').to_owned(),
-            Some(url) => return Err(invalid("STINT_PUBLIC_URL", format!("`{url}` must start with http:// or https://"))),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            Some(url) => {
+                return Err(invalid(
+                    "STINT_PUBLIC_URL",
+                    format!("`{url}` must start with http:// or https://"),
+                ));
+            }
             None => format!("http://{listen}"),
         };
 
         let admin_email = get("STINT_ADMIN_EMAIL")
             .map(|raw| Email::parse(&raw).map_err(|e| invalid("STINT_ADMIN_EMAIL", e.to_string())))
             .transpose()?;
-        let admin_password = lookup("STINT_ADMIN_PASSWORD").filter(|p| !p.is_empty()).map(Secret::new);
+        let admin_password = lookup("STINT_ADMIN_PASSWORD")
+            .filter(|p| !p.is_empty())
+            .map(Secret::new);
         if let Some(password) = &admin_password {
             crate::validate::password("password", password.expose())
                 .map_err(|_| invalid("STINT_ADMIN_PASSWORD", "must be 8 to 1024 characters"))?;
         }
         if admin_password.is_some() && admin_email.is_none() {
-            return Err(invalid("STINT_ADMIN_EMAIL", "must be set when STINT_ADMIN_PASSWORD is"));
+            return Err(invalid(
+                "STINT_ADMIN_EMAIL",
+                "must be set when STINT_ADMIN_PASSWORD is",
+            ));
         }
 
         let keys_text = match get("STINT_SECRET_KEYS") {
@@ -118,7 +154,12 @@ impl Config {
 
         let jwt_secret = match get("STINT_JWT_SECRET") {
             Some(value) if value.len() >= 32 => Secret::new(value),
-            Some(_) => return Err(invalid("STINT_JWT_SECRET", "must be at least 32 characters")),
+            Some(_) => {
+                return Err(invalid(
+                    "STINT_JWT_SECRET",
+                    "must be at least 32 characters",
+                ));
+            }
             None => Secret::new(generated_secret(&data_dir, "jwt_secret", || {
                 BASE64.encode(crate::auth::random_bytes::<48>())
             })?),
@@ -127,7 +168,14 @@ impl Config {
         let session_ttl = match get("STINT_SESSION_TTL") {
             Some(value) => parse_duration(&value)
                 .filter(|d| *d >= Duration::from_secs(60))
-                .ok_or_else(|| invalid("STINT_SESSION_TTL", format!("`{value}` is not a duration of at least 1m such as 12h, 30m or 3600s")))?,
+                .ok_or_else(|| {
+                    invalid(
+                        "STINT_SESSION_TTL",
+                        format!(
+                            "`{value}` is not a duration of at least 1m such as 12h, 30m or 3600s"
+                        ),
+                    )
+                })?,
             None => Duration::from_secs(12 * 3600),
         };
 
@@ -136,7 +184,12 @@ impl Config {
                 .parse::<usize>()
                 .ok()
                 .filter(|n| *n >= 1024)
-                .ok_or_else(|| invalid("STINT_BODY_LIMIT", "must be a number of bytes, at least 1024"))?,
+                .ok_or_else(|| {
+                    invalid(
+                        "STINT_BODY_LIMIT",
+                        "must be a number of bytes, at least 1024",
+                    )
+                })?,
             None => 1024 * 1024,
         };
 
@@ -153,7 +206,12 @@ impl Config {
         let log_format = match get("STINT_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
-            Some(other) => return Err(invalid("STINT_LOG_FORMAT", format!("`{other}` is neither pretty nor json"))),
+            Some(other) => {
+                return Err(invalid(
+                    "STINT_LOG_FORMAT",
+                    format!("`{other}` is neither pretty nor json"),
+                ));
+            }
         };
 
         Ok(Config {
@@ -185,9 +243,16 @@ fn parse_key_ring(text: &str) -> Result<Vec<EncryptionKey>, ConfigError> {
         let (id, encoded) = entry
             .split_once(':')
             .ok_or_else(|| invalid(VAR, "each key must look like id:base64key"))?;
-        let id_ok = !id.is_empty() && id.len() <= 16 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let id_ok = !id.is_empty()
+            && id.len() <= 16
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !id_ok {
-            return Err(invalid(VAR, format!("key id `{id}` must be 1–16 letters, digits, _ or -")));
+            return Err(invalid(
+                VAR,
+                format!("key id `{id}` must be 1–16 letters, digits, _ or -"),
+            ));
         }
         let bytes = BASE64
             .decode(encoded)
@@ -198,7 +263,10 @@ fn parse_key_ring(text: &str) -> Result<Vec<EncryptionKey>, ConfigError> {
         if keys.iter().any(|k| k.id == id) {
             return Err(invalid(VAR, format!("key id `{id}` appears twice")));
         }
-        keys.push(EncryptionKey { id: id.to_owned(), key });
+        keys.push(EncryptionKey {
+            id: id.to_owned(),
+            key,
+        });
     }
     if keys.is_empty() {
         return Err(invalid(VAR, "needs at least one key"));
@@ -225,9 +293,16 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 }
 
 /// Reads `<data dir>/<name>`, or creates it with `make()` readable by the owner only.
-fn generated_secret(data_dir: &Path, name: &str, make: impl FnOnce() -> String) -> Result<String, ConfigError> {
+fn generated_secret(
+    data_dir: &Path,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> Result<String, ConfigError> {
     let path = data_dir.join(name);
-    let io_error = |source| ConfigError::DataDir { path: path.display().to_string(), source };
+    let io_error = |source| ConfigError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
     match std::fs::read_to_string(&path) {
         Ok(text) => return Ok(text.trim().to_owned()),
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io_error(err)),
@@ -243,7 +318,12 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     // create_new: two processes starting at once must not overwrite each other's key.
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
         Ok(mut file) => {
             file.write_all(value.as_bytes())?;
             file.sync_all()
@@ -265,7 +345,10 @@ mod tests {
     use super::*;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -282,7 +365,10 @@ mod tests {
         #[cfg(unix)]
         for name in ["secret_keys", "jwt_secret"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{name}");
         }
         let second = load(&[("STINT_DATA_DIR", data)]).unwrap();
@@ -316,7 +402,10 @@ mod tests {
     fn key_ring_parses() {
         let key = BASE64.encode([7u8; 32]);
         let ring = parse_key_ring(&format!("new:{key}, old:{key}")).unwrap();
-        assert_eq!(ring.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(), ["new", "old"]);
+        assert_eq!(
+            ring.iter().map(|k| k.id.as_str()).collect::<Vec<_>>(),
+            ["new", "old"]
+        );
         assert!(parse_key_ring(&format!("a:{key},a:{key}")).is_err());
         assert!(!format!("{:?}", ring[0]).contains("7, 7"));
     }

@@ -28,7 +28,9 @@ pub enum StartError {
 impl Stint {
     /// Connects and applies pending migrations.
     pub async fn start(config: Config, clock: Clock) -> Result<Stint, StartError> {
-        let db = crate::db::connect(&config.database_url).await.map_err(StartError::Connect)?;
+        let db = crate::db::connect(&config.database_url)
+            .await
+            .map_err(StartError::Connect)?;
         let applied = crate::db::migrate(&db).await.map_err(StartError::Migrate)?;
         if applied > 0 {
             tracing::info!(applied, "applied database migrations");

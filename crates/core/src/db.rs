@@ -18,12 +18,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // WAL lets readers run beside the single writer; `synchronous=NORMAL` is durable in WAL
         // mode except for the last transactions before a power cut; writers wait for each other
         // instead of failing with SQLITE_BUSY.
-        options.max_connections(16).min_connections(1).map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+        options
+            .max_connections(16)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
     } else {
         options.max_connections(32).min_connections(1);
     }

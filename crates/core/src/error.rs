@@ -39,7 +39,10 @@ pub enum CoreError {
 
 impl CoreError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        CoreError::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
+        CoreError::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -67,7 +70,8 @@ impl CoreError {
                 _ => format!("{} fields are invalid", errors.len()),
             },
             CoreError::Database(_) | CoreError::Internal(_) => {
-                "something went wrong on our side; the request id identifies it in the log".to_owned()
+                "something went wrong on our side; the request id identifies it in the log"
+                    .to_owned()
             }
             other => other.to_string(),
         }
@@ -84,7 +88,11 @@ impl From<DbErr> for CoreError {
 }
 
 /// Maps a uniqueness or foreign-key violation to a clear error; anything else stays a database error.
-pub fn constraint_error(err: DbErr, unique: impl FnOnce() -> CoreError, foreign: impl FnOnce() -> CoreError) -> CoreError {
+pub fn constraint_error(
+    err: DbErr,
+    unique: impl FnOnce() -> CoreError,
+    foreign: impl FnOnce() -> CoreError,
+) -> CoreError {
     match err.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => unique(),
         Some(SqlErr::ForeignKeyConstraintViolation(_)) => foreign(),

@@ -1,8 +1,8 @@
 //! Users: the signed-in user's profile, admin management, and the first admin.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use stint_api_types::auth::{Me, Role};
 use stint_api_types::users::{CreateUser, UpdateMe, UpdateUser, User};
@@ -18,11 +18,13 @@ use crate::tracking::cursor;
 use crate::validate;
 
 pub(crate) fn parse_role(stored: &str) -> Result<Role, CoreError> {
-    Role::parse(stored).ok_or_else(|| CoreError::Internal(format!("stored role `{stored}` is unknown")))
+    Role::parse(stored)
+        .ok_or_else(|| CoreError::Internal(format!("stored role `{stored}` is unknown")))
 }
 
 fn stored_email(stored: &str) -> Result<Email, CoreError> {
-    Email::parse(stored).map_err(|_| CoreError::Internal("a stored email does not parse".to_owned()))
+    Email::parse(stored)
+        .map_err(|_| CoreError::Internal("a stored email does not parse".to_owned()))
 }
 
 pub fn to_user(model: &user::Model) -> Result<User, CoreError> {
@@ -66,7 +68,9 @@ fn unique_field(err: &sea_orm::DbErr) -> &'static str {
 async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, CoreError> {
     model.update(&stint.db).await.map_err(|err| {
         let field = unique_field(&err);
-        constraint_error(err, taken(field), || CoreError::Internal("user foreign key".to_owned()))
+        constraint_error(err, taken(field), || {
+            CoreError::Internal("user foreign key".to_owned())
+        })
     })
 }
 
@@ -88,7 +92,11 @@ pub fn me_from(model: &user::Model, principal: &Principal) -> Result<Me, CoreErr
     })
 }
 
-pub async fn update_me(stint: &Stint, principal: &Principal, request: UpdateMe) -> Result<Me, CoreError> {
+pub async fn update_me(
+    stint: &Stint,
+    principal: &Principal,
+    request: UpdateMe,
+) -> Result<Me, CoreError> {
     let current = find(stint, principal.user_id).await?;
     let mut model = current.clone().into_active_model();
     if let Some(name) = &request.display_name {
@@ -98,7 +106,10 @@ pub async fn update_me(stint: &Stint, principal: &Principal, request: UpdateMe) 
         model.timezone = Set(validate::timezone("timezone", tz)?);
     }
     if let Some(login) = &request.github_username {
-        model.github_username = Set(login.as_deref().map(|l| validate::github_username("github_username", l)).transpose()?);
+        model.github_username = Set(login
+            .as_deref()
+            .map(|l| validate::github_username("github_username", l))
+            .transpose()?);
     }
     if let Some(new_password) = &request.new_password {
         validate::password("new_password", new_password)?;
@@ -107,7 +118,10 @@ pub async fn update_me(stint: &Stint, principal: &Principal, request: UpdateMe) 
             _ => false,
         };
         if !current_ok {
-            return Err(CoreError::invalid("current_password", "does not match your current password"));
+            return Err(CoreError::invalid(
+                "current_password",
+                "does not match your current password",
+            ));
         }
         model.password_hash = Set(Some(hash_password(new_password)?));
     }
@@ -121,7 +135,13 @@ pub async fn create_user(stint: &Stint, request: CreateUser) -> Result<user::Mod
     validate::password("password", &request.password)?;
     let display_name = match &request.display_name {
         Some(name) => validate::name("display_name", name, 100)?,
-        None => request.email.as_str().split('@').next().unwrap_or_default().to_owned(),
+        None => request
+            .email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     };
     let timezone = match &request.timezone {
         Some(tz) => validate::timezone("timezone", tz)?,
@@ -147,18 +167,32 @@ pub async fn create_user(stint: &Stint, request: CreateUser) -> Result<user::Mod
     }
     .insert(&stint.db)
     .await
-    .map_err(|err| constraint_error(err, taken("email"), || CoreError::Internal("user foreign key".to_owned())))
+    .map_err(|err| {
+        constraint_error(err, taken("email"), || {
+            CoreError::Internal("user foreign key".to_owned())
+        })
+    })
 }
 
-pub async fn admin_create(stint: &Stint, principal: &Principal, request: CreateUser) -> Result<User, CoreError> {
+pub async fn admin_create(
+    stint: &Stint,
+    principal: &Principal,
+    request: CreateUser,
+) -> Result<User, CoreError> {
     principal.require_admin()?;
     to_user(&create_user(stint, request).await?)
 }
 
-pub async fn admin_list(stint: &Stint, principal: &Principal, page: PageQuery) -> Result<Page<User>, CoreError> {
+pub async fn admin_list(
+    stint: &Stint,
+    principal: &Principal,
+    page: PageQuery,
+) -> Result<Page<User>, CoreError> {
     principal.require_admin()?;
     let limit = validate::page_limit(page.limit)?;
-    let mut query = user::Entity::find().order_by_asc(user::Column::Id).limit(limit + 1);
+    let mut query = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .limit(limit + 1);
     if let Some(raw) = &page.cursor {
         query = query.filter(user::Column::Id.gt(cursor::decode_id(raw)?));
     }
@@ -166,12 +200,21 @@ pub async fn admin_list(stint: &Stint, principal: &Principal, page: PageQuery) -
     cursor::page_by_id(rows, limit, |m| m.id, to_user)
 }
 
-pub async fn admin_get(stint: &Stint, principal: &Principal, id: UserId) -> Result<User, CoreError> {
+pub async fn admin_get(
+    stint: &Stint,
+    principal: &Principal,
+    id: UserId,
+) -> Result<User, CoreError> {
     principal.require_admin()?;
     to_user(&find(stint, id).await?)
 }
 
-pub async fn admin_update(stint: &Stint, principal: &Principal, id: UserId, request: UpdateUser) -> Result<User, CoreError> {
+pub async fn admin_update(
+    stint: &Stint,
+    principal: &Principal,
+    id: UserId,
+    request: UpdateUser,
+) -> Result<User, CoreError> {
     principal.require_admin()?;
     let current = find(stint, id).await?;
     let was_active_admin = current.active && current.role == Role::Admin.as_str();
@@ -189,18 +232,27 @@ pub async fn admin_update(stint: &Stint, principal: &Principal, id: UserId, requ
         model.active = Set(active);
     }
     if let Some(login) = &request.github_username {
-        model.github_username = Set(login.as_deref().map(|l| validate::github_username("github_username", l)).transpose()?);
+        model.github_username = Set(login
+            .as_deref()
+            .map(|l| validate::github_username("github_username", l))
+            .transpose()?);
     }
     if let Some(slack) = &request.slack_user_id {
-        model.slack_user_id = Set(slack.as_deref().map(|s| validate::slack_user_id("slack_user_id", s)).transpose()?);
+        model.slack_user_id = Set(slack
+            .as_deref()
+            .map(|s| validate::slack_user_id("slack_user_id", s))
+            .transpose()?);
     }
     if let Some(password) = &request.password {
         validate::password("password", password)?;
         model.password_hash = Set(Some(hash_password(password)?));
     }
-    let stays_active_admin = request.active.unwrap_or(true) && request.role.is_none_or(|r| r == Role::Admin);
+    let stays_active_admin =
+        request.active.unwrap_or(true) && request.role.is_none_or(|r| r == Role::Admin);
     if was_active_admin && !stays_active_admin && active_admins(stint).await? <= 1 {
-        return Err(CoreError::Conflict("this is the last active admin; make another user admin first".to_owned()));
+        return Err(CoreError::Conflict(
+            "this is the last active admin; make another user admin first".to_owned(),
+        ));
     }
     model.updated_at = Set(stint.clock.now());
     to_user(&save(stint, model).await?)
@@ -233,7 +285,8 @@ pub async fn bootstrap_admin(stint: &Stint) -> Result<Option<BootstrappedAdmin>,
         Some(password) => (password.clone(), false),
         None => {
             use base64::Engine;
-            let random = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::auth::random_bytes::<15>());
+            let random = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(crate::auth::random_bytes::<15>());
             (Secret::new(random), true)
         }
     };
@@ -251,5 +304,8 @@ pub async fn bootstrap_admin(stint: &Stint) -> Result<Option<BootstrappedAdmin>,
         Err(err) => return Err(err),
     }
     tracing::info!(email = %email, "created the first admin");
-    Ok(Some(BootstrappedAdmin { email, generated_password: generated.then_some(password) }))
+    Ok(Some(BootstrappedAdmin {
+        email,
+        generated_password: generated.then_some(password),
+    }))
 }

@@ -9,10 +9,16 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<String, CoreError> {
         return Err(CoreError::invalid(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(CoreError::invalid(field, format!("must be at most {max} characters")));
+        return Err(CoreError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(CoreError::invalid(field, "must not contain control characters"));
+        return Err(CoreError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -20,7 +26,10 @@ pub fn name(field: &str, value: &str, max: usize) -> Result<String, CoreError> {
 /// Free text up to `max` characters (may be empty).
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, CoreError> {
     if value.chars().count() > max {
-        return Err(CoreError::invalid(field, format!("must be at most {max} characters")));
+        return Err(CoreError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(value.to_owned())
 }
@@ -42,13 +51,27 @@ pub fn timezone(field: &str, value: &str) -> Result<String, CoreError> {
         .trim()
         .parse::<chrono_tz::Tz>()
         .map(|tz| tz.name().to_owned())
-        .map_err(|_| CoreError::invalid(field, format!("`{}` is not an IANA time zone such as Europe/Berlin", clip(value))))
+        .map_err(|_| {
+            CoreError::invalid(
+                field,
+                format!(
+                    "`{}` is not an IANA time zone such as Europe/Berlin",
+                    clip(value)
+                ),
+            )
+        })
 }
 
 /// `#rrggbb`.
 pub fn color(field: &str, value: &str) -> Result<String, CoreError> {
-    let ok = value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit());
-    if ok { Ok(value.to_ascii_lowercase()) } else { Err(CoreError::invalid(field, "must look like #1a2b3c")) }
+    let ok = value.len() == 7
+        && value.starts_with('#')
+        && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(CoreError::invalid(field, "must look like #1a2b3c"))
+    }
 }
 
 /// A GitHub login: 1–39 letters, digits or single hyphens, not at either end. Stored lower-case.
@@ -60,14 +83,28 @@ pub fn github_username(field: &str, value: &str) -> Result<String, CoreError> {
         && !login.starts_with('-')
         && !login.ends_with('-')
         && !login.contains("--");
-    if ok { Ok(login.to_ascii_lowercase()) } else { Err(CoreError::invalid(field, "is not a GitHub username")) }
+    if ok {
+        Ok(login.to_ascii_lowercase())
+    } else {
+        Err(CoreError::invalid(field, "is not a GitHub username"))
+    }
 }
 
 /// A Slack member id such as `U024BE7LH`.
 pub fn slack_user_id(field: &str, value: &str) -> Result<String, CoreError> {
     let id = value.trim();
-    let ok = (2..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    if ok { Ok(id.to_owned()) } else { Err(CoreError::invalid(field, "is not a Slack member id such as U024BE7LH")) }
+    let ok = (2..=32).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(CoreError::invalid(
+            field,
+            "is not a Slack member id such as U024BE7LH",
+        ))
+    }
 }
 
 pub fn page_limit(limit: Option<u32>) -> Result<u64, CoreError> {
@@ -75,7 +112,10 @@ pub fn page_limit(limit: Option<u32>) -> Result<u64, CoreError> {
     match limit {
         None => Ok(u64::from(DEFAULT_PAGE_SIZE)),
         Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => Ok(u64::from(n)),
-        Some(_) => Err(CoreError::invalid("limit", format!("must be between 1 and {MAX_PAGE_SIZE}"))),
+        Some(_) => Err(CoreError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+        )),
     }
 }
 
@@ -97,13 +137,19 @@ mod tests {
 
     #[test]
     fn timezones_are_iana() {
-        assert_eq!(timezone("tz", "Europe/Berlin").ok().as_deref(), Some("Europe/Berlin"));
+        assert_eq!(
+            timezone("tz", "Europe/Berlin").ok().as_deref(),
+            Some("Europe/Berlin")
+        );
         assert!(timezone("tz", "Mars/Olympus").is_err());
     }
 
     #[test]
     fn github_usernames() {
-        assert_eq!(github_username("g", "@Octo-Cat").ok().as_deref(), Some("octo-cat"));
+        assert_eq!(
+            github_username("g", "@Octo-Cat").ok().as_deref(),
+            Some("octo-cat")
+        );
         for bad in ["", "-a", "a-", "a--b", "a_b", &"a".repeat(40)] {
             assert!(github_username("g", bad).is_err(), "{bad}");
         }

@@ -1,0 +1,274 @@
+//! Test support: `spawn_app()` starts the real server on an ephemeral port with a fresh database
+//! (SQLite in a temporary directory, or a fresh PostgreSQL schema when
+//! `STINT_TEST_DATABASE_URL=postgres://…`) and gives a typed HTTP client for it.
+
+// Test helpers fail loudly at the point of failure.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::Once;
+
+use chrono::{DateTime, TimeZone, Utc};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use stint_api::Application;
+use stint_api_types::Problem;
+use stint_core::clock::ManualClock;
+use stint_core::{Clock, Config, Stint};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin password 1";
+pub const MEMBER_PASSWORD: &str = "member password 1";
+
+/// Where the manual clock of every test app starts: a Monday morning.
+pub fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub stint: Stint,
+    pub clock: ManualClock,
+    pub database_url: String,
+    _data_dir: tempfile::TempDir,
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Quiet unless asked: TEST_LOG=1 just test.
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts Stint with extra `STINT_*` variables, as an operator would configure it.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    init_logging();
+    let data_dir = tempfile::tempdir().expect("temporary directory");
+    let database_url = test_database_url(data_dir.path()).await;
+    let mut vars: HashMap<String, String> = HashMap::from([
+        (
+            "STINT_DATA_DIR".to_owned(),
+            data_dir.path().display().to_string(),
+        ),
+        ("STINT_DATABASE_URL".to_owned(), database_url.clone()),
+        ("STINT_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        ("STINT_ADMIN_EMAIL".to_owned(), ADMIN_EMAIL.to_owned()),
+        ("STINT_ADMIN_PASSWORD".to_owned(), ADMIN_PASSWORD.to_owned()),
+        ("STINT_HTTP_WORKERS".to_owned(), "1".to_owned()),
+    ]);
+    for (key, value) in extra {
+        vars.insert((*key).to_owned(), (*value).to_owned());
+    }
+    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+    let (clock, handle) = Clock::manual(epoch());
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let stint = app.stint().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        stint,
+        clock: handle,
+        database_url,
+        _data_dir: data_dir,
+    }
+}
+
+/// A fresh database for one test: a temporary SQLite file by default, or a new schema in the
+/// PostgreSQL database named by `STINT_TEST_DATABASE_URL`.
+pub async fn test_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("STINT_TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            use sea_orm::ConnectionTrait;
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let db = sea_orm::Database::connect(base.as_str())
+                .await
+                .expect("connect to the test PostgreSQL");
+            db.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .expect("create schema");
+            db.close().await.ok();
+            let separator = if base.contains('?') { '&' } else { '?' };
+            format!("{base}{separator}options=-c%20search_path%3D{schema}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("stint.db").display()),
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("STINT_TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
+}
+
+/// A response with its status, headers and body read.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub async fn read(response: Response) -> Answer {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("response body");
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: body was {}", self.text))
+    }
+
+    pub fn value(&self) -> Value {
+        self.json()
+    }
+
+    /// Asserts a problem document with this status and code and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Problem {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        let content_type = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert_eq!(
+            content_type, "application/problem+json",
+            "body: {}",
+            self.text
+        );
+        let problem: Problem = self.json();
+        assert_eq!(problem.code.as_str(), code, "body: {}", self.text);
+        assert_eq!(problem.status, status);
+        assert!(!problem.detail.is_empty());
+        problem
+    }
+
+    #[track_caller]
+    pub fn ok<T: DeserializeOwned>(&self, status: u16) -> T {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        self.json()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn send(&self, builder: RequestBuilder) -> Answer {
+        Answer::read(builder.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.send(self.request(Method::GET, path, Some(token)))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.send(self.request(Method::DELETE, path, Some(token)))
+            .await
+    }
+
+    pub async fn post<B: Serialize + ?Sized>(&self, path: &str, token: &str, body: &B) -> Answer {
+        self.send(self.request(Method::POST, path, Some(token)).json(body))
+            .await
+    }
+
+    pub async fn patch<B: Serialize + ?Sized>(&self, path: &str, token: &str, body: &B) -> Answer {
+        self.send(self.request(Method::PATCH, path, Some(token)).json(body))
+            .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.send(
+            self.request(Method::POST, "/api/auth/login", None)
+                .json(&json!({ "email": email, "password": password })),
+        )
+        .await
+    }
+
+    /// A session token for the bootstrapped admin.
+    pub async fn admin_token(&self) -> String {
+        let answer = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let body: Value = answer.ok(200);
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// Creates a member through the admin API and signs them in; returns (user id, token).
+    pub async fn member(&self, email: &str) -> (String, String) {
+        let admin = self.admin_token().await;
+        let created: Value = self
+            .post(
+                "/api/admin/users",
+                &admin,
+                &json!({ "email": email, "password": MEMBER_PASSWORD }),
+            )
+            .await
+            .ok(201);
+        let answer = self.login(email, MEMBER_PASSWORD).await;
+        let body: Value = answer.ok(200);
+        (
+            created["id"].as_str().expect("id").to_owned(),
+            body["access_token"].as_str().expect("token").to_owned(),
+        )
+    }
+
+    /// An API token with these scopes for the holder of `session`.
+    pub async fn api_token(&self, session: &str, scopes: &[&str]) -> String {
+        let body: Value = self
+            .post(
+                "/api/tokens",
+                session,
+                &json!({ "name": "test", "scopes": scopes }),
+            )
+            .await
+            .ok(201);
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn project(&self, admin: &str, name: &str) -> String {
+        let body: Value = self
+            .post("/api/projects", admin, &json!({ "name": name }))
+            .await
+            .ok(201);
+        body["id"].as_str().expect("id").to_owned()
+    }
+}

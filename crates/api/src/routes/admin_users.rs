@@ -9,7 +9,10 @@ use crate::error::ApiError;
 use crate::extract::AdminAccess;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update);
 }
 
 /// List users
@@ -25,8 +28,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/admin/users")]
-async fn list(stint: Data<Stint>, AdminAccess(principal): AdminAccess, query: Query<PageQuery>) -> Result<Json<Page<User>>, ApiError> {
-    Ok(Json(users::admin_list(&stint, &principal, query.into_inner()).await?))
+async fn list(
+    stint: Data<Stint>,
+    AdminAccess(principal): AdminAccess,
+    query: Query<PageQuery>,
+) -> Result<Json<Page<User>>, ApiError> {
+    Ok(Json(
+        users::admin_list(&stint, &principal, query.into_inner()).await?,
+    ))
 }
 
 /// Create a user
@@ -45,7 +54,11 @@ async fn list(stint: Data<Stint>, AdminAccess(principal): AdminAccess, query: Qu
     security(("bearer" = []))
 )]
 #[post("/admin/users")]
-async fn create(stint: Data<Stint>, AdminAccess(principal): AdminAccess, body: Json<CreateUser>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    stint: Data<Stint>,
+    AdminAccess(principal): AdminAccess,
+    body: Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
     let user = users::admin_create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(user))
 }
@@ -64,8 +77,14 @@ async fn create(stint: Data<Stint>, AdminAccess(principal): AdminAccess, body: J
     security(("bearer" = []))
 )]
 #[get("/admin/users/{id}")]
-async fn get_one(stint: Data<Stint>, AdminAccess(principal): AdminAccess, id: Path<UserId>) -> Result<Json<User>, ApiError> {
-    Ok(Json(users::admin_get(&stint, &principal, id.into_inner()).await?))
+async fn get_one(
+    stint: Data<Stint>,
+    AdminAccess(principal): AdminAccess,
+    id: Path<UserId>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(
+        users::admin_get(&stint, &principal, id.into_inner()).await?,
+    ))
 }
 
 /// Update a user
@@ -93,5 +112,7 @@ async fn update(
     id: Path<UserId>,
     body: Json<UpdateUser>,
 ) -> Result<Json<User>, ApiError> {
-    Ok(Json(users::admin_update(&stint, &principal, id.into_inner(), body.into_inner()).await?))
+    Ok(Json(
+        users::admin_update(&stint, &principal, id.into_inner(), body.into_inner()).await?,
+    ))
 }

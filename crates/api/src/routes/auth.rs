@@ -30,7 +30,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/auth/login")]
-async fn login(stint: Data<Stint>, req: HttpRequest, body: Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+async fn login(
+    stint: Data<Stint>,
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let ip = req.peer_addr().map(|addr| addr.ip());
     Ok(Json(auth::login(&stint, &email, &password, ip).await?))
@@ -63,6 +67,12 @@ async fn me(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Jso
     security(("bearer" = []))
 )]
 #[patch("/me")]
-async fn update_me(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<UpdateMe>) -> Result<Json<Me>, ApiError> {
-    Ok(Json(users::update_me(&stint, &principal, body.into_inner()).await?))
+async fn update_me(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<UpdateMe>,
+) -> Result<Json<Me>, ApiError> {
+    Ok(Json(
+        users::update_me(&stint, &principal, body.into_inner()).await?,
+    ))
 }

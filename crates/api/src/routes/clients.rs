@@ -1,7 +1,7 @@
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, patch, post};
 use stint_api_types::tracking::{Client, CreateClient, UpdateClient};
-use stint_api_types::{Page, ClientId, PageQuery};
+use stint_api_types::{ClientId, Page, PageQuery};
 use stint_core::Stint;
 use stint_core::tracking::clients;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -10,7 +10,11 @@ use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove);
 }
 
 /// List clients
@@ -26,7 +30,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/clients")]
-async fn list(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, query: Query<PageQuery>) -> Result<Json<Page<Client>>, ApiError> {
+async fn list(
+    stint: Data<Stint>,
+    ReadAccess(_principal): ReadAccess,
+    query: Query<PageQuery>,
+) -> Result<Json<Page<Client>>, ApiError> {
     Ok(Json(clients::list(&stint, query.into_inner()).await?))
 }
 
@@ -47,7 +55,11 @@ async fn list(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, query: Que
     security(("bearer" = []))
 )]
 #[post("/clients")]
-async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<CreateClient>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<CreateClient>,
+) -> Result<HttpResponse, ApiError> {
     let created = clients::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -66,7 +78,11 @@ async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: J
     security(("bearer" = []))
 )]
 #[get("/clients/{id}")]
-async fn get_one(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, id: Path<ClientId>) -> Result<Json<Client>, ApiError> {
+async fn get_one(
+    stint: Data<Stint>,
+    ReadAccess(_principal): ReadAccess,
+    id: Path<ClientId>,
+) -> Result<Json<Client>, ApiError> {
     Ok(Json(clients::get(&stint, id.into_inner()).await?))
 }
 
@@ -95,7 +111,9 @@ async fn update(
     id: Path<ClientId>,
     body: Json<UpdateClient>,
 ) -> Result<Json<Client>, ApiError> {
-    Ok(Json(clients::update(&stint, &principal, id.into_inner(), body.into_inner()).await?))
+    Ok(Json(
+        clients::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,
+    ))
 }
 
 /// Delete a client
@@ -114,7 +132,11 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/clients/{id}")]
-async fn remove(stint: Data<Stint>, WriteAccess(principal): WriteAccess, id: Path<ClientId>) -> Result<HttpResponse, ApiError> {
+async fn remove(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    id: Path<ClientId>,
+) -> Result<HttpResponse, ApiError> {
     clients::delete(&stint, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

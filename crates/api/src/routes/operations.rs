@@ -10,7 +10,10 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(metrics).service(openapi_json);
+    cfg.service(healthz)
+        .service(readyz)
+        .service(metrics)
+        .service(openapi_json);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -37,7 +40,9 @@ async fn healthz() -> actix_web::web::Json<Health> {
 )]
 #[get("/readyz")]
 async fn readyz(stint: Data<Stint>) -> Result<actix_web::web::Json<Health>, ApiError> {
-    stint_core::db::ping(&stint.db).await.map_err(CoreError::Unavailable)?;
+    stint_core::db::ping(&stint.db)
+        .await
+        .map_err(CoreError::Unavailable)?;
     Ok(actix_web::web::Json(Health { status: "ok" }))
 }
 
@@ -58,7 +63,9 @@ async fn metrics(metrics: Data<Metrics>) -> HttpResponse {
 #[utoipa::path(tag = "operations", responses((status = 200, body = Object, content_type = "application/json")))]
 #[get("/api/openapi.json")]
 async fn openapi_json(document: Data<OpenApiJson>) -> HttpResponse {
-    HttpResponse::Ok().insert_header(ContentType::json()).body(document.0.clone())
+    HttpResponse::Ok()
+        .insert_header(ContentType::json())
+        .body(document.0.clone())
 }
 
 /// The serialised document, made once at start.

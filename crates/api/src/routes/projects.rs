@@ -1,6 +1,6 @@
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, patch, post};
-use stint_api_types::tracking::{Project, CreateProject, UpdateProject, ProjectQuery};
+use stint_api_types::tracking::{CreateProject, Project, ProjectQuery, UpdateProject};
 use stint_api_types::{Page, ProjectId};
 use stint_core::Stint;
 use stint_core::tracking::projects;
@@ -10,7 +10,11 @@ use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove);
 }
 
 /// List projects
@@ -28,7 +32,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/projects")]
-async fn list(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, query: Query<ProjectQuery>) -> Result<Json<Page<Project>>, ApiError> {
+async fn list(
+    stint: Data<Stint>,
+    ReadAccess(_principal): ReadAccess,
+    query: Query<ProjectQuery>,
+) -> Result<Json<Page<Project>>, ApiError> {
     Ok(Json(projects::list(&stint, query.into_inner()).await?))
 }
 
@@ -49,7 +57,11 @@ async fn list(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, query: Que
     security(("bearer" = []))
 )]
 #[post("/projects")]
-async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<CreateProject>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<CreateProject>,
+) -> Result<HttpResponse, ApiError> {
     let created = projects::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -68,7 +80,11 @@ async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: J
     security(("bearer" = []))
 )]
 #[get("/projects/{id}")]
-async fn get_one(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, id: Path<ProjectId>) -> Result<Json<Project>, ApiError> {
+async fn get_one(
+    stint: Data<Stint>,
+    ReadAccess(_principal): ReadAccess,
+    id: Path<ProjectId>,
+) -> Result<Json<Project>, ApiError> {
     Ok(Json(projects::get(&stint, id.into_inner()).await?))
 }
 
@@ -97,7 +113,9 @@ async fn update(
     id: Path<ProjectId>,
     body: Json<UpdateProject>,
 ) -> Result<Json<Project>, ApiError> {
-    Ok(Json(projects::update(&stint, &principal, id.into_inner(), body.into_inner()).await?))
+    Ok(Json(
+        projects::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,
+    ))
 }
 
 /// Delete a project
@@ -116,7 +134,11 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/projects/{id}")]
-async fn remove(stint: Data<Stint>, WriteAccess(principal): WriteAccess, id: Path<ProjectId>) -> Result<HttpResponse, ApiError> {
+async fn remove(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    id: Path<ProjectId>,
+) -> Result<HttpResponse, ApiError> {
     projects::delete(&stint, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

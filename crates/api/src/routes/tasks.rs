@@ -1,6 +1,6 @@
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, patch, post};
-use stint_api_types::tracking::{Task, CreateTask, UpdateTask, TaskQuery};
+use stint_api_types::tracking::{CreateTask, Task, TaskQuery, UpdateTask};
 use stint_api_types::{Page, TaskId};
 use stint_core::Stint;
 use stint_core::tracking::tasks;
@@ -10,7 +10,11 @@ use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove);
 }
 
 /// List tasks
@@ -26,7 +30,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/tasks")]
-async fn list(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, query: Query<TaskQuery>) -> Result<Json<Page<Task>>, ApiError> {
+async fn list(
+    stint: Data<Stint>,
+    ReadAccess(_principal): ReadAccess,
+    query: Query<TaskQuery>,
+) -> Result<Json<Page<Task>>, ApiError> {
     Ok(Json(tasks::list(&stint, query.into_inner()).await?))
 }
 
@@ -45,7 +53,11 @@ async fn list(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, query: Que
     security(("bearer" = []))
 )]
 #[post("/tasks")]
-async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<CreateTask>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<CreateTask>,
+) -> Result<HttpResponse, ApiError> {
     let created = tasks::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -64,7 +76,11 @@ async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: J
     security(("bearer" = []))
 )]
 #[get("/tasks/{id}")]
-async fn get_one(stint: Data<Stint>, ReadAccess(_principal): ReadAccess, id: Path<TaskId>) -> Result<Json<Task>, ApiError> {
+async fn get_one(
+    stint: Data<Stint>,
+    ReadAccess(_principal): ReadAccess,
+    id: Path<TaskId>,
+) -> Result<Json<Task>, ApiError> {
     Ok(Json(tasks::get(&stint, id.into_inner()).await?))
 }
 
@@ -93,7 +109,9 @@ async fn update(
     id: Path<TaskId>,
     body: Json<UpdateTask>,
 ) -> Result<Json<Task>, ApiError> {
-    Ok(Json(tasks::update(&stint, &principal, id.into_inner(), body.into_inner()).await?))
+    Ok(Json(
+        tasks::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,
+    ))
 }
 
 /// Delete a task
@@ -112,7 +130,11 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/tasks/{id}")]
-async fn remove(stint: Data<Stint>, WriteAccess(principal): WriteAccess, id: Path<TaskId>) -> Result<HttpResponse, ApiError> {
+async fn remove(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    id: Path<TaskId>,
+) -> Result<HttpResponse, ApiError> {
     tasks::delete(&stint, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

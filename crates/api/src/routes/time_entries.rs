@@ -1,6 +1,6 @@
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, patch, post};
-use stint_api_types::tracking::{TimeEntry, CreateTimeEntry, UpdateTimeEntry, TimeEntryQuery};
+use stint_api_types::tracking::{CreateTimeEntry, TimeEntry, TimeEntryQuery, UpdateTimeEntry};
 use stint_api_types::{Page, TimeEntryId};
 use stint_core::Stint;
 use stint_core::tracking::time_entries;
@@ -10,7 +10,11 @@ use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(get_one).service(update).service(remove);
+    cfg.service(list)
+        .service(create)
+        .service(get_one)
+        .service(update)
+        .service(remove);
 }
 
 /// List time entries
@@ -29,8 +33,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/time-entries")]
-async fn list(stint: Data<Stint>, ReadAccess(principal): ReadAccess, query: Query<TimeEntryQuery>) -> Result<Json<Page<TimeEntry>>, ApiError> {
-    Ok(Json(time_entries::list(&stint, &principal, query.into_inner()).await?))
+async fn list(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+    query: Query<TimeEntryQuery>,
+) -> Result<Json<Page<TimeEntry>>, ApiError> {
+    Ok(Json(
+        time_entries::list(&stint, &principal, query.into_inner()).await?,
+    ))
 }
 
 /// Create a time entry
@@ -50,7 +60,11 @@ async fn list(stint: Data<Stint>, ReadAccess(principal): ReadAccess, query: Quer
     security(("bearer" = []))
 )]
 #[post("/time-entries")]
-async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<CreateTimeEntry>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<CreateTimeEntry>,
+) -> Result<HttpResponse, ApiError> {
     let created = time_entries::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -69,8 +83,14 @@ async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: J
     security(("bearer" = []))
 )]
 #[get("/time-entries/{id}")]
-async fn get_one(stint: Data<Stint>, ReadAccess(principal): ReadAccess, id: Path<TimeEntryId>) -> Result<Json<TimeEntry>, ApiError> {
-    Ok(Json(time_entries::get(&stint, &principal, id.into_inner()).await?))
+async fn get_one(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+    id: Path<TimeEntryId>,
+) -> Result<Json<TimeEntry>, ApiError> {
+    Ok(Json(
+        time_entries::get(&stint, &principal, id.into_inner()).await?,
+    ))
 }
 
 /// Update a time entry
@@ -98,7 +118,9 @@ async fn update(
     id: Path<TimeEntryId>,
     body: Json<UpdateTimeEntry>,
 ) -> Result<Json<TimeEntry>, ApiError> {
-    Ok(Json(time_entries::update(&stint, &principal, id.into_inner(), body.into_inner()).await?))
+    Ok(Json(
+        time_entries::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,
+    ))
 }
 
 /// Delete a time entry
@@ -117,7 +139,11 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/time-entries/{id}")]
-async fn remove(stint: Data<Stint>, WriteAccess(principal): WriteAccess, id: Path<TimeEntryId>) -> Result<HttpResponse, ApiError> {
+async fn remove(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    id: Path<TimeEntryId>,
+) -> Result<HttpResponse, ApiError> {
     time_entries::delete(&stint, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,7 +20,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/timer")]
-async fn state(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Json<TimerState>, ApiError> {
+async fn state(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+) -> Result<Json<TimerState>, ApiError> {
     Ok(Json(timer::state(&stint, &principal).await?))
 }
 
@@ -42,9 +45,15 @@ async fn state(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<
     security(("bearer" = []))
 )]
 #[post("/timer/start")]
-async fn start(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Bytes) -> Result<Json<TimeEntry>, ApiError> {
+async fn start(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Bytes,
+) -> Result<Json<TimeEntry>, ApiError> {
     let request = optional_json::<StartTimer>(&body)?;
-    Ok(Json(timer::start(&stint, &principal, request, TimeEntrySource::Timer).await?))
+    Ok(Json(
+        timer::start(&stint, &principal, request, TimeEntrySource::Timer).await?,
+    ))
 }
 
 /// Stop the timer
@@ -61,7 +70,10 @@ async fn start(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: By
     security(("bearer" = []))
 )]
 #[post("/timer/stop")]
-async fn stop(stint: Data<Stint>, WriteAccess(principal): WriteAccess) -> Result<Json<TimeEntry>, ApiError> {
+async fn stop(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+) -> Result<Json<TimeEntry>, ApiError> {
     Ok(Json(timer::stop(&stint, &principal).await?))
 }
 
@@ -71,7 +83,11 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
         return Ok(T::default());
     }
     serde_json::from_slice(body).map_err(|err| {
-        let code = if err.is_data() { ErrorCode::ValidationFailed } else { ErrorCode::MalformedRequest };
+        let code = if err.is_data() {
+            ErrorCode::ValidationFailed
+        } else {
+            ErrorCode::MalformedRequest
+        };
         ApiError::request(code, format!("invalid request body: {err}"))
     })
 }

@@ -21,7 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = []))
 )]
 #[get("/tokens")]
-async fn list(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Json<Vec<ApiToken>>, ApiError> {
+async fn list(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
     Ok(Json(auth::list_tokens(&stint, &principal).await?))
 }
 
@@ -43,7 +46,11 @@ async fn list(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<J
     security(("bearer" = []))
 )]
 #[post("/tokens")]
-async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: Json<CreateApiToken>) -> Result<HttpResponse, ApiError> {
+async fn create(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<CreateApiToken>,
+) -> Result<HttpResponse, ApiError> {
     let created = auth::create_token(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -62,7 +69,11 @@ async fn create(stint: Data<Stint>, WriteAccess(principal): WriteAccess, body: J
     security(("bearer" = []))
 )]
 #[delete("/tokens/{id}")]
-async fn remove(stint: Data<Stint>, WriteAccess(principal): WriteAccess, id: Path<ApiTokenId>) -> Result<HttpResponse, ApiError> {
+async fn remove(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    id: Path<ApiTokenId>,
+) -> Result<HttpResponse, ApiError> {
     auth::delete_token(&stint, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

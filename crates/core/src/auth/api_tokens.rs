@@ -1,8 +1,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use stint_api_types::auth::{ApiToken, CreateApiToken, CreatedApiToken, Scope};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use stint_api_types::ApiTokenId;
+use stint_api_types::auth::{ApiToken, CreateApiToken, CreatedApiToken, Scope};
 use stint_entity::api_token;
 use uuid::Uuid;
 
@@ -31,14 +33,21 @@ fn to_api(model: &api_token::Model) -> ApiToken {
     }
 }
 
-pub async fn create_token(stint: &Stint, principal: &Principal, request: CreateApiToken) -> Result<CreatedApiToken, CoreError> {
+pub async fn create_token(
+    stint: &Stint,
+    principal: &Principal,
+    request: CreateApiToken,
+) -> Result<CreatedApiToken, CoreError> {
     let name = validate::name("name", &request.name, 100)?;
     if request.scopes.is_empty() {
         return Err(CoreError::invalid("scopes", "must name at least one scope"));
     }
     let allowed = Principal::scopes_for_role(principal.role);
     if let Some(denied) = request.scopes.iter().find(|s| !allowed.contains(s)) {
-        return Err(CoreError::invalid("scopes", format!("`{}` is not available to your role", denied.as_str())));
+        return Err(CoreError::invalid(
+            "scopes",
+            format!("`{}` is not available to your role", denied.as_str()),
+        ));
     }
     // A token cannot carry more than the credential that creates it.
     if let Some(beyond) = request.scopes.iter().find(|s| !principal.has_scope(**s)) {
@@ -51,21 +60,31 @@ pub async fn create_token(stint: &Stint, principal: &Principal, request: CreateA
     let mut scopes = request.scopes.clone();
     scopes.sort();
     scopes.dedup();
-    let token = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(super::random_bytes::<32>()));
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(super::random_bytes::<32>())
+    );
     let model = api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(principal.user_id.as_uuid()),
         name: Set(name),
         token_hash: Set(super::sha256_hex(token.as_bytes())),
         token_prefix: Set(token.chars().take(TOKEN_PREFIX.len() + 6).collect()),
-        scopes: Set(scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+        scopes: Set(scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")),
         created_at: Set(now),
         last_used_at: Set(None),
         expires_at: Set(request.expires_at.map(crate::clock::truncate_to_seconds)),
     }
     .insert(&stint.db)
     .await?;
-    Ok(CreatedApiToken { token_info: to_api(&model), token })
+    Ok(CreatedApiToken {
+        token_info: to_api(&model),
+        token,
+    })
 }
 
 pub async fn list_tokens(stint: &Stint, principal: &Principal) -> Result<Vec<ApiToken>, CoreError> {
@@ -78,7 +97,11 @@ pub async fn list_tokens(stint: &Stint, principal: &Principal) -> Result<Vec<Api
 }
 
 /// Deletes one of the caller's own tokens; another user's token is "not found".
-pub async fn delete_token(stint: &Stint, principal: &Principal, id: ApiTokenId) -> Result<(), CoreError> {
+pub async fn delete_token(
+    stint: &Stint,
+    principal: &Principal,
+    id: ApiTokenId,
+) -> Result<(), CoreError> {
     let result = api_token::Entity::delete_many()
         .filter(api_token::Column::Id.eq(id.as_uuid()))
         .filter(api_token::Column::UserId.eq(principal.user_id.as_uuid()))

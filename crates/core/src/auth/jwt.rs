@@ -28,8 +28,17 @@ impl SessionKeys {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> Result<String, CoreError> {
-        let claims = Claims { sub: user_id, iat: now.timestamp(), exp: expires_at.timestamp() };
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String, CoreError> {
+        let claims = Claims {
+            sub: user_id,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+        };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| CoreError::Internal(format!("signing a session token failed: {e}")))
     }
@@ -41,7 +50,8 @@ impl SessionKeys {
         // Expiry is checked below against the injected clock, not the library's.
         validation.validate_exp = false;
         validation.leeway = 0;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|_| CoreError::InvalidToken)?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| CoreError::InvalidToken)?;
         if data.claims.exp <= now.timestamp() {
             return Err(CoreError::InvalidToken);
         }
@@ -67,14 +77,22 @@ mod tests {
         let token = k.issue(user, now, now + Duration::hours(12)).unwrap();
         assert_eq!(k.verify(&token, now).unwrap(), user);
         assert!(k.verify(&token, now + Duration::hours(12)).is_err());
-        assert!(keys("another secret that is long enough!").verify(&token, now).is_err());
+        assert!(
+            keys("another secret that is long enough!")
+                .verify(&token, now)
+                .is_err()
+        );
     }
 
     #[test]
     fn refuses_other_algorithms() {
         let k = keys("0123456789abcdef0123456789abcdef");
         let now = Utc::now();
-        let claims = Claims { sub: Uuid::now_v7(), iat: now.timestamp(), exp: now.timestamp() + 60 };
+        let claims = Claims {
+            sub: Uuid::now_v7(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + 60,
+        };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
             &claims,
@@ -83,7 +101,10 @@ mod tests {
         .unwrap();
         assert!(k.verify(&hs512, now).is_err());
         // An unsigned token: header {"alg":"none"}.
-        let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", hs512.split('.').nth(1).unwrap());
+        let unsigned = format!(
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.",
+            hs512.split('.').nth(1).unwrap()
+        );
         assert!(k.verify(&unsigned, now).is_err());
     }
 }

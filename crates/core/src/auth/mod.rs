@@ -23,7 +23,9 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     // The system RNG only fails when the OS cannot provide randomness at all; nothing secure can
     // continue then.
     #[allow(clippy::expect_used)]
-    SystemRandom::new().fill(&mut bytes).expect("the operating system's random source failed");
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the operating system's random source failed");
     bytes
 }
 

@@ -14,7 +14,9 @@ pub fn hash_password(password: &str) -> Result<String, CoreError> {
 /// Constant-time verification against a stored PHC string.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     use argon2::password_hash::PasswordVerifier;
-    Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
 }
 
 /// A hash of no real password: verified against when the email is unknown, so that an unknown

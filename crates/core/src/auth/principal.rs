@@ -27,7 +27,11 @@ impl Principal {
     }
 
     pub fn require_scope(&self, scope: Scope) -> Result<(), CoreError> {
-        if self.has_scope(scope) { Ok(()) } else { Err(CoreError::InsufficientScope(scope.as_str())) }
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(CoreError::InsufficientScope(scope.as_str()))
+        }
     }
 
     /// Admin powers need both the role and, for API tokens, the `admin` scope.

@@ -28,11 +28,15 @@ impl LoginLimiter {
         if let Some(ip) = ip {
             self.per_ip
                 .check_key(&ip)
-                .map_err(|not_until| CoreError::RateLimited { retry_after: not_until.wait_time_from(now) })?;
+                .map_err(|not_until| CoreError::RateLimited {
+                    retry_after: not_until.wait_time_from(now),
+                })?;
         }
         self.per_account
             .check_key(&account.to_owned())
-            .map_err(|not_until| CoreError::RateLimited { retry_after: not_until.wait_time_from(now) })?;
+            .map_err(|not_until| CoreError::RateLimited {
+                retry_after: not_until.wait_time_from(now),
+            })?;
         // Forget idle keys so that a flood of made-up emails cannot grow memory without bound.
         if self.per_account.len() > 10_000 {
             self.per_account.retain_recent();
@@ -66,7 +70,9 @@ mod tests {
             assert!(limiter.check("ada@example.com", None).is_ok());
         }
         match limiter.check("ada@example.com", None) {
-            Err(CoreError::RateLimited { retry_after }) => assert!(retry_after <= Duration::from_secs(6)),
+            Err(CoreError::RateLimited { retry_after }) => {
+                assert!(retry_after <= Duration::from_secs(6))
+            }
             other => panic!("expected a rate limit, got {other:?}"),
         }
         assert!(limiter.check("grace@example.com", None).is_ok());

@@ -16,19 +16,25 @@ use crate::users::parse_role;
 
 /// Checks email and password. Unknown email, wrong password and disabled account all answer
 /// `InvalidCredentials` after the same amount of work, so the answer reveals nothing.
-pub async fn login(stint: &Stint, email: &Email, password: &str, ip: Option<IpAddr>) -> Result<LoginResponse, CoreError> {
+pub async fn login(
+    stint: &Stint,
+    email: &Email,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<LoginResponse, CoreError> {
     stint.login_limiter.check(email.as_str(), ip)?;
-    let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&stint.db).await?;
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&stint.db)
+        .await?;
     let stored_hash = found.as_ref().and_then(|u| u.password_hash.clone());
     let candidate = password.to_owned();
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || {
-        match stored_hash.as_deref() {
-            Some(hash) => verify_password(&candidate, hash),
-            None => {
-                let _same_cost = verify_password(&candidate, decoy_hash());
-                false
-            }
+    let matches = tokio::task::spawn_blocking(move || match stored_hash.as_deref() {
+        Some(hash) => verify_password(&candidate, hash),
+        None => {
+            let _same_cost = verify_password(&candidate, decoy_hash());
+            false
         }
     })
     .await
@@ -91,16 +97,27 @@ async fn authenticate_api_token(stint: &Stint, bearer: &str) -> Result<Principal
     let role = parse_role(&user.role)?;
     // A member's token that was once given `admin` gains nothing: scopes are capped by the role.
     let allowed = Principal::scopes_for_role(role);
-    let scopes = parse_scopes(&token.scopes).into_iter().filter(|s| allowed.contains(s)).collect();
+    let scopes = parse_scopes(&token.scopes)
+        .into_iter()
+        .filter(|s| allowed.contains(s))
+        .collect();
     // Recording use costs a write; once a minute per token is precise enough.
-    if token.last_used_at.is_none_or(|at| now - at >= Duration::minutes(1)) {
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at >= Duration::minutes(1))
+    {
         let mut touch: api_token::ActiveModel = token.into();
         touch.last_used_at = Set(Some(now));
         if let Err(err) = touch.update(&stint.db).await {
             tracing::warn!(error = %err, "could not record API token use");
         }
     }
-    Ok(Principal { user_id: user.id.into(), role, scopes, credential: Credential::ApiToken })
+    Ok(Principal {
+        user_id: user.id.into(),
+        role,
+        scopes,
+        credential: Credential::ApiToken,
+    })
 }
 
 async fn active_user(stint: &Stint, id: Uuid) -> Result<user::Model, CoreError> {

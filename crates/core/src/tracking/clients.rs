@@ -1,4 +1,7 @@
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use stint_api_types::tracking::{Client, CreateClient, UpdateClient};
 use stint_api_types::{ClientId, Page, PageQuery};
 use stint_entity::client;
@@ -22,12 +25,17 @@ fn to_api(m: &client::Model) -> Result<Client, CoreError> {
 }
 
 async fn find(stint: &Stint, id: ClientId) -> Result<client::Model, CoreError> {
-    client::Entity::find_by_id(id.as_uuid()).one(&stint.db).await?.ok_or(CoreError::NotFound("client"))
+    client::Entity::find_by_id(id.as_uuid())
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::NotFound("client"))
 }
 
 pub async fn list(stint: &Stint, page: PageQuery) -> Result<Page<Client>, CoreError> {
     let limit = validate::page_limit(page.limit)?;
-    let mut query = client::Entity::find().order_by_asc(client::Column::Id).limit(limit + 1);
+    let mut query = client::Entity::find()
+        .order_by_asc(client::Column::Id)
+        .limit(limit + 1);
     if let Some(raw) = &page.cursor {
         query = query.filter(client::Column::Id.gt(cursor::decode_id(raw)?));
     }
@@ -38,7 +46,11 @@ pub async fn get(stint: &Stint, id: ClientId) -> Result<Client, CoreError> {
     to_api(&find(stint, id).await?)
 }
 
-pub async fn create(stint: &Stint, principal: &Principal, request: CreateClient) -> Result<Client, CoreError> {
+pub async fn create(
+    stint: &Stint,
+    principal: &Principal,
+    request: CreateClient,
+) -> Result<Client, CoreError> {
     principal.require_admin()?;
     let now = stint.clock.now();
     let model = client::ActiveModel {
@@ -54,7 +66,12 @@ pub async fn create(stint: &Stint, principal: &Principal, request: CreateClient)
     to_api(&model)
 }
 
-pub async fn update(stint: &Stint, principal: &Principal, id: ClientId, request: UpdateClient) -> Result<Client, CoreError> {
+pub async fn update(
+    stint: &Stint,
+    principal: &Principal,
+    id: ClientId,
+    request: UpdateClient,
+) -> Result<Client, CoreError> {
     principal.require_admin()?;
     let mut model = find(stint, id).await?.into_active_model();
     if let Some(name) = &request.name {
@@ -73,7 +90,9 @@ pub async fn update(stint: &Stint, principal: &Principal, id: ClientId, request:
 /// Deleting a client keeps its projects, detached from it.
 pub async fn delete(stint: &Stint, principal: &Principal, id: ClientId) -> Result<(), CoreError> {
     principal.require_admin()?;
-    let result = client::Entity::delete_by_id(id.as_uuid()).exec(&stint.db).await?;
+    let result = client::Entity::delete_by_id(id.as_uuid())
+        .exec(&stint.db)
+        .await?;
     if result.rows_affected == 0 {
         return Err(CoreError::NotFound("client"));
     }

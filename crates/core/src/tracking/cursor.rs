@@ -58,7 +58,11 @@ pub fn page_with<M, T>(
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let next_cursor = if more { rows.last().map(&cursor_of) } else { None };
+    let next_cursor = if more {
+        rows.last().map(&cursor_of)
+    } else {
+        None
+    };
     let items = rows.iter().map(convert).collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, next_cursor })
 }

@@ -1,4 +1,7 @@
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use stint_api_types::tracking::{CreateProject, Project, ProjectQuery, UpdateProject};
 use stint_api_types::{ClientId, Page, ProjectId};
 use stint_entity::{client, project};
@@ -24,7 +27,10 @@ fn to_api(m: &project::Model) -> Result<Project, CoreError> {
 }
 
 pub(crate) async fn find(stint: &Stint, id: ProjectId) -> Result<project::Model, CoreError> {
-    project::Entity::find_by_id(id.as_uuid()).one(&stint.db).await?.ok_or(CoreError::NotFound("project"))
+    project::Entity::find_by_id(id.as_uuid())
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::NotFound("project"))
 }
 
 async fn existing_client(stint: &Stint, id: ClientId) -> Result<Uuid, CoreError> {
@@ -37,7 +43,9 @@ async fn existing_client(stint: &Stint, id: ClientId) -> Result<Uuid, CoreError>
 
 pub async fn list(stint: &Stint, query: ProjectQuery) -> Result<Page<Project>, CoreError> {
     let limit = validate::page_limit(query.limit)?;
-    let mut select = project::Entity::find().order_by_asc(project::Column::Id).limit(limit + 1);
+    let mut select = project::Entity::find()
+        .order_by_asc(project::Column::Id)
+        .limit(limit + 1);
     if let Some(client_id) = query.client_id {
         select = select.filter(project::Column::ClientId.eq(client_id.as_uuid()));
     }
@@ -54,7 +62,11 @@ pub async fn get(stint: &Stint, id: ProjectId) -> Result<Project, CoreError> {
     to_api(&find(stint, id).await?)
 }
 
-pub async fn create(stint: &Stint, principal: &Principal, request: CreateProject) -> Result<Project, CoreError> {
+pub async fn create(
+    stint: &Stint,
+    principal: &Principal,
+    request: CreateProject,
+) -> Result<Project, CoreError> {
     principal.require_admin()?;
     let client_id = match request.client_id {
         Some(id) => Some(existing_client(stint, id).await?),
@@ -65,7 +77,11 @@ pub async fn create(stint: &Stint, principal: &Principal, request: CreateProject
         id: Set(Uuid::now_v7()),
         client_id: Set(client_id),
         name: Set(validate::name("name", &request.name, 200)?),
-        color: Set(request.color.as_deref().map(|c| validate::color("color", c)).transpose()?),
+        color: Set(request
+            .color
+            .as_deref()
+            .map(|c| validate::color("color", c))
+            .transpose()?),
         billable: Set(request.billable),
         archived: Set(false),
         created_at: Set(now),
@@ -76,7 +92,12 @@ pub async fn create(stint: &Stint, principal: &Principal, request: CreateProject
     to_api(&model)
 }
 
-pub async fn update(stint: &Stint, principal: &Principal, id: ProjectId, request: UpdateProject) -> Result<Project, CoreError> {
+pub async fn update(
+    stint: &Stint,
+    principal: &Principal,
+    id: ProjectId,
+    request: UpdateProject,
+) -> Result<Project, CoreError> {
     principal.require_admin()?;
     let mut model = find(stint, id).await?.into_active_model();
     if let Some(name) = &request.name {
@@ -89,7 +110,10 @@ pub async fn update(stint: &Stint, principal: &Principal, id: ProjectId, request
         });
     }
     if let Some(color) = &request.color {
-        model.color = Set(color.as_deref().map(|c| validate::color("color", c)).transpose()?);
+        model.color = Set(color
+            .as_deref()
+            .map(|c| validate::color("color", c))
+            .transpose()?);
     }
     if let Some(billable) = request.billable {
         model.billable = Set(billable);
@@ -104,7 +128,9 @@ pub async fn update(stint: &Stint, principal: &Principal, id: ProjectId, request
 /// Deleting a project deletes its tasks; its time entries stay, without a project.
 pub async fn delete(stint: &Stint, principal: &Principal, id: ProjectId) -> Result<(), CoreError> {
     principal.require_admin()?;
-    let result = project::Entity::delete_by_id(id.as_uuid()).exec(&stint.db).await?;
+    let result = project::Entity::delete_by_id(id.as_uuid())
+        .exec(&stint.db)
+        .await?;
     if result.rows_affected == 0 {
         return Err(CoreError::NotFound("project"));
     }

@@ -1,4 +1,7 @@
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use stint_api_types::auth::Scope;
 use stint_api_types::tracking::{CreateTask, Task, TaskQuery, UpdateTask};
 use stint_api_types::{Page, ProjectId, TaskId, UserId};
@@ -26,7 +29,10 @@ fn to_api(m: &task::Model) -> Result<Task, CoreError> {
 }
 
 pub(crate) async fn find(stint: &Stint, id: TaskId) -> Result<task::Model, CoreError> {
-    task::Entity::find_by_id(id.as_uuid()).one(&stint.db).await?.ok_or(CoreError::NotFound("task"))
+    task::Entity::find_by_id(id.as_uuid())
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::NotFound("task"))
 }
 
 async fn existing_project(stint: &Stint, id: ProjectId) -> Result<Uuid, CoreError> {
@@ -47,7 +53,9 @@ async fn existing_user(stint: &Stint, id: UserId) -> Result<Uuid, CoreError> {
 
 pub async fn list(stint: &Stint, query: TaskQuery) -> Result<Page<Task>, CoreError> {
     let limit = validate::page_limit(query.limit)?;
-    let mut select = task::Entity::find().order_by_asc(task::Column::Id).limit(limit + 1);
+    let mut select = task::Entity::find()
+        .order_by_asc(task::Column::Id)
+        .limit(limit + 1);
     if let Some(project_id) = query.project_id {
         select = select.filter(task::Column::ProjectId.eq(project_id.as_uuid()));
     }
@@ -67,7 +75,11 @@ pub async fn get(stint: &Stint, id: TaskId) -> Result<Task, CoreError> {
     to_api(&find(stint, id).await?)
 }
 
-pub async fn create(stint: &Stint, principal: &Principal, request: CreateTask) -> Result<Task, CoreError> {
+pub async fn create(
+    stint: &Stint,
+    principal: &Principal,
+    request: CreateTask,
+) -> Result<Task, CoreError> {
     principal.require_scope(Scope::Write)?;
     let project_id = existing_project(stint, request.project_id).await?;
     let assignee_id = match request.assignee_id {
@@ -79,7 +91,11 @@ pub async fn create(stint: &Stint, principal: &Principal, request: CreateTask) -
         id: Set(Uuid::now_v7()),
         project_id: Set(project_id),
         title: Set(validate::name("title", &request.title, 500)?),
-        description: Set(validate::text("description", &request.description, 100_000)?),
+        description: Set(validate::text(
+            "description",
+            &request.description,
+            100_000,
+        )?),
         status: Set(wire_name(&request.status)),
         priority: Set(wire_name(&request.priority)),
         assignee_id: Set(assignee_id),
@@ -92,7 +108,12 @@ pub async fn create(stint: &Stint, principal: &Principal, request: CreateTask) -
     to_api(&model)
 }
 
-pub async fn update(stint: &Stint, principal: &Principal, id: TaskId, request: UpdateTask) -> Result<Task, CoreError> {
+pub async fn update(
+    stint: &Stint,
+    principal: &Principal,
+    id: TaskId,
+    request: UpdateTask,
+) -> Result<Task, CoreError> {
     principal.require_scope(Scope::Write)?;
     let mut model = find(stint, id).await?.into_active_model();
     if let Some(project_id) = request.project_id {
@@ -125,7 +146,9 @@ pub async fn delete(stint: &Stint, principal: &Principal, id: TaskId) -> Result<
     principal.require_scope(Scope::Write)?;
     let task = find(stint, id).await?;
     if !principal.acts_as_admin() && task.created_by != Some(principal.user_id.as_uuid()) {
-        return Err(CoreError::Forbidden("only the task's creator or an admin may delete it"));
+        return Err(CoreError::Forbidden(
+            "only the task's creator or an admin may delete it",
+        ));
     }
     task::Entity::delete_by_id(task.id).exec(&stint.db).await?;
     Ok(())

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use stint_api_types::auth::Scope;
 use stint_api_types::tracking::{CreateTimeEntry, TimeEntry, TimeEntryQuery, UpdateTimeEntry};
@@ -45,7 +45,11 @@ fn visible_to(principal: &Principal) -> Select<time_entry::Entity> {
 }
 
 /// Another member's entry is "not found", not "forbidden": its existence is not revealed.
-async fn find_visible(stint: &Stint, principal: &Principal, id: TimeEntryId) -> Result<time_entry::Model, CoreError> {
+async fn find_visible(
+    stint: &Stint,
+    principal: &Principal,
+    id: TimeEntryId,
+) -> Result<time_entry::Model, CoreError> {
     visible_to(principal)
         .filter(time_entry::Column::Id.eq(id.as_uuid()))
         .one(&stint.db)
@@ -68,14 +72,19 @@ pub(crate) async fn resolve_references(
     let task = match task_id {
         Some(id) => Some(match tasks::find(stint, id).await {
             Ok(task) => task,
-            Err(CoreError::NotFound(_)) => return Err(CoreError::invalid("task_id", "no such task")),
+            Err(CoreError::NotFound(_)) => {
+                return Err(CoreError::invalid("task_id", "no such task"));
+            }
             Err(e) => return Err(e),
         }),
         None => None,
     };
     let project_id = match (project_id, &task) {
         (Some(project), Some(task)) if project.as_uuid() != task.project_id => {
-            return Err(CoreError::invalid("task_id", "belongs to another project than project_id"));
+            return Err(CoreError::invalid(
+                "task_id",
+                "belongs to another project than project_id",
+            ));
         }
         (Some(project), _) => Some(project),
         (None, Some(task)) => Some(ProjectId::from(task.project_id)),
@@ -84,7 +93,9 @@ pub(crate) async fn resolve_references(
     let project = match project_id {
         Some(id) => Some(match projects::find(stint, id).await {
             Ok(project) => project,
-            Err(CoreError::NotFound(_)) => return Err(CoreError::invalid("project_id", "no such project")),
+            Err(CoreError::NotFound(_)) => {
+                return Err(CoreError::invalid("project_id", "no such project"));
+            }
             Err(e) => return Err(e),
         }),
         None => None,
@@ -99,7 +110,11 @@ pub(crate) async fn resolve_references(
     })
 }
 
-pub async fn list(stint: &Stint, principal: &Principal, query: TimeEntryQuery) -> Result<Page<TimeEntry>, CoreError> {
+pub async fn list(
+    stint: &Stint,
+    principal: &Principal,
+    query: TimeEntryQuery,
+) -> Result<Page<TimeEntry>, CoreError> {
     principal.require_scope(Scope::Read)?;
     let limit = validate::page_limit(query.limit)?;
     if let (Some(from), Some(to)) = (query.from, query.to)
@@ -113,7 +128,9 @@ pub async fn list(stint: &Stint, principal: &Principal, query: TimeEntryQuery) -
         .limit(limit + 1);
     if let Some(user_id) = query.user_id {
         if !principal.acts_as_admin() && user_id != principal.user_id {
-            return Err(CoreError::Forbidden("only admins may list other users' time entries"));
+            return Err(CoreError::Forbidden(
+                "only admins may list other users' time entries",
+            ));
         }
         select = select.filter(time_entry::Column::UserId.eq(user_id.as_uuid()));
     }
@@ -132,29 +149,50 @@ pub async fn list(stint: &Stint, principal: &Principal, query: TimeEntryQuery) -
     if let Some(raw) = &query.cursor {
         let (at, id) = cursor::decode_time_id(raw)?;
         select = select.filter(
-            Condition::any().add(time_entry::Column::StartedAt.lt(at)).add(
-                Condition::all()
-                    .add(time_entry::Column::StartedAt.eq(at))
-                    .add(time_entry::Column::Id.lt(id)),
-            ),
+            Condition::any()
+                .add(time_entry::Column::StartedAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(time_entry::Column::StartedAt.eq(at))
+                        .add(time_entry::Column::Id.lt(id)),
+                ),
         );
     }
     let mut rows = select.all(&stint.db).await?;
     let now = stint.clock.now();
-    cursor::page_with(&mut rows, limit, |m| cursor::encode_time_id(m.started_at, m.id), |m| to_api(m, now))
+    cursor::page_with(
+        &mut rows,
+        limit,
+        |m| cursor::encode_time_id(m.started_at, m.id),
+        |m| to_api(m, now),
+    )
 }
 
-pub async fn get(stint: &Stint, principal: &Principal, id: TimeEntryId) -> Result<TimeEntry, CoreError> {
+pub async fn get(
+    stint: &Stint,
+    principal: &Principal,
+    id: TimeEntryId,
+) -> Result<TimeEntry, CoreError> {
     principal.require_scope(Scope::Read)?;
-    to_api(&find_visible(stint, principal, id).await?, stint.clock.now())
+    to_api(
+        &find_visible(stint, principal, id).await?,
+        stint.clock.now(),
+    )
 }
 
-pub async fn create(stint: &Stint, principal: &Principal, request: CreateTimeEntry) -> Result<TimeEntry, CoreError> {
+pub async fn create(
+    stint: &Stint,
+    principal: &Principal,
+    request: CreateTimeEntry,
+) -> Result<TimeEntry, CoreError> {
     principal.require_scope(Scope::Write)?;
     let started_at = truncate_to_seconds(request.started_at);
     let ended_at = truncate_to_seconds(request.ended_at);
     if ended_at < started_at {
-        return Err(CoreError::invalid("ended_at", "must not be before started_at"));
+        return Err(CoreError::invalid(
+            "ended_at",
+            "must not be before started_at",
+        ));
     }
     let refs = resolve_references(stint, request.project_id, request.task_id).await?;
     let now = stint.clock.now();
@@ -184,18 +222,33 @@ pub async fn update(
 ) -> Result<TimeEntry, CoreError> {
     principal.require_scope(Scope::Write)?;
     let current = find_visible(stint, principal, id).await?;
-    let started_at = request.started_at.map(truncate_to_seconds).unwrap_or(current.started_at);
-    let ended_at = request.ended_at.map(truncate_to_seconds).or(current.ended_at);
+    let started_at = request
+        .started_at
+        .map(truncate_to_seconds)
+        .unwrap_or(current.started_at);
+    let ended_at = request
+        .ended_at
+        .map(truncate_to_seconds)
+        .or(current.ended_at);
     if ended_at.is_some_and(|end| end < started_at) {
-        return Err(CoreError::invalid("ended_at", "must not be before started_at"));
+        return Err(CoreError::invalid(
+            "ended_at",
+            "must not be before started_at",
+        ));
     }
     let mut model = current.clone().into_active_model();
     if request.project_id.is_some() || request.task_id.is_some() {
-        let project_id = request.project_id.unwrap_or(current.project_id.map(Into::into));
+        let project_id = request
+            .project_id
+            .unwrap_or(current.project_id.map(Into::into));
         // Moving an entry to another project drops a task of the old project unless one is given.
         let task_id = match request.task_id {
             Some(task) => task,
-            None if request.project_id.is_some() && project_id != current.project_id.map(Into::into) => None,
+            None if request.project_id.is_some()
+                && project_id != current.project_id.map(Into::into) =>
+            {
+                None
+            }
             None => current.task_id.map(Into::into),
         };
         let refs = resolve_references(stint, project_id, task_id).await?;
@@ -215,9 +268,15 @@ pub async fn update(
     to_api(&model.update(&stint.db).await?, now)
 }
 
-pub async fn delete(stint: &Stint, principal: &Principal, id: TimeEntryId) -> Result<(), CoreError> {
+pub async fn delete(
+    stint: &Stint,
+    principal: &Principal,
+    id: TimeEntryId,
+) -> Result<(), CoreError> {
     principal.require_scope(Scope::Write)?;
     let entry = find_visible(stint, principal, id).await?;
-    time_entry::Entity::delete_by_id(entry.id).exec(&stint.db).await?;
+    time_entry::Entity::delete_by_id(entry.id)
+        .exec(&stint.db)
+        .await?;
     Ok(())
 }

@@ -1,10 +1,13 @@
 //! The timer: a time entry without an end. The schema allows one per user, so two starts racing
 //! from the web app and Slack cannot both win.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    SqlErr,
+};
+use stint_api_types::UserId;
 use stint_api_types::auth::Scope;
 use stint_api_types::tracking::{StartTimer, TimeEntry, TimeEntrySource, TimerState};
-use stint_api_types::UserId;
 use stint_entity::time_entry;
 use uuid::Uuid;
 
@@ -15,7 +18,10 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::validate;
 
-pub async fn running_entry(stint: &Stint, user_id: UserId) -> Result<Option<time_entry::Model>, CoreError> {
+pub async fn running_entry(
+    stint: &Stint,
+    user_id: UserId,
+) -> Result<Option<time_entry::Model>, CoreError> {
     Ok(time_entry::Entity::find()
         .filter(time_entry::Column::UserId.eq(user_id.as_uuid()))
         .filter(time_entry::Column::EndedAt.is_null())
@@ -27,7 +33,10 @@ pub async fn state(stint: &Stint, principal: &Principal) -> Result<TimerState, C
     principal.require_scope(Scope::Read)?;
     let entry = running_entry(stint, principal.user_id).await?;
     let now = stint.clock.now();
-    Ok(TimerState { running: entry.is_some(), entry: entry.map(|e| to_api(&e, now)).transpose()? })
+    Ok(TimerState {
+        running: entry.is_some(),
+        entry: entry.map(|e| to_api(&e, now)).transpose()?,
+    })
 }
 
 /// Starts the caller's timer; `TimerAlreadyRunning` if one runs.
@@ -42,7 +51,11 @@ pub async fn start(
         return Err(CoreError::TimerAlreadyRunning);
     }
     let refs = resolve_references(stint, request.project_id, request.task_id).await?;
-    let notes = validate::text("notes", request.notes.as_deref().unwrap_or_default(), 10_000)?;
+    let notes = validate::text(
+        "notes",
+        request.notes.as_deref().unwrap_or_default(),
+        10_000,
+    )?;
     let now = stint.clock.now();
     let inserted = time_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -62,7 +75,9 @@ pub async fn start(
     match inserted {
         Ok(model) => to_api(&model, now),
         // Lost a race with another start: the partial unique index decided.
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(CoreError::TimerAlreadyRunning),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(CoreError::TimerAlreadyRunning)
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -70,7 +85,9 @@ pub async fn start(
 /// Stops the caller's timer and returns the finished entry; `NoTimerRunning` if none runs.
 pub async fn stop(stint: &Stint, principal: &Principal) -> Result<TimeEntry, CoreError> {
     principal.require_scope(Scope::Write)?;
-    let entry = running_entry(stint, principal.user_id).await?.ok_or(CoreError::NoTimerRunning)?;
+    let entry = running_entry(stint, principal.user_id)
+        .await?
+        .ok_or(CoreError::NoTimerRunning)?;
     let now = stint.clock.now();
     let ended_at = now.max(entry.started_at);
     let mut model = entry.into_active_model();

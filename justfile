@@ -1,0 +1,33 @@
+# Stint tasks. `just run` serves Stint on the embedded SQLite database; `just test` runs the tests.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+pg_url := env_var_or_default("STINT_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+# Build, migrate the embedded SQLite database, create the first admin (its password is printed once) and serve on 127.0.0.1:8080
+run:
+    cargo run --release -p stint-cli -- serve
+
+# Every test: unit tests and the end-to-end suite on SQLite
+test:
+    cargo test --workspace
+
+# The same suite on PostgreSQL (database `test`, one fresh schema per test)
+test-pg:
+    psql "{{pg_url}}/test" -Atqc "SELECT 'DROP SCHEMA ' || schema_name || ' CASCADE;' FROM information_schema.schemata WHERE schema_name ~ '^t_[0-9a-f]{32}$'" | psql "{{pg_url}}/test" -q
+    STINT_TEST_DATABASE_URL="{{pg_url}}/test" cargo test --workspace
+
+# Regenerate openapi/openapi.json from the code
+openapi:
+    cargo run -q -p stint-cli -- openapi > openapi/openapi.json
+
+# Load test GET /api/time-entries on SQLite and PostgreSQL (release build, wrk)
+bench-api:
+    bash benches/api.sh
+
+fmt:
+    cargo fmt --all
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,180 @@
+//! The schema applies from empty on the configured backend and enforces its invariants itself.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use stint_test_support::test_database_url;
+
+async fn fresh() -> (DatabaseConnection, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = test_database_url(dir.path()).await;
+    let db = stint_core::db::connect(&url).await.unwrap();
+    assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 1);
+    // Idempotent.
+    assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 0);
+    (db, dir)
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), sea_orm::DbErr> {
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .map(|_| ())
+}
+
+const USER_A: &str = "'00000000-0000-7000-8000-00000000000a'";
+const USER_B: &str = "'00000000-0000-7000-8000-00000000000b'";
+
+fn uuid_literal(db: &DatabaseConnection, literal: &str) -> String {
+    // SQLite stores UUIDs as 16-byte blobs; PostgreSQL parses the text form.
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => {
+            format!("X'{}'", literal.trim_matches('\'').replace('-', ""))
+        }
+        _ => format!("{literal}::uuid"),
+    }
+}
+
+#[tokio::test]
+async fn every_table_of_the_data_model_exists() {
+    let (db, _dir) = fresh().await;
+    for table in [
+        "users",
+        "api_tokens",
+        "clients",
+        "projects",
+        "tasks",
+        "time_entries",
+        "notification_preferences",
+        "provider_apps",
+        "integrations",
+        "credentials",
+        "oauth_states",
+        "sync_states",
+        "sync_runs",
+        "external_links",
+        "webhook_deliveries",
+        "audit_log",
+    ] {
+        exec(&db, &format!("SELECT COUNT(*) FROM {table}"))
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn schema_constraints_hold() {
+    let (db, _dir) = fresh().await;
+    let a = uuid_literal(&db, USER_A);
+    let b = uuid_literal(&db, USER_B);
+    let ts = "'2026-01-05T09:00:00+00:00'";
+    for user in [&a, &b] {
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO users (id, email, display_name, role, timezone, active, created_at, updated_at) \
+                 VALUES ({user}, 'u' || {}, 'U', 'member', 'UTC', true, {ts}, {ts})",
+                if user == &a { "'a'" } else { "'b'" }
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    // Roles are checked.
+    assert!(
+        exec(
+            &db,
+            &format!("UPDATE users SET role = 'owner' WHERE id = {a}")
+        )
+        .await
+        .is_err()
+    );
+
+    // At most one running timer per user.
+    let entry = |id: u8, user: &str, ended: &str| {
+        let id = uuid_literal(
+            &db,
+            &format!("'00000000-0000-7000-8000-0000000000{id:02x}'"),
+        );
+        format!(
+            "INSERT INTO time_entries (id, user_id, started_at, ended_at, notes, billable, source, created_at, updated_at) \
+             VALUES ({id}, {user}, {ts}, {ended}, '', true, 'timer', {ts}, {ts})"
+        )
+    };
+    exec(&db, &entry(1, &a, "NULL")).await.unwrap();
+    assert!(
+        exec(&db, &entry(2, &a, "NULL")).await.is_err(),
+        "second running timer accepted"
+    );
+    exec(&db, &entry(3, &b, "NULL")).await.unwrap();
+    exec(&db, &entry(4, &a, ts)).await.unwrap();
+    // An entry cannot end before it starts.
+    assert!(
+        exec(&db, &entry(5, &a, "'2026-01-05T08:00:00+00:00'"))
+            .await
+            .is_err()
+    );
+
+    // Integrations: a global one has no user; one global per provider; one personal per user and provider.
+    let integration = |id: u8, scope: &str, user: &str| {
+        let id = uuid_literal(
+            &db,
+            &format!("'00000000-0000-7000-8000-0000000001{id:02x}'"),
+        );
+        format!(
+            "INSERT INTO integrations (id, provider, scope, user_id, status, config, created_at, updated_at) \
+             VALUES ({id}, 'github', '{scope}', {user}, 'active', '{{}}', {ts}, {ts})"
+        )
+    };
+    exec(&db, &integration(1, "global", "NULL")).await.unwrap();
+    assert!(
+        exec(&db, &integration(2, "global", "NULL")).await.is_err(),
+        "second global integration accepted"
+    );
+    assert!(
+        exec(&db, &integration(3, "global", &a)).await.is_err(),
+        "global integration with a user accepted"
+    );
+    assert!(
+        exec(&db, &integration(4, "personal", "NULL"))
+            .await
+            .is_err(),
+        "personal integration without a user accepted"
+    );
+    exec(&db, &integration(5, "personal", &a)).await.unwrap();
+    exec(&db, &integration(6, "personal", &b)).await.unwrap();
+    assert!(
+        exec(&db, &integration(7, "personal", &a)).await.is_err(),
+        "second personal integration accepted"
+    );
+
+    // External links are unique both ways.
+    let integration_id = uuid_literal(&db, "'00000000-0000-7000-8000-000000000101'");
+    let link = |id: u8, entity: &str, external: &str| {
+        let id = uuid_literal(
+            &db,
+            &format!("'00000000-0000-7000-8000-0000000002{id:02x}'"),
+        );
+        let entity = uuid_literal(&db, entity);
+        format!(
+            "INSERT INTO external_links (id, integration_id, entity_type, entity_id, external_type, external_id, created_at, updated_at) \
+             VALUES ({id}, {integration_id}, 'task', {entity}, 'issue', '{external}', {ts}, {ts})"
+        )
+    };
+    let task_1 = "'00000000-0000-7000-8000-000000000301'";
+    let task_2 = "'00000000-0000-7000-8000-000000000302'";
+    exec(&db, &link(1, task_1, "octo/repo#1")).await.unwrap();
+    assert!(
+        exec(&db, &link(2, task_1, "octo/repo#2")).await.is_err(),
+        "one task linked twice"
+    );
+    assert!(
+        exec(&db, &link(3, task_2, "octo/repo#1")).await.is_err(),
+        "one issue linked twice"
+    );
+    exec(&db, &link(4, task_2, "other/repo#1")).await.unwrap();
+
+    // Foreign keys are enforced (SQLite needs them switched on per connection).
+    let orphan = uuid_literal(&db, "'00000000-0000-7000-8000-00000000dead'");
+    assert!(exec(&db, &format!("INSERT INTO api_tokens (id, user_id, name, token_hash, token_prefix, scopes, created_at) VALUES ({orphan}, {orphan}, 'x', 'h', 'p', 'read', {ts})")).await.is_err());
+}

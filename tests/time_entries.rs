@@ -1,0 +1,231 @@
+use serde_json::{Value, json};
+use stint_test_support::spawn_app;
+
+fn entry(start: &str, end: &str) -> Value {
+    json!({ "started_at": start, "ended_at": end, "notes": "work" })
+}
+
+#[tokio::test]
+async fn members_see_only_their_own_entries_and_admins_see_all() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (ada_id, ada) = app.member("ada@example.com").await;
+    let (_, grace) = app.member("grace@example.com").await;
+    let ada_entry: Value = app
+        .post(
+            "/api/time-entries",
+            &ada,
+            &entry("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z"),
+        )
+        .await
+        .ok(201);
+    assert_eq!(ada_entry["duration_seconds"], 3600);
+    assert_eq!(ada_entry["user_id"], ada_id);
+    app.post(
+        "/api/time-entries",
+        &grace,
+        &entry("2026-01-05T08:00:00Z", "2026-01-05T08:15:00Z"),
+    )
+    .await
+    .ok::<Value>(201);
+
+    let path = format!("/api/time-entries/{}", ada_entry["id"].as_str().unwrap());
+    // Grace cannot read, change or delete Ada's entry: it does not exist for her.
+    app.get(&path, &grace).await.problem(404, "not_found");
+    app.patch(&path, &grace, &json!({ "notes": "mine now" }))
+        .await
+        .problem(404, "not_found");
+    app.delete(&path, &grace).await.problem(404, "not_found");
+
+    let grace_list: Value = app.get("/api/time-entries", &grace).await.ok(200);
+    assert_eq!(grace_list["items"].as_array().unwrap().len(), 1);
+    app.get(&format!("/api/time-entries?user_id={ada_id}"), &grace)
+        .await
+        .problem(403, "forbidden");
+
+    let all: Value = app.get("/api/time-entries", &admin).await.ok(200);
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let only_ada: Value = app
+        .get(&format!("/api/time-entries?user_id={ada_id}"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(only_ada["items"].as_array().unwrap().len(), 1);
+    let changed: Value = app
+        .patch(&path, &admin, &json!({ "notes": "reviewed" }))
+        .await
+        .ok(200);
+    assert_eq!(changed["notes"], "reviewed");
+    assert_eq!(app.delete(&path, &ada).await.status, 204);
+}
+
+#[tokio::test]
+async fn entries_paginate_newest_first_without_gaps_or_repeats() {
+    let app = spawn_app().await;
+    let (_, token) = app.member("ada@example.com").await;
+    // 7 entries, two of them starting at the same second, to exercise the tie-breaker.
+    let starts = ["01", "02", "03", "03", "04", "05", "06"];
+    for (i, hour) in starts.iter().enumerate() {
+        let start = format!("2026-01-05T{hour}:00:00Z");
+        let end = format!("2026-01-05T{hour}:0{i}:00Z");
+        app.post("/api/time-entries", &token, &entry(&start, &end))
+            .await
+            .ok::<Value>(201);
+    }
+    let mut seen: Vec<Value> = Vec::new();
+    let mut path = "/api/time-entries?limit=3".to_owned();
+    loop {
+        let page: Value = app.get(&path, &token).await.ok(200);
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/time-entries?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    let ids: std::collections::HashSet<_> = seen
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 7);
+    let starts: Vec<&str> = seen
+        .iter()
+        .map(|e| e["started_at"].as_str().unwrap())
+        .collect();
+    let mut sorted = starts.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(starts, sorted);
+}
+
+#[tokio::test]
+async fn entries_filter_by_date_range_and_project() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project = app.project(&admin, "P").await;
+    for day in ["01", "02", "03", "04"] {
+        app.post(
+            "/api/time-entries",
+            &admin,
+            &entry(
+                &format!("2026-02-{day}T10:00:00Z"),
+                &format!("2026-02-{day}T11:00:00Z"),
+            ),
+        )
+        .await
+        .ok::<Value>(201);
+    }
+    app.post(
+        "/api/time-entries",
+        &admin,
+        &json!({ "project_id": project, "started_at": "2026-02-02T12:00:00Z", "ended_at": "2026-02-02T13:00:00Z" }),
+    )
+    .await
+    .ok::<Value>(201);
+    let range: Value = app
+        .get(
+            "/api/time-entries?from=2026-02-02T00:00:00Z&to=2026-02-04T00:00:00Z",
+            &admin,
+        )
+        .await
+        .ok(200);
+    assert_eq!(range["items"].as_array().unwrap().len(), 3);
+    let by_project: Value = app
+        .get(&format!("/api/time-entries?project_id={project}"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(by_project["items"].as_array().unwrap().len(), 1);
+    // Offsets are honoured when encoded.
+    let offset: Value = app
+        .get("/api/time-entries?from=2026-02-04T11:00:00%2B01:00", &admin)
+        .await
+        .ok(200);
+    assert_eq!(offset["items"].as_array().unwrap().len(), 1);
+    app.get(
+        "/api/time-entries?from=2026-02-04T00:00:00Z&to=2026-02-01T00:00:00Z",
+        &admin,
+    )
+    .await
+    .problem(400, "validation_failed");
+    app.get("/api/time-entries?from=yesterday", &admin)
+        .await
+        .problem(400, "validation_failed");
+}
+
+#[tokio::test]
+async fn entry_rules() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project = app.project(&admin, "P").await;
+    let other = app.project(&admin, "Q").await;
+    let task: Value = app
+        .post(
+            "/api/tasks",
+            &admin,
+            &json!({ "project_id": project, "title": "T" }),
+        )
+        .await
+        .ok(201);
+    let task_id = task["id"].as_str().unwrap();
+
+    let problem = app
+        .post(
+            "/api/time-entries",
+            &admin,
+            &entry("2026-01-05T10:00:00Z", "2026-01-05T09:00:00Z"),
+        )
+        .await
+        .problem(400, "validation_failed");
+    assert_eq!(problem.errors[0].field, "ended_at");
+
+    // A task implies its project; a task of another project is refused.
+    let with_task: Value = app
+        .post(
+            "/api/time-entries",
+            &admin,
+            &json!({ "task_id": task_id, "started_at": "2026-01-05T08:00:00Z", "ended_at": "2026-01-05T08:10:00Z" }),
+        )
+        .await
+        .ok(201);
+    assert_eq!(with_task["project_id"], project);
+    app.post(
+        "/api/time-entries",
+        &admin,
+        &json!({ "task_id": task_id, "project_id": other, "started_at": "2026-01-05T08:00:00Z", "ended_at": "2026-01-05T08:10:00Z" }),
+    )
+    .await
+    .problem(400, "validation_failed");
+
+    // Moving to another project drops the old project's task.
+    let path = format!("/api/time-entries/{}", with_task["id"].as_str().unwrap());
+    let moved: Value = app
+        .patch(&path, &admin, &json!({ "project_id": other }))
+        .await
+        .ok(200);
+    assert_eq!(moved["project_id"], other);
+    assert!(moved["task_id"].is_null());
+    app.patch(
+        &path,
+        &admin,
+        &json!({ "started_at": "2026-01-05T09:00:00Z" }),
+    )
+    .await
+    .problem(400, "validation_failed");
+
+    // Non-billable projects make non-billable entries unless told otherwise.
+    let unbilled: Value = app
+        .post(
+            "/api/projects",
+            &admin,
+            &json!({ "name": "Internal", "billable": false }),
+        )
+        .await
+        .ok(201);
+    let e: Value = app
+        .post(
+            "/api/time-entries",
+            &admin,
+            &json!({ "project_id": unbilled["id"], "started_at": "2026-01-05T08:00:00Z", "ended_at": "2026-01-05T08:10:00Z" }),
+        )
+        .await
+        .ok(201);
+    assert_eq!(e["billable"], false);
+}
