@@ -6,7 +6,7 @@ use stint_test_support::test_database_url;
 async fn fresh() -> (DatabaseConnection, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = test_database_url(dir.path()).await;
-    let db = stint_core::db::connect(&url).await.unwrap();
+    let db = stint_core::db::connect(&url, None).await.unwrap();
     assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 1);
     // Idempotent.
     assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 0);

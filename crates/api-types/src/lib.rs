@@ -7,6 +7,7 @@ pub mod error;
 pub mod ids;
 pub mod page;
 pub mod patch;
+pub mod providers;
 pub mod tracking;
 pub mod users;
 

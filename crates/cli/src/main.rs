@@ -2,6 +2,10 @@
 
 mod telemetry;
 
+// glibc's allocator contends between threads under load; mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
@@ -91,7 +95,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = stint_core::db::connect(&config.database_url)
+            let db = stint_core::db::connect(&config.database_url, config.database_pool_size)
                 .await
                 .context("cannot connect to the database")?;
             let applied = stint_core::db::migrate(&db)

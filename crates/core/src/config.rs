@@ -46,6 +46,8 @@ pub struct Config {
     pub session_ttl: Duration,
     pub body_limit: usize,
     pub http_workers: Option<usize>,
+    /// Database connections per process; by backend if not set.
+    pub database_pool_size: Option<u32>,
     pub log_format: LogFormat,
 }
 
@@ -203,6 +205,16 @@ impl Config {
             })
             .transpose()?;
 
+        let database_pool_size = get("STINT_DATABASE_POOL_SIZE")
+            .map(|value| {
+                value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| invalid("STINT_DATABASE_POOL_SIZE", "must be a number from 1 to 1000"))
+            })
+            .transpose()?;
+
         let log_format = match get("STINT_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -226,6 +238,7 @@ impl Config {
             session_ttl,
             body_limit,
             http_workers,
+            database_pool_size,
             log_format,
         })
     }

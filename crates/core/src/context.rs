@@ -28,7 +28,7 @@ pub enum StartError {
 impl Stint {
     /// Connects and applies pending migrations.
     pub async fn start(config: Config, clock: Clock) -> Result<Stint, StartError> {
-        let db = crate::db::connect(&config.database_url)
+        let db = crate::db::connect(&config.database_url, config.database_pool_size)
             .await
             .map_err(StartError::Connect)?;
         let applied = crate::db::migrate(&db).await.map_err(StartError::Migrate)?;

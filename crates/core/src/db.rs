@@ -7,7 +7,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use sea_orm_migration::MigratorTrait;
 use stint_migrations::Migrator;
 
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+const SQLITE_POOL_SIZE: u32 = 4;
+const POSTGRES_POOL_SIZE: u32 = 16;
+
+pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     // A down database must fail start-up and requests quickly, not hang them.
     options
@@ -18,8 +21,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         // WAL lets readers run beside the single writer; `synchronous=NORMAL` is durable in WAL
         // mode except for the last transactions before a power cut; writers wait for each other
         // instead of failing with SQLITE_BUSY.
+        // Each SQLite connection runs on a thread of its own; SQLite serialises writers anyway.
         options
-            .max_connections(16)
+            .max_connections(pool_size.unwrap_or(SQLITE_POOL_SIZE))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -28,7 +32,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                     .busy_timeout(Duration::from_secs(10))
             });
     } else {
-        options.max_connections(32).min_connections(1);
+        options.max_connections(pool_size.unwrap_or(POSTGRES_POOL_SIZE)).min_connections(1);
     }
     Database::connect(options).await
 }

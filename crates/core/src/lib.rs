@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod secret;

@@ -1,0 +1,211 @@
+//! Providers, provider apps and integrations on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::patch;
+use crate::UserId;
+
+/// A kind of external system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKey {
+    Github,
+    Gitlab,
+    Jira,
+    Linear,
+    Asana,
+    Trello,
+    Slack,
+    MicrosoftTeams,
+    GoogleCalendar,
+    OutlookCalendar,
+    Quickbooks,
+    Xero,
+    Hubspot,
+}
+
+impl ProviderKey {
+    pub const ALL: [ProviderKey; 13] = [
+        ProviderKey::Github,
+        ProviderKey::Gitlab,
+        ProviderKey::Jira,
+        ProviderKey::Linear,
+        ProviderKey::Asana,
+        ProviderKey::Trello,
+        ProviderKey::Slack,
+        ProviderKey::MicrosoftTeams,
+        ProviderKey::GoogleCalendar,
+        ProviderKey::OutlookCalendar,
+        ProviderKey::Quickbooks,
+        ProviderKey::Xero,
+        ProviderKey::Hubspot,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProviderKey::Github => "github",
+            ProviderKey::Gitlab => "gitlab",
+            ProviderKey::Jira => "jira",
+            ProviderKey::Linear => "linear",
+            ProviderKey::Asana => "asana",
+            ProviderKey::Trello => "trello",
+            ProviderKey::Slack => "slack",
+            ProviderKey::MicrosoftTeams => "microsoft_teams",
+            ProviderKey::GoogleCalendar => "google_calendar",
+            ProviderKey::OutlookCalendar => "outlook_calendar",
+            ProviderKey::Quickbooks => "quickbooks",
+            ProviderKey::Xero => "xero",
+            ProviderKey::Hubspot => "hubspot",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ProviderKey> {
+        ProviderKey::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+
+    /// The `<KEY>` of `STINT_PROVIDER_<KEY>_<FIELD>`: `GITHUB`, `GOOGLE_CALENDAR`, …
+    pub fn env_key(self) -> String {
+        self.as_str().to_ascii_uppercase()
+    }
+}
+
+impl std::fmt::Display for ProviderKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    Oauth2,
+    /// An API key (and, for Trello, a user token) entered by hand.
+    ApiKey,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    Issues,
+    Calendar,
+    Notifications,
+    Accounting,
+    Crm,
+}
+
+/// Global: one connection for the whole organisation. Personal: one per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationScope {
+    Global,
+    Personal,
+}
+
+impl IntegrationScope {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IntegrationScope::Global => "global",
+            IntegrationScope::Personal => "personal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationStatus {
+    Pending,
+    Active,
+    NeedsReauth,
+    Error,
+    Revoked,
+    Disabled,
+}
+
+/// One catalogue entry as a user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProviderInfo {
+    pub key: ProviderKey,
+    pub display_name: String,
+    pub auth_kind: AuthKind,
+    pub capabilities: Vec<Capability>,
+    /// Where it may be connected now: `global`, `personal` or both.
+    pub modes: Vec<IntegrationScope>,
+    /// Whether an admin has entered (or the environment provides) the app credentials it needs.
+    pub configured: bool,
+    pub enabled: bool,
+}
+
+/// A provider app as its admin sees it. Secrets are write-only: only whether each is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProviderApp {
+    pub provider: ProviderKey,
+    pub display_name: String,
+    pub auth_kind: AuthKind,
+    pub client_id: Option<String>,
+    pub client_secret_set: bool,
+    pub webhook_secret_set: bool,
+    pub signing_secret_set: bool,
+    pub api_key_set: bool,
+    pub enabled: bool,
+    /// Whether members may connect their own account (where the provider allows it).
+    pub allow_personal: bool,
+    pub configured: bool,
+    pub modes: Vec<IntegrationScope>,
+    /// Register exactly this redirect URI with the provider.
+    pub redirect_uri: String,
+    /// Where the provider should send webhooks, if it sends any.
+    pub webhook_url: Option<String>,
+    /// Scopes Stint asks for.
+    pub scopes: Vec<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Changes to a provider app. Absent fields stay; `null` clears a value; secrets are write-only.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct UpdateProviderApp {
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub client_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>, format = Password)]
+    pub client_secret: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>, format = Password)]
+    pub webhook_secret: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>, format = Password)]
+    pub signing_secret: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>, format = Password)]
+    pub api_key: Option<Option<String>>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub allow_personal: Option<bool>,
+}
+
+/// One connection to a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Integration {
+    pub id: uuid::Uuid,
+    pub provider: ProviderKey,
+    pub scope: IntegrationScope,
+    /// Absent for global integrations.
+    pub user_id: Option<UserId>,
+    pub status: IntegrationStatus,
+    /// Why the status is what it is, for a person to read.
+    pub status_reason: Option<String>,
+    /// The connected account: a GitHub login, a Slack team, an email.
+    pub external_account: Option<String>,
+    pub connected_at: Option<DateTime<Utc>>,
+    pub connected_by: Option<UserId>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IntegrationList {
+    pub global: Vec<Integration>,
+    pub personal: Vec<Integration>,
+}
