@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod migrations;
 mod operations;
+mod providers;
 mod time_entries;
 mod timer;
 mod tracking;

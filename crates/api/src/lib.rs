@@ -51,24 +51,24 @@ impl Application {
         Self::build_with_clock(config, Clock::system()).await
     }
 
-    pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Self, BuildError> {
+    pub async fn build_with_clock(mut config: Config, clock: Clock) -> Result<Self, BuildError> {
         let listen = config.listen;
         let workers = config.http_workers;
-        let stint = Stint::start(config, clock).await?;
+        let bind_error = |source| BuildError::Bind {
+            addr: listen.to_string(),
+            source,
+        };
+        let listener = TcpListener::bind(listen).map_err(bind_error)?;
+        let bound = listener.local_addr().map_err(bind_error)?;
+        let port = bound.port();
+        if config.public_url_from_listen {
+            // With port 0 the real port is known only now.
+            config.public_url = format!("http://{bound}");
+        }
+        let stint = Stint::start(config, clock, stint_providers::catalogue()).await?;
         let bootstrapped = bootstrap_admin(&stint)
             .await
             .map_err(BuildError::Bootstrap)?;
-        let listener = TcpListener::bind(listen).map_err(|source| BuildError::Bind {
-            addr: listen.to_string(),
-            source,
-        })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| BuildError::Bind {
-                addr: listen.to_string(),
-                source,
-            })?
-            .port();
 
         let metrics = Data::new(Metrics::new()?);
         let document = openapi::document();

@@ -99,6 +99,7 @@ pub struct ServiceUnavailable(Problem);
         (name = "tasks", description = "Tasks within projects"),
         (name = "time entries", description = "Tracked time"),
         (name = "timer", description = "The running timer"),
+        (name = "integrations", description = "Providers, provider app setup and connections"),
         (name = "operations", description = "Health, readiness, metrics and this document")
     )
 )]

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use std::collections::HashMap;
+
 use stint_api_types::Email;
+use stint_api_types::providers::ProviderKey;
 
 use crate::secret::Secret;
 
@@ -31,6 +34,21 @@ impl std::fmt::Debug for EncryptionKey {
     }
 }
 
+/// `STINT_PROVIDER_<KEY>_<FIELD>` values for one provider: endpoint overrides (self-hosted
+/// GitLab or Jira, sandboxes, tests) and app credentials that seed what an admin has not set.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderEnv {
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub revoke_url: Option<String>,
+    pub api_base: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub webhook_secret: Option<Secret>,
+    pub signing_secret: Option<Secret>,
+    pub api_key: Option<Secret>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
@@ -38,6 +56,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Without a trailing slash.
     pub public_url: String,
+    /// Whether `public_url` was derived from `listen` (and so follows the port actually bound).
+    pub public_url_from_listen: bool,
     pub admin_email: Option<Email>,
     pub admin_password: Option<Secret>,
     /// The first key is the active one.
@@ -49,12 +69,13 @@ pub struct Config {
     /// Database connections per process; by backend if not set.
     pub database_pool_size: Option<u32>,
     pub log_format: LogFormat,
+    pub providers: HashMap<ProviderKey, ProviderEnv>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var}: {message}")]
-    Invalid { var: &'static str, message: String },
+    Invalid { var: String, message: String },
     #[error("cannot prepare the data directory {path}: {source}")]
     DataDir {
         path: String,
@@ -62,9 +83,9 @@ pub enum ConfigError {
     },
 }
 
-fn invalid(var: &'static str, message: impl Into<String>) -> ConfigError {
+fn invalid(var: &str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
-        var,
+        var: var.to_owned(),
         message: message.into(),
     }
 }
@@ -116,6 +137,7 @@ impl Config {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
 
+        let public_url_from_listen = get("STINT_PUBLIC_URL").is_none();
         let public_url = match get("STINT_PUBLIC_URL") {
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 url.trim_end_matches('/').to_owned()
@@ -211,7 +233,12 @@ impl Config {
                     .parse::<u32>()
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| invalid("STINT_DATABASE_POOL_SIZE", "must be a number from 1 to 1000"))
+                    .ok_or_else(|| {
+                        invalid(
+                            "STINT_DATABASE_POOL_SIZE",
+                            "must be a number from 1 to 1000",
+                        )
+                    })
             })
             .transpose()?;
 
@@ -226,11 +253,14 @@ impl Config {
             }
         };
 
+        let providers = provider_env(&get)?;
+
         Ok(Config {
             database_url,
             data_dir,
             listen,
             public_url,
+            public_url_from_listen,
             admin_email,
             admin_password,
             secret_keys,
@@ -240,12 +270,48 @@ impl Config {
             http_workers,
             database_pool_size,
             log_format,
+            providers,
         })
     }
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+fn provider_env(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<HashMap<ProviderKey, ProviderEnv>, ConfigError> {
+    let mut all = HashMap::new();
+    for key in ProviderKey::ALL {
+        let prefix = format!("STINT_PROVIDER_{}_", key.env_key());
+        let field = |name: &str| get(&format!("{prefix}{name}"));
+        let url = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match field(name) {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Ok(Some(url.trim_end_matches('/').to_owned()))
+                }
+                Some(url) => Err(invalid(
+                    &format!("{prefix}{name}"),
+                    format!("`{url}` must start with http:// or https://"),
+                )),
+                None => Ok(None),
+            }
+        };
+        let env = ProviderEnv {
+            authorize_url: url("AUTHORIZE_URL")?,
+            token_url: url("TOKEN_URL")?,
+            revoke_url: url("REVOKE_URL")?,
+            api_base: url("API_BASE")?,
+            client_id: field("CLIENT_ID"),
+            client_secret: field("CLIENT_SECRET").map(Secret::new),
+            webhook_secret: field("WEBHOOK_SECRET").map(Secret::new),
+            signing_secret: field("SIGNING_SECRET").map(Secret::new),
+            api_key: field("API_KEY").map(Secret::new),
+        };
+        all.insert(key, env);
+    }
+    Ok(all)
 }
 
 /// `id:base64key,id:base64key`; each key 32 bytes; ids unique.

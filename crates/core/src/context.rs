@@ -3,8 +3,10 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{LoginLimiter, SessionKeys};
+use crate::catalogue::{Catalogue, ProviderSpec};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::{CryptoError, KeyRing};
 
 /// Everything a service needs: the database, the clock, the configuration and the keys.
 /// Cheap to clone; one per process.
@@ -15,6 +17,8 @@ pub struct Stint {
     pub config: Arc<Config>,
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub catalogue: Arc<Catalogue>,
+    pub keys: Arc<KeyRing>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,11 +27,29 @@ pub enum StartError {
     Connect(#[source] sea_orm::DbErr),
     #[error("database migration failed: {0}")]
     Migrate(#[source] sea_orm::DbErr),
+    #[error("STINT_SECRET_KEYS: {0}")]
+    Keys(#[source] CryptoError),
+    #[error(
+        "{table}.{column} holds a value encrypted with key `{key_id}`, which STINT_SECRET_KEYS does not contain; \
+         add that key back to the ring (Stint never reads such a value as plain text)"
+    )]
+    MissingKey {
+        table: &'static str,
+        column: &'static str,
+        key_id: String,
+    },
+    #[error("cannot check stored secrets: {0}")]
+    Scan(#[source] sea_orm::DbErr),
 }
 
 impl Stint {
-    /// Connects and applies pending migrations.
-    pub async fn start(config: Config, clock: Clock) -> Result<Stint, StartError> {
+    /// Connects, applies pending migrations and checks that every stored secret names a key of
+    /// the ring.
+    pub async fn start(
+        config: Config,
+        clock: Clock,
+        providers: Vec<ProviderSpec>,
+    ) -> Result<Stint, StartError> {
         let db = crate::db::connect(&config.database_url, config.database_pool_size)
             .await
             .map_err(StartError::Connect)?;
@@ -35,12 +57,51 @@ impl Stint {
         if applied > 0 {
             tracing::info!(applied, "applied database migrations");
         }
+        let keys = KeyRing::new(&config.secret_keys).map_err(StartError::Keys)?;
+        check_stored_keys(&db, &keys).await?;
         Ok(Stint {
             db,
             clock,
+            catalogue: Arc::new(Catalogue::new(providers, &config.providers)),
+            keys: Arc::new(keys),
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
             config: Arc::new(config),
         })
     }
+}
+
+/// Every column that holds a ciphertext.
+pub const ENCRYPTED_COLUMNS: &[(&str, &str)] = &[
+    ("provider_apps", "client_secret_enc"),
+    ("provider_apps", "webhook_secret_enc"),
+    ("provider_apps", "signing_secret_enc"),
+    ("provider_apps", "api_key_enc"),
+    ("integrations", "webhook_secret_enc"),
+    ("credentials", "access_token_enc"),
+    ("credentials", "refresh_token_enc"),
+    ("oauth_states", "pkce_verifier_enc"),
+];
+
+async fn check_stored_keys(db: &DatabaseConnection, keys: &KeyRing) -> Result<(), StartError> {
+    use sea_orm::{ConnectionTrait, Statement};
+    for (table, column) in ENCRYPTED_COLUMNS {
+        let sql = format!("SELECT {column} AS value FROM {table} WHERE {column} IS NOT NULL");
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .map_err(StartError::Scan)?;
+        for row in rows {
+            let value: String = row.try_get("", "value").map_err(StartError::Scan)?;
+            let key_id = KeyRing::key_id_of(&value).unwrap_or_default();
+            if !keys.has_key(key_id) {
+                return Err(StartError::MissingKey {
+                    table,
+                    column,
+                    key_id: key_id.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
 }

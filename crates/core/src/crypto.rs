@@ -46,7 +46,8 @@ impl KeyRing {
         let keys = keys
             .iter()
             .map(|k| {
-                let unbound = UnboundKey::new(&AES_256_GCM, &k.key).map_err(|_| CryptoError::Malformed)?;
+                let unbound =
+                    UnboundKey::new(&AES_256_GCM, &k.key).map_err(|_| CryptoError::Malformed)?;
                 Ok((k.id.clone(), LessSafeKey::new(unbound)))
             })
             .collect::<Result<Vec<_>, CryptoError>>()?;
@@ -57,7 +58,10 @@ impl KeyRing {
     }
 
     pub fn active_key_id(&self) -> &str {
-        self.keys.first().map(|(id, _)| id.as_str()).unwrap_or_default()
+        self.keys
+            .first()
+            .map(|(id, _)| id.as_str())
+            .unwrap_or_default()
     }
 
     pub fn has_key(&self, id: &str) -> bool {
@@ -86,12 +90,15 @@ impl KeyRing {
             .find(|(k, _)| k == id)
             .map(|(_, key)| key)
             .ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
-        let mut sealed = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| CryptoError::Malformed)?;
+        let mut sealed = URL_SAFE_NO_PAD
+            .decode(encoded)
+            .map_err(|_| CryptoError::Malformed)?;
         if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
             return Err(CryptoError::Malformed);
         }
         let mut ciphertext = sealed.split_off(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(&sealed).map_err(|_| CryptoError::Malformed)?;
+        let nonce =
+            Nonce::try_assume_unique_for_key(&sealed).map_err(|_| CryptoError::Malformed)?;
         let plaintext = key
             .open_in_place(nonce, Aad::from(slot.aad().as_bytes()), &mut ciphertext)
             .map_err(|_| CryptoError::Undecryptable)?;
@@ -110,11 +117,21 @@ mod tests {
     use super::*;
 
     fn ring(ids: &[(&str, u8)]) -> KeyRing {
-        let keys: Vec<EncryptionKey> = ids.iter().map(|(id, b)| EncryptionKey { id: (*id).to_owned(), key: [*b; 32] }).collect();
+        let keys: Vec<EncryptionKey> = ids
+            .iter()
+            .map(|(id, b)| EncryptionKey {
+                id: (*id).to_owned(),
+                key: [*b; 32],
+            })
+            .collect();
         KeyRing::new(&keys).unwrap()
     }
 
-    const SLOT: SecretSlot<'static> = SecretSlot { table: "credentials", row: "row-1", field: "access_token" };
+    const SLOT: SecretSlot<'static> = SecretSlot {
+        table: "credentials",
+        row: "row-1",
+        field: "access_token",
+    };
 
     #[test]
     fn round_trip_with_fresh_nonces() {
@@ -131,10 +148,22 @@ mod tests {
     fn a_ciphertext_moved_to_another_row_or_field_fails() {
         let ring = ring(&[("k1", 1)]);
         let sealed = ring.encrypt("token", SLOT).unwrap();
-        let other_row = SecretSlot { row: "row-2", ..SLOT };
-        let other_field = SecretSlot { field: "refresh_token", ..SLOT };
-        assert_eq!(ring.decrypt(&sealed, other_row).unwrap_err(), CryptoError::Undecryptable);
-        assert_eq!(ring.decrypt(&sealed, other_field).unwrap_err(), CryptoError::Undecryptable);
+        let other_row = SecretSlot {
+            row: "row-2",
+            ..SLOT
+        };
+        let other_field = SecretSlot {
+            field: "refresh_token",
+            ..SLOT
+        };
+        assert_eq!(
+            ring.decrypt(&sealed, other_row).unwrap_err(),
+            CryptoError::Undecryptable
+        );
+        assert_eq!(
+            ring.decrypt(&sealed, other_field).unwrap_err(),
+            CryptoError::Undecryptable
+        );
     }
 
     #[test]
@@ -145,7 +174,10 @@ mod tests {
         assert_eq!(rotated.decrypt(&sealed, SLOT).unwrap().expose(), "token");
         assert!(rotated.encrypt("token", SLOT).unwrap().starts_with("k2:"));
         let without = ring(&[("k2", 2)]);
-        assert_eq!(without.decrypt(&sealed, SLOT).unwrap_err(), CryptoError::UnknownKey("k1".to_owned()));
+        assert_eq!(
+            without.decrypt(&sealed, SLOT).unwrap_err(),
+            CryptoError::UnknownKey("k1".to_owned())
+        );
     }
 
     #[test]
@@ -157,7 +189,13 @@ mod tests {
         bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(bytes).unwrap();
         assert!(ring.decrypt(&tampered, SLOT).is_err());
-        assert_eq!(ring.decrypt("k1:@@", SLOT).unwrap_err(), CryptoError::Malformed);
-        assert_eq!(ring.decrypt("nokey", SLOT).unwrap_err(), CryptoError::Malformed);
+        assert_eq!(
+            ring.decrypt("k1:@@", SLOT).unwrap_err(),
+            CryptoError::Malformed
+        );
+        assert_eq!(
+            ring.decrypt("nokey", SLOT).unwrap_err(),
+            CryptoError::Malformed
+        );
     }
 }

@@ -32,7 +32,9 @@ pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnec
                     .busy_timeout(Duration::from_secs(10))
             });
     } else {
-        options.max_connections(pool_size.unwrap_or(POSTGRES_POOL_SIZE)).min_connections(1);
+        options
+            .max_connections(pool_size.unwrap_or(POSTGRES_POOL_SIZE))
+            .min_connections(1);
     }
     Database::connect(options).await
 }

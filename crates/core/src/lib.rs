@@ -1,13 +1,16 @@
 //! Stint's core: configuration, errors, crypto primitives and the domain services. Handlers in
 //! `stint-api` parse a request, call one function here, and map its result.
 
+pub mod audit;
 pub mod auth;
+pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod integrations;
 pub mod secret;
 pub mod tracking;
 pub mod users;

@@ -2,9 +2,12 @@
 //! in `stint-core`; the schema's CHECK constraints keep the stored values honest.
 
 pub mod api_token;
+pub mod audit_log;
 pub mod client;
+pub mod integration;
 pub mod notification_preference;
 pub mod project;
+pub mod provider_app;
 pub mod task;
 pub mod time_entry;
 pub mod user;

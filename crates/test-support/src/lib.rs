@@ -178,6 +178,18 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The raw bytes of the SQLite database and its write-ahead log (empty on PostgreSQL), to
+    /// prove that no secret is stored in plain text.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let Some(path) = self.database_url.strip_prefix("sqlite://") else {
+            return Vec::new();
+        };
+        let path = path.split('?').next().unwrap_or_default();
+        let mut bytes = std::fs::read(path).unwrap_or_default();
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        bytes
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

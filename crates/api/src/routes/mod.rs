@@ -3,9 +3,11 @@
 mod admin_users;
 mod auth;
 mod clients;
+mod integrations;
 mod operations;
 pub(crate) use operations::OpenApiJson;
 mod projects;
+mod providers;
 mod tasks;
 mod time_entries;
 mod timer;
@@ -24,6 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(projects::configure)
             .configure(tasks::configure)
             .configure(time_entries::configure)
-            .configure(timer::configure),
+            .configure(timer::configure)
+            .configure(providers::configure)
+            .configure(integrations::configure),
     );
 }
