@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod bad_input;
 mod migrations;
+mod oauth;
 mod operations;
 mod providers;
 mod time_entries;

@@ -215,7 +215,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
     let first = Stint::start(
         config(key("old", 1)),
         Clock::system(),
-        stint_providers::catalogue(),
+        stint_providers::providers(),
     )
     .await
     .unwrap();
@@ -255,7 +255,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
     let rotated = Stint::start(
         config(format!("{},{}", key("new", 2), key("old", 1))),
         Clock::system(),
-        stint_providers::catalogue(),
+        stint_providers::providers(),
     )
     .await;
     assert!(rotated.is_ok());
@@ -265,7 +265,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
     let refused = Stint::start(
         config(key("new", 2)),
         Clock::system(),
-        stint_providers::catalogue(),
+        stint_providers::providers(),
     )
     .await;
     let message = refused.err().expect("start-up must fail").to_string();

@@ -211,3 +211,39 @@ pub struct IntegrationList {
     pub global: Vec<Integration>,
     pub personal: Vec<Integration>,
 }
+
+/// Which connection of a provider: `global` or `personal`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ScopeQuery {
+    /// For connect, the mode to connect in (default `personal` where allowed, else `global`);
+    /// elsewhere, absent means your personal connection if you have one, else the global one.
+    pub scope: Option<IntegrationScope>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectStarted {
+    /// Send the browser here. The state in it is single-use and expires at `expires_at`; it only
+    /// completes in the browser that received this response (a cookie binds it).
+    pub authorization_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Query of the OAuth callback, as the provider sends it.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CallbackQuery {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    /// `access_denied` when the user declined.
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Disconnected {
+    pub integration: Integration,
+    pub revoked_at_provider: bool,
+    /// Why revoking at the provider failed; the tokens are forgotten all the same.
+    pub revoke_error: Option<String>,
+}

@@ -65,7 +65,7 @@ impl Application {
             // With port 0 the real port is known only now.
             config.public_url = format!("http://{bound}");
         }
-        let stint = Stint::start(config, clock, stint_providers::catalogue()).await?;
+        let stint = Stint::start(config, clock, stint_providers::providers()).await?;
         let bootstrapped = bootstrap_admin(&stint)
             .await
             .map_err(BuildError::Bootstrap)?;

@@ -143,7 +143,7 @@ async fn create_user(
 ) -> anyhow::Result<()> {
     let email = Email::parse(&email)?;
     let password = read_password()?;
-    let stint = Stint::start(config, Clock::system(), stint_providers::catalogue()).await?;
+    let stint = Stint::start(config, Clock::system(), stint_providers::providers()).await?;
     let request = CreateUser {
         email,
         display_name: name,

@@ -3,10 +3,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{LoginLimiter, SessionKeys};
-use crate::catalogue::{Catalogue, ProviderSpec};
+use crate::catalogue::Catalogue;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{CryptoError, KeyRing};
+use crate::integrations::gateway::{ProviderGateway, Providers};
 
 /// Everything a service needs: the database, the clock, the configuration and the keys.
 /// Cheap to clone; one per process.
@@ -18,6 +19,7 @@ pub struct Stint {
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     pub catalogue: Arc<Catalogue>,
+    pub gateway: Arc<dyn ProviderGateway>,
     pub keys: Arc<KeyRing>,
 }
 
@@ -48,7 +50,7 @@ impl Stint {
     pub async fn start(
         config: Config,
         clock: Clock,
-        providers: Vec<ProviderSpec>,
+        providers: Providers,
     ) -> Result<Stint, StartError> {
         let db = crate::db::connect(&config.database_url, config.database_pool_size)
             .await
@@ -62,7 +64,8 @@ impl Stint {
         Ok(Stint {
             db,
             clock,
-            catalogue: Arc::new(Catalogue::new(providers, &config.providers)),
+            catalogue: Arc::new(Catalogue::new(providers.specs, &config.providers)),
+            gateway: providers.gateway,
             keys: Arc::new(keys),
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),

@@ -309,3 +309,16 @@ pub async fn bootstrap_admin(stint: &Stint) -> Result<Option<BootstrappedAdmin>,
         generated_password: generated.then_some(password),
     }))
 }
+
+/// The principal of a user acting through a session (for work done on their behalf, such as an
+/// OAuth callback that carries no credentials of its own).
+pub async fn principal_for(stint: &Stint, user_id: Uuid) -> Result<Principal, CoreError> {
+    let user = find(stint, user_id.into()).await?;
+    let role = parse_role(&user.role)?;
+    Ok(Principal {
+        user_id: user.id.into(),
+        role,
+        scopes: Principal::scopes_for_role(role),
+        credential: crate::auth::Credential::Session,
+    })
+}

@@ -4,8 +4,10 @@
 pub mod api_token;
 pub mod audit_log;
 pub mod client;
+pub mod credential;
 pub mod integration;
 pub mod notification_preference;
+pub mod oauth_state;
 pub mod project;
 pub mod provider_app;
 pub mod task;

@@ -86,15 +86,21 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        client: browser_like_client(),
         stint,
         clock: handle,
         database_url,
         _data_dir: data_dir,
     }
+}
+
+/// An HTTP client that keeps cookies, as a browser does, and shows redirects instead of following them.
+pub fn browser_like_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
 }
 
 /// A fresh database for one test: a temporary SQLite file by default, or a new schema in the

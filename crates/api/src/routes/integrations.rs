@@ -1,15 +1,29 @@
-use actix_web::get;
-use actix_web::web::{Data, Json};
-use stint_api_types::providers::IntegrationList;
-use stint_core::Stint;
-use stint_core::integrations::connections;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::web::{Data, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use stint_api_types::providers::{
+    CallbackQuery, ConnectStarted, Disconnected, Integration, IntegrationList, IntegrationScope,
+    ProviderKey, ScopeQuery,
+};
+use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
+use stint_core::integrations::{connections, provider_apps};
+use stint_core::{CoreError, Stint};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
-use crate::extract::ReadAccess;
+use crate::extract::{ReadAccess, WriteAccess};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list);
+    cfg.service(list)
+        .service(connect)
+        .service(callback)
+        .service(status)
+        .service(disconnect);
+}
+
+fn binding_cookie_name(provider: ProviderKey) -> String {
+    format!("stint_oauth_{provider}")
 }
 
 /// Your integrations
@@ -26,4 +40,182 @@ async fn list(
     ReadAccess(principal): ReadAccess,
 ) -> Result<Json<IntegrationList>, ApiError> {
     Ok(Json(connections::list(&stint, &principal).await?))
+}
+
+/// Start connecting an OAuth provider
+///
+/// Returns the provider's authorization URL with a single-use state (10 minutes) and, where the
+/// provider supports it, a PKCE S256 challenge. Global connections are for admins. The response
+/// sets a cookie that binds the state to this browser; the callback needs it.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
+    responses(
+        (status = 200, body = ConnectStarted),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/integrations/{provider}/connect")]
+async fn connect(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let provider = provider.into_inner();
+    let scope = match query.scope {
+        Some(scope) => scope,
+        None => default_connect_scope(&stint, provider).await?,
+    };
+    let started = oauth::connect(&stint, &principal, provider, scope).await?;
+    let cookie = Cookie::build(binding_cookie_name(provider), started.browser_binding)
+        .path(format!("/api/integrations/{provider}/callback"))
+        .http_only(true)
+        .secure(stint.config.public_url.starts_with("https://"))
+        // Lax: sent on the top-level redirect back from the provider, not on cross-site requests.
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::minutes(10))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(ConnectStarted {
+        authorization_url: started.authorization_url,
+        expires_at: started.expires_at,
+    }))
+}
+
+async fn default_connect_scope(
+    stint: &Stint,
+    provider: ProviderKey,
+) -> Result<IntegrationScope, CoreError> {
+    let modes = provider_apps::list_providers(stint)
+        .await?
+        .into_iter()
+        .find(|p| p.key == provider)
+        .map(|p| p.modes)
+        .unwrap_or_default();
+    Ok(if modes.contains(&IntegrationScope::Personal) {
+        IntegrationScope::Personal
+    } else {
+        IntegrationScope::Global
+    })
+}
+
+/// OAuth callback
+///
+/// Where the provider sends the browser back. Validates the state, exchanges the code, stores the
+/// tokens encrypted, and redirects to `/integrations?connected={provider}`, or to
+/// `/integrations?error={reason}` (`access_denied`, `invalid_state`, `state_expired`,
+/// `provider_error`, `token_exchange_failed`, `identity_failed`, `not_configured`, `internal`).
+/// Never stores half a connection.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), CallbackQuery),
+    responses(
+        (status = 302, description = "Back to the web app, with the outcome in the query", headers(("Location" = String))),
+        (status = 400, response = crate::openapi::BadRequest),
+    )
+)]
+#[get("/integrations/{provider}/callback")]
+async fn callback(
+    stint: Data<Stint>,
+    req: HttpRequest,
+    provider: Path<ProviderKey>,
+    query: Query<CallbackQuery>,
+) -> HttpResponse {
+    let provider = provider.into_inner();
+    let query = query.into_inner();
+    let binding = req
+        .cookie(&binding_cookie_name(provider))
+        .map(|c| c.value().to_owned());
+    let params = CallbackParams {
+        code: query.code,
+        state: query.state,
+        error: query.error,
+    };
+    let location = match oauth::callback(&stint, provider, params, binding.as_deref()).await {
+        CallbackOutcome::Connected => format!("{RETURN_PATH}?connected={provider}"),
+        CallbackOutcome::Failed(reason) => {
+            format!("{RETURN_PATH}?provider={provider}&error={reason}")
+        }
+    };
+    let mut expired = Cookie::build(binding_cookie_name(provider), "")
+        .path(format!("/api/integrations/{provider}/callback"))
+        .finish();
+    expired.make_removal();
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, location))
+        .cookie(expired)
+        .finish()
+}
+
+/// An integration's status
+///
+/// Without `scope`: your personal connection if you have one, else the global one.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
+    responses(
+        (status = 200, body = Integration),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/integrations/{provider}/status")]
+async fn status(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+    provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
+) -> Result<Json<Integration>, ApiError> {
+    let provider = provider.into_inner();
+    let found = match query.scope {
+        Some(scope) => connections::status(&stint, &principal, provider, scope).await?,
+        None => match connections::status(&stint, &principal, provider, IntegrationScope::Personal)
+            .await
+        {
+            Err(CoreError::NotFound(_)) => {
+                connections::status(&stint, &principal, provider, IntegrationScope::Global).await?
+            }
+            other => other?,
+        },
+    };
+    Ok(Json(found))
+}
+
+/// Disconnect
+///
+/// Revokes the grant at the provider where it has a revoke endpoint (a failure there is reported
+/// in the answer and the local disconnect happens anyway), forgets the tokens and marks the
+/// integration `revoked`. Global connections are for admins.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
+    responses(
+        (status = 200, body = Disconnected),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/integrations/{provider}/disconnect")]
+async fn disconnect(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
+) -> Result<Json<Disconnected>, ApiError> {
+    let scope = query.scope.unwrap_or(IntegrationScope::Personal);
+    let done = connections::disconnect(&stint, &principal, provider.into_inner(), scope).await?;
+    Ok(Json(Disconnected {
+        integration: done.integration,
+        revoked_at_provider: done.revoke_error.is_none(),
+        revoke_error: done.revoke_error,
+    }))
 }

@@ -44,3 +44,102 @@ pub async fn list(stint: &Stint, principal: &Principal) -> Result<IntegrationLis
         personal: personal.iter().map(to_api).collect::<Result<_, _>>()?,
     })
 }
+
+/// Who may act on which integration: admins on global ones, each user on their own personal ones.
+async fn visible(
+    stint: &Stint,
+    principal: &Principal,
+    key: ProviderKey,
+    scope: IntegrationScope,
+    manage: bool,
+) -> Result<integration::Model, CoreError> {
+    let user_id = match scope {
+        IntegrationScope::Global => {
+            if manage {
+                principal.require_admin()?;
+            }
+            None
+        }
+        IntegrationScope::Personal => Some(principal.user_id.as_uuid()),
+    };
+    super::find_integration(&stint.db, key, scope, user_id)
+        .await?
+        .ok_or(CoreError::NotFound("integration"))
+}
+
+pub async fn status(
+    stint: &Stint,
+    principal: &Principal,
+    key: ProviderKey,
+    scope: IntegrationScope,
+) -> Result<Integration, CoreError> {
+    to_api(&visible(stint, principal, key, scope, false).await?)
+}
+
+/// What a disconnect did at the provider.
+pub struct Disconnected {
+    pub integration: Integration,
+    /// Why revoking at the provider failed, if it did; the local disconnect happened anyway.
+    pub revoke_error: Option<String>,
+}
+
+/// Revokes at the provider where it can (a failure is reported, not fatal), forgets the tokens
+/// and marks the integration revoked.
+pub async fn disconnect(
+    stint: &Stint,
+    principal: &Principal,
+    key: ProviderKey,
+    scope: IntegrationScope,
+) -> Result<Disconnected, CoreError> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
+    principal.require_scope(stint_api_types::auth::Scope::Write)?;
+    let found = visible(stint, principal, key, scope, true).await?;
+    let spec = super::provider_apps::spec(stint, key)?;
+    let mut revoke_error = None;
+    if let (Some(_), Some(tokens)) = (
+        &spec.revoke_url,
+        super::credentials::load(stint, found.id).await?,
+    ) {
+        let app = super::provider_apps::load(stint, key).await?;
+        let credentials = super::gateway::AppCredentials {
+            client_id: app.client_id.clone().unwrap_or_default(),
+            client_secret: app.client_secret.clone(),
+        };
+        if let Err(err) = stint
+            .gateway
+            .revoke(spec, &credentials, &tokens.access_token)
+            .await
+        {
+            tracing::warn!(provider = %key, error = %err, "revoking at the provider failed; disconnecting locally");
+            revoke_error = Some(err.to_string());
+        }
+    }
+    let now = stint.clock.now();
+    let txn = stint.db.begin().await?;
+    super::credentials::delete(&txn, found.id).await?;
+    let id = found.id;
+    let mut model = found.into_active_model();
+    model.status = Set(crate::tracking::wire_name(
+        &stint_api_types::providers::IntegrationStatus::Revoked,
+    ));
+    model.status_reason = Set(Some(match &revoke_error {
+        None => "disconnected".to_owned(),
+        Some(err) => format!("disconnected; revoking at the provider failed: {err}"),
+    }));
+    model.updated_at = Set(now);
+    let saved = model.update(&txn).await?;
+    txn.commit().await?;
+    crate::audit::record(
+        stint,
+        principal,
+        "integration.disconnected",
+        "integration",
+        &id.to_string(),
+        serde_json::json!({ "provider": key.as_str(), "scope": scope.as_str(), "revoked_at_provider": revoke_error.is_none() }),
+    )
+    .await?;
+    Ok(Disconnected {
+        integration: to_api(&saved)?,
+        revoke_error,
+    })
+}

@@ -1,0 +1,90 @@
+//! What core needs from a provider over HTTP — code exchange, refresh, revocation, the connected
+//! account — as a trait that `stint-providers` implements. Core keeps the rules (state, storage,
+//! status); the adapters keep the wire formats.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::catalogue::ProviderSpec;
+use crate::secret::Secret;
+
+/// The client credentials of a provider app.
+#[derive(Debug, Clone)]
+pub struct AppCredentials {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+}
+
+/// A token endpoint's answer.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub access_token: Secret,
+    /// Absent when the provider did not send one (keep the stored one then).
+    pub refresh_token: Option<Secret>,
+    pub expires_in: Option<Duration>,
+    pub token_type: Option<String>,
+    pub scopes: Option<String>,
+}
+
+/// The account an integration is connected to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountIdentity {
+    pub id: String,
+    /// What a person recognises: a login, a workspace name, an email.
+    pub label: String,
+}
+
+/// How a provider call failed, in the three ways that decide what happens next.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GatewayError {
+    /// The grant is dead (`invalid_grant`, `invalid_client`, revoked): the user must reconnect.
+    #[error("the provider refused the grant: {0}")]
+    DeadGrant(String),
+    /// The access token was refused (401): refresh once and retry.
+    #[error("the provider refused the access token")]
+    DeadAccessToken,
+    /// Network failure, timeout or 5xx: retry later; nothing is known about the grant.
+    #[error("the provider could not be reached or failed: {0}")]
+    Inconclusive(String),
+}
+
+#[async_trait::async_trait]
+pub trait ProviderGateway: Send + Sync {
+    async fn exchange_code(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        code: &str,
+        pkce_verifier: Option<&Secret>,
+        redirect_uri: &str,
+    ) -> Result<TokenGrant, GatewayError>;
+
+    async fn refresh(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        refresh_token: &Secret,
+    ) -> Result<TokenGrant, GatewayError>;
+
+    /// Revokes at the provider; only called for providers with a revoke endpoint.
+    async fn revoke(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        access_token: &Secret,
+    ) -> Result<(), GatewayError>;
+
+    /// The connected account, where the provider has a way to ask.
+    async fn identity(
+        &self,
+        spec: &ProviderSpec,
+        access_token: &Secret,
+    ) -> Result<Option<AccountIdentity>, GatewayError>;
+}
+
+/// The catalogue and the adapters that speak to the providers in it.
+#[derive(Clone)]
+pub struct Providers {
+    pub specs: Vec<ProviderSpec>,
+    pub gateway: Arc<dyn ProviderGateway>,
+}

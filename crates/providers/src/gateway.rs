@@ -1,0 +1,259 @@
+//! The HTTP side of the integration framework: OAuth 2.0 code exchange and refresh (with the
+//! `oauth2` crate), token revocation, and who the connected account is.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::{
+    AuthorizationCode, ClientId, ClientSecret, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, TokenResponse, TokenUrl,
+};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use stint_api_types::providers::ProviderKey;
+use stint_core::Secret;
+use stint_core::catalogue::ProviderSpec;
+use stint_core::integrations::gateway::{
+    AccountIdentity, AppCredentials, GatewayError, ProviderGateway, TokenGrant,
+};
+
+pub struct HttpGateway {
+    http: reqwest::Client,
+}
+
+impl HttpGateway {
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            // Token endpoints must not redirect (SSRF and code leakage); adapters follow none.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("Stint/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        HttpGateway { http }
+    }
+}
+
+impl Default for HttpGateway {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+type Oauth2Error = RequestTokenError<
+    oauth2::HttpClientError<reqwest::Error>,
+    oauth2::StandardErrorResponse<BasicErrorResponseType>,
+>;
+
+fn classify(err: Oauth2Error) -> GatewayError {
+    match err {
+        RequestTokenError::ServerResponse(response) => {
+            let description = response
+                .error_description()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            let reason = format!("{}{description}", response.error());
+            match response.error() {
+                BasicErrorResponseType::InvalidGrant
+                | BasicErrorResponseType::InvalidClient
+                | BasicErrorResponseType::UnauthorizedClient => GatewayError::DeadGrant(reason),
+                _ => GatewayError::Inconclusive(reason),
+            }
+        }
+        RequestTokenError::Request(err) => {
+            GatewayError::Inconclusive(format!("request failed: {err}"))
+        }
+        RequestTokenError::Parse(_, body) => GatewayError::Inconclusive(format!(
+            "unexpected answer from the token endpoint ({} bytes)",
+            body.len()
+        )),
+        RequestTokenError::Other(message) => GatewayError::Inconclusive(message),
+    }
+}
+
+fn grant(response: &oauth2::basic::BasicTokenResponse) -> TokenGrant {
+    TokenGrant {
+        access_token: Secret::new(response.access_token().secret().clone()),
+        refresh_token: response
+            .refresh_token()
+            .map(|t| Secret::new(t.secret().clone())),
+        expires_in: response.expires_in(),
+        token_type: Some(response.token_type().as_ref().to_owned()),
+        scopes: response
+            .scopes()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+    }
+}
+
+fn token_url(spec: &ProviderSpec) -> Result<TokenUrl, GatewayError> {
+    TokenUrl::new(spec.token_url.clone())
+        .map_err(|e| GatewayError::Inconclusive(format!("bad token URL: {e}")))
+}
+
+fn status_error(status: StatusCode) -> GatewayError {
+    match status {
+        StatusCode::UNAUTHORIZED => GatewayError::DeadAccessToken,
+        other => GatewayError::Inconclusive(format!("HTTP {other}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct GithubUser {
+    login: String,
+    id: u64,
+}
+
+#[derive(Deserialize)]
+struct SlackAuthTest {
+    ok: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    team: Option<String>,
+    #[serde(default)]
+    team_id: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl ProviderGateway for HttpGateway {
+    async fn exchange_code(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        code: &str,
+        pkce_verifier: Option<&Secret>,
+        redirect_uri: &str,
+    ) -> Result<TokenGrant, GatewayError> {
+        let mut client = BasicClient::new(ClientId::new(app.client_id.clone()))
+            .set_token_uri(token_url(spec)?)
+            .set_redirect_uri(
+                RedirectUrl::new(redirect_uri.to_owned())
+                    .map_err(|e| GatewayError::Inconclusive(e.to_string()))?,
+            );
+        if let Some(secret) = &app.client_secret {
+            client = client.set_client_secret(ClientSecret::new(secret.expose().to_owned()));
+        }
+        let mut request = client.exchange_code(AuthorizationCode::new(code.to_owned()));
+        if let Some(verifier) = pkce_verifier {
+            request =
+                request.set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_owned()));
+        }
+        let response = request.request_async(&self.http).await.map_err(classify)?;
+        Ok(grant(&response))
+    }
+
+    async fn refresh(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        refresh_token: &Secret,
+    ) -> Result<TokenGrant, GatewayError> {
+        let mut client =
+            BasicClient::new(ClientId::new(app.client_id.clone())).set_token_uri(token_url(spec)?);
+        if let Some(secret) = &app.client_secret {
+            client = client.set_client_secret(ClientSecret::new(secret.expose().to_owned()));
+        }
+        let token = RefreshToken::new(refresh_token.expose().to_owned());
+        let response = client
+            .exchange_refresh_token(&token)
+            .request_async(&self.http)
+            .await
+            .map_err(classify)?;
+        Ok(grant(&response))
+    }
+
+    async fn revoke(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        access_token: &Secret,
+    ) -> Result<(), GatewayError> {
+        let Some(url) = &spec.revoke_url else {
+            return Ok(());
+        };
+        let secret = app.client_secret.as_ref().map(|s| s.expose().to_owned());
+        let request = match spec.key {
+            // DELETE /applications/{client_id}/grant with the app's basic auth.
+            ProviderKey::Github => self
+                .http
+                .delete(url.replace("{client_id}", &app.client_id))
+                .basic_auth(&app.client_id, secret)
+                .header("accept", "application/vnd.github+json")
+                .json(&serde_json::json!({ "access_token": access_token.expose() })),
+            ProviderKey::Slack => self.http.post(url).bearer_auth(access_token.expose()),
+            // RFC 7009.
+            _ => self
+                .http
+                .post(url)
+                .basic_auth(&app.client_id, secret)
+                .form(&[
+                    ("token", access_token.expose()),
+                    ("token_type_hint", "access_token"),
+                ]),
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|e| GatewayError::Inconclusive(format!("request failed: {e}")))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(status_error(response.status()))
+        }
+    }
+
+    async fn identity(
+        &self,
+        spec: &ProviderSpec,
+        access_token: &Secret,
+    ) -> Result<Option<AccountIdentity>, GatewayError> {
+        let send = |request: reqwest::RequestBuilder| async move {
+            let response = request
+                .bearer_auth(access_token.expose())
+                .send()
+                .await
+                .map_err(|e| GatewayError::Inconclusive(format!("request failed: {e}")))?;
+            if !response.status().is_success() {
+                return Err(status_error(response.status()));
+            }
+            Ok(response)
+        };
+        match spec.key {
+            ProviderKey::Github => {
+                let response = send(
+                    self.http
+                        .get(format!("{}/user", spec.api_base))
+                        .header("accept", "application/vnd.github+json"),
+                )
+                .await?;
+                let user: GithubUser = response
+                    .json()
+                    .await
+                    .map_err(|e| GatewayError::Inconclusive(e.to_string()))?;
+                Ok(Some(AccountIdentity {
+                    id: user.id.to_string(),
+                    label: user.login,
+                }))
+            }
+            ProviderKey::Slack => {
+                let response = send(self.http.post(format!("{}/auth.test", spec.api_base))).await?;
+                let test: SlackAuthTest = response
+                    .json()
+                    .await
+                    .map_err(|e| GatewayError::Inconclusive(e.to_string()))?;
+                match (test.ok, test.team_id, test.team) {
+                    (true, Some(id), Some(team)) => Ok(Some(AccountIdentity { id, label: team })),
+                    (_, _, _) if test.error.as_deref() == Some("invalid_auth") => {
+                        Err(GatewayError::DeadAccessToken)
+                    }
+                    _ => Err(GatewayError::Inconclusive(
+                        test.error.unwrap_or_else(|| "auth.test failed".to_owned()),
+                    )),
+                }
+            }
+            // Providers without an identity adapter yet connect without an account label.
+            _ => Ok(None),
+        }
+    }
+}
