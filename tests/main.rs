@@ -10,4 +10,5 @@ mod operations;
 mod providers;
 mod time_entries;
 mod timer;
+mod tokens;
 mod tracking;

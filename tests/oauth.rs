@@ -9,7 +9,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const ACCESS_TOKEN: &str = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
 
-async fn github_app(provider: &MockServer) -> TestApp {
+pub(crate) async fn github_app(provider: &MockServer) -> TestApp {
     let base = provider.uri();
     spawn_app_with(&[
         (
@@ -58,9 +58,9 @@ async fn mock_token_and_user(provider: &MockServer) {
         .await;
 }
 
-struct Started {
+pub(crate) struct Started {
     url: url::Url,
-    state: String,
+    pub(crate) state: String,
 }
 
 impl Started {
@@ -72,7 +72,7 @@ impl Started {
     }
 }
 
-async fn connect(app: &TestApp, token: &str, scope: &str) -> Started {
+pub(crate) async fn connect(app: &TestApp, token: &str, scope: &str) -> Started {
     let body: Value = app
         .get(
             &format!("/api/integrations/github/connect?scope={scope}"),
@@ -90,7 +90,7 @@ async fn connect(app: &TestApp, token: &str, scope: &str) -> Started {
     Started { url, state }
 }
 
-async fn callback(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
+pub(crate) async fn callback(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
     let response = client
         .get(app.url(&format!("/api/integrations/github/callback?{query}")))
         .send()

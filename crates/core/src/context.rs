@@ -21,6 +21,7 @@ pub struct Stint {
     pub catalogue: Arc<Catalogue>,
     pub gateway: Arc<dyn ProviderGateway>,
     pub keys: Arc<KeyRing>,
+    pub refresh_locks: Arc<crate::integrations::tokens::RefreshLocks>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +68,7 @@ impl Stint {
             catalogue: Arc::new(Catalogue::new(providers.specs, &config.providers)),
             gateway: providers.gateway,
             keys: Arc::new(keys),
+            refresh_locks: Arc::default(),
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
             config: Arc::new(config),

@@ -1,7 +1,10 @@
 //! Storing and reading an integration's tokens, encrypted and bound to their row and field.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use stint_entity::credential;
 use uuid::Uuid;
 
@@ -31,33 +34,39 @@ fn slot<'a>(row: &'a str, field: &'a str) -> SecretSlot<'a> {
 }
 
 pub async fn load(stint: &Stint, integration_id: Uuid) -> Result<Option<StoredTokens>, CoreError> {
-    let Some(row) = credential::Entity::find_by_id(integration_id)
+    match credential::Entity::find_by_id(integration_id)
         .one(&stint.db)
         .await?
-    else {
-        return Ok(None);
-    };
-    let id = integration_id.to_string();
-    let decrypt = |stored: &str, field: &str| {
+    {
+        Some(row) => decrypt(stint, &row).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn decrypt(stint: &Stint, row: &credential::Model) -> Result<StoredTokens, CoreError> {
+    let id = row.integration_id.to_string();
+    let open = |stored: &str, field: &str| {
         stint
             .keys
             .decrypt(stored, slot(&id, field))
             .map_err(|e| CoreError::Internal(format!("credentials of {id}: {e}")))
     };
-    Ok(Some(StoredTokens {
-        access_token: decrypt(&row.access_token_enc, "access_token")?,
+    Ok(StoredTokens {
+        access_token: open(&row.access_token_enc, "access_token")?,
         refresh_token: row
             .refresh_token_enc
             .as_deref()
-            .map(|t| decrypt(t, "refresh_token"))
+            .map(|t| open(t, "refresh_token"))
             .transpose()?,
         expires_at: row.expires_at,
         version: row.version,
-    }))
+    })
 }
 
 /// Writes a grant, merged over what is stored: a provider that omits `refresh_token` keeps the
-/// old one. Runs on `db`, so it can be part of the caller's transaction.
+/// old one. The write is a compare-and-swap on the version read, so a slower writer holding an
+/// older view changes nothing and learns it lost (`Conflict`). Runs on `db`, so it can be part
+/// of the caller's transaction.
 pub async fn store<C: ConnectionTrait>(
     stint: &Stint,
     db: &C,
@@ -82,23 +91,40 @@ pub async fn store<C: ConnectionTrait>(
         .as_ref()
         .map(|t| encrypt(t, "refresh_token"))
         .transpose()?;
+    let key_id = stint.keys.active_key_id().to_owned();
     match credential::Entity::find_by_id(integration_id)
         .one(db)
         .await?
     {
         Some(existing) => {
-            let version = existing.version + 1;
-            let keep_refresh = existing.refresh_token_enc.clone();
-            let mut model = existing.into_active_model();
-            model.access_token_enc = Set(access);
-            model.refresh_token_enc = Set(refresh.or(keep_refresh));
-            model.token_type = Set(grant.token_type.clone());
-            model.scopes = Set(grant.scopes.clone());
-            model.expires_at = Set(expires_at);
-            model.key_id = Set(stint.keys.active_key_id().to_owned());
-            model.version = Set(version);
-            model.updated_at = Set(now);
-            model.update(db).await?;
+            let refresh = refresh.or(existing.refresh_token_enc.clone());
+            let written = credential::Entity::update_many()
+                .col_expr(credential::Column::AccessTokenEnc, Expr::value(access))
+                .col_expr(credential::Column::RefreshTokenEnc, Expr::value(refresh))
+                .col_expr(
+                    credential::Column::TokenType,
+                    Expr::value(grant.token_type.clone()),
+                )
+                .col_expr(
+                    credential::Column::Scopes,
+                    Expr::value(grant.scopes.clone()),
+                )
+                .col_expr(credential::Column::ExpiresAt, Expr::value(expires_at))
+                .col_expr(credential::Column::KeyId, Expr::value(key_id))
+                .col_expr(
+                    credential::Column::Version,
+                    Expr::value(existing.version + 1),
+                )
+                .col_expr(credential::Column::UpdatedAt, Expr::value(now))
+                .filter(credential::Column::IntegrationId.eq(integration_id))
+                .filter(credential::Column::Version.eq(existing.version))
+                .exec(db)
+                .await?;
+            if written.rows_affected != 1 {
+                return Err(CoreError::Conflict(
+                    "the credential changed while it was being written".to_owned(),
+                ));
+            }
         }
         None => {
             credential::ActiveModel {
@@ -108,7 +134,7 @@ pub async fn store<C: ConnectionTrait>(
                 token_type: Set(grant.token_type.clone()),
                 scopes: Set(grant.scopes.clone()),
                 expires_at: Set(expires_at),
-                key_id: Set(stint.keys.active_key_id().to_owned()),
+                key_id: Set(key_id),
                 version: Set(1),
                 updated_at: Set(now),
             }

@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod gateway;
 pub mod oauth;
 pub mod provider_apps;
+pub mod tokens;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::{IntegrationScope, ProviderKey};

@@ -1,0 +1,271 @@
+//! `get_valid_token`: an access token that is good for at least the provider's refresh margin,
+//! refreshing it when needed — exactly once however many callers ask at the same moment, in one
+//! process (single-flight) or in several sharing the database (a row lock on PostgreSQL, the
+//! single writer on SQLite), and never overwriting a newer token (version compare-and-swap).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
+};
+use stint_api_types::providers::{IntegrationStatus, ProviderKey};
+use stint_entity::{credential, integration};
+use uuid::Uuid;
+
+use super::credentials::{self, StoredTokens};
+use super::gateway::{AppCredentials, GatewayError};
+use super::provider_apps;
+use crate::context::Stint;
+use crate::error::CoreError;
+use crate::secret::Secret;
+use crate::tracking::wire_name;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the integration is not connected")]
+    NotConnected,
+    /// The grant is dead; a person must reconnect. The reason is shown to them.
+    #[error("reconnect needed: {0}")]
+    NeedsReauth(String),
+    /// The provider could not be reached after retries; nothing changed.
+    #[error("the provider is unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl From<sea_orm::DbErr> for TokenError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        TokenError::Core(err.into())
+    }
+}
+
+/// One async lock per integration, so that concurrent callers in this process wait for the one
+/// refresh in flight instead of starting their own.
+#[derive(Default)]
+pub struct RefreshLocks(Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
+
+impl RefreshLocks {
+    fn lock_for(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget locks nobody holds, so the map does not grow with every integration ever seen.
+        if map.len() > 1024 {
+            map.retain(|_, lock| Arc::strong_count(lock) > 1);
+        }
+        map.entry(id).or_default().clone()
+    }
+}
+
+fn fresh(tokens: &StoredTokens, now: DateTime<Utc>, margin: Duration) -> bool {
+    let margin =
+        chrono::Duration::from_std(margin).unwrap_or_else(|_| chrono::Duration::minutes(10));
+    tokens.expires_at.is_none_or(|at| at - margin > now)
+}
+
+async fn integration_of(
+    stint: &Stint,
+    id: Uuid,
+) -> Result<(integration::Model, ProviderKey), TokenError> {
+    let found = integration::Entity::find_by_id(id)
+        .one(&stint.db)
+        .await?
+        .ok_or(TokenError::NotConnected)?;
+    let key = ProviderKey::parse(&found.provider)
+        .ok_or_else(|| CoreError::Internal(format!("unknown provider {}", found.provider)))?;
+    Ok((found, key))
+}
+
+/// A usable access token for the integration.
+pub async fn get_valid_token(stint: &Stint, integration_id: Uuid) -> Result<Secret, TokenError> {
+    let (_, key) = integration_of(stint, integration_id).await?;
+    let margin = provider_apps::spec(stint, key)?.refresh_margin;
+    let tokens = credentials::load(stint, integration_id)
+        .await?
+        .ok_or(TokenError::NotConnected)?;
+    if fresh(&tokens, stint.clock.now(), margin) {
+        return Ok(tokens.access_token);
+    }
+    refresh(stint, integration_id, key, Some(tokens.version)).await
+}
+
+/// Refreshes after a provider refused the access token (401), unless another caller already
+/// replaced the token that was refused (`refused_version`).
+pub async fn refresh_after_rejection(
+    stint: &Stint,
+    integration_id: Uuid,
+    refused_version: i64,
+) -> Result<Secret, TokenError> {
+    let (_, key) = integration_of(stint, integration_id).await?;
+    refresh(stint, integration_id, key, Some(refused_version)).await
+}
+
+/// Refreshes unless the stored credential has moved past `seen_version` and is fresh: then
+/// someone else refreshed and that token is used.
+async fn refresh(
+    stint: &Stint,
+    integration_id: Uuid,
+    key: ProviderKey,
+    seen_version: Option<i64>,
+) -> Result<Secret, TokenError> {
+    let spec = provider_apps::spec(stint, key)?.clone();
+    let lock = stint.refresh_locks.lock_for(integration_id);
+    let _in_process = lock.lock().await;
+
+    let txn = stint.db.begin().await?;
+    let row = lock_credential_row(&txn, integration_id)
+        .await?
+        .ok_or(TokenError::NotConnected)?;
+    let stored = decrypt_row(stint, &row)?;
+    let now = stint.clock.now();
+    if seen_version.is_some_and(|seen| stored.version != seen)
+        && fresh(&stored, now, spec.refresh_margin)
+    {
+        txn.commit().await?;
+        return Ok(stored.access_token);
+    }
+    let Some(refresh_token) = stored.refresh_token.clone() else {
+        txn.commit().await?;
+        let reason = format!(
+            "the {} access token expired and there is no refresh token; reconnect",
+            spec.display_name
+        );
+        mark(
+            stint,
+            integration_id,
+            IntegrationStatus::NeedsReauth,
+            &reason,
+        )
+        .await?;
+        return Err(TokenError::NeedsReauth(reason));
+    };
+    let app = provider_apps::load(stint, key).await?;
+    let credentials = AppCredentials {
+        client_id: app.client_id.clone().unwrap_or_default(),
+        client_secret: app.client_secret.clone(),
+    };
+
+    // Network failures and 5xx are retried with backoff and jitter; a refused grant is not.
+    let attempt = || async {
+        stint
+            .gateway
+            .refresh(&spec, &credentials, &refresh_token)
+            .await
+    };
+    let outcome = attempt
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(200))
+                .with_max_delay(Duration::from_secs(5))
+                .with_max_times(3)
+                .with_jitter(),
+        )
+        .when(|err| matches!(err, GatewayError::Inconclusive(_)))
+        .await;
+
+    match outcome {
+        Ok(grant) => {
+            // Compare-and-swap: the row is still at the version read under the lock.
+            credentials::store(stint, &txn, integration_id, &grant, now).await?;
+            txn.commit().await?;
+            if stored.expires_at.is_some_and(|at| at <= now) {
+                tracing::info!(provider = %key, integration = %integration_id, "refreshed an expired access token");
+            }
+            mark_active_if_needed(stint, integration_id).await?;
+            Ok(grant.access_token)
+        }
+        Err(GatewayError::DeadGrant(reason)) => {
+            txn.commit().await?;
+            // A lost race looks like a revocation: the token refused may already be replaced.
+            if let Some(current) = credentials::load(stint, integration_id).await?
+                && current.version != stored.version
+            {
+                return Ok(current.access_token);
+            }
+            let reason = format!(
+                "{} refused the stored grant ({reason}); reconnect",
+                spec.display_name
+            );
+            mark(
+                stint,
+                integration_id,
+                IntegrationStatus::NeedsReauth,
+                &reason,
+            )
+            .await?;
+            Err(TokenError::NeedsReauth(reason))
+        }
+        Err(other) => {
+            txn.commit().await?;
+            Err(TokenError::Unavailable(other.to_string()))
+        }
+    }
+}
+
+/// Takes the refresh lock on the credential row: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite a
+/// no-op write, which makes this transaction the single writer until it ends.
+async fn lock_credential_row(
+    txn: &DatabaseTransaction,
+    integration_id: Uuid,
+) -> Result<Option<credential::Model>, TokenError> {
+    let select = credential::Entity::find_by_id(integration_id);
+    match txn.get_database_backend() {
+        DatabaseBackend::Postgres => Ok(select.lock_exclusive().one(txn).await?),
+        _ => {
+            credential::Entity::update_many()
+                .col_expr(
+                    credential::Column::Version,
+                    sea_orm::sea_query::Expr::col(credential::Column::Version),
+                )
+                .filter(credential::Column::IntegrationId.eq(integration_id))
+                .exec(txn)
+                .await?;
+            Ok(select.one(txn).await?)
+        }
+    }
+}
+
+fn decrypt_row(stint: &Stint, row: &credential::Model) -> Result<StoredTokens, CoreError> {
+    credentials::decrypt(stint, row)
+}
+
+async fn mark(
+    stint: &Stint,
+    integration_id: Uuid,
+    status: IntegrationStatus,
+    reason: &str,
+) -> Result<(), CoreError> {
+    if let Some(found) = integration::Entity::find_by_id(integration_id)
+        .one(&stint.db)
+        .await?
+    {
+        let mut model = found.into_active_model();
+        model.status = Set(wire_name(&status));
+        model.status_reason = Set(Some(reason.to_owned()));
+        model.updated_at = Set(stint.clock.now());
+        model.update(&stint.db).await?;
+    }
+    Ok(())
+}
+
+async fn mark_active_if_needed(stint: &Stint, integration_id: Uuid) -> Result<(), CoreError> {
+    let active = wire_name(&IntegrationStatus::Active);
+    integration::Entity::update_many()
+        .col_expr(
+            integration::Column::Status,
+            sea_orm::sea_query::Expr::value(active.clone()),
+        )
+        .col_expr(
+            integration::Column::StatusReason,
+            sea_orm::sea_query::Expr::value(Option::<String>::None),
+        )
+        .filter(integration::Column::Id.eq(integration_id))
+        .filter(integration::Column::Status.eq(wire_name(&IntegrationStatus::Error)))
+        .exec(&stint.db)
+        .await?;
+    Ok(())
+}
