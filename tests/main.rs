@@ -2,6 +2,7 @@
 //! `just test` runs them on SQLite, `just test-pg` on PostgreSQL.
 
 mod admin;
+mod api_keys;
 mod auth;
 mod bad_input;
 mod migrations;

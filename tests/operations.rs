@@ -162,6 +162,8 @@ fn every_operation_is_documented_with_errors() {
         "/api/integrations/{provider}/callback",
         "/api/integrations/{provider}/status",
         "/api/integrations/{provider}/disconnect",
+        "/api/integrations/{provider}/credentials",
+        "/api/integrations/{provider}/test",
     ];
     // Reached without a session: sign-in, and the provider's redirect back to Stint.
     let public = [

@@ -28,12 +28,14 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     MethodNotAllowed,
     RateLimited,
+    /// A provider could not be reached or answered with an error.
+    ProviderUnavailable,
     ServiceUnavailable,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::ValidationFailed,
         ErrorCode::MalformedRequest,
         ErrorCode::NotFound,
@@ -48,6 +50,7 @@ impl ErrorCode {
         ErrorCode::UnsupportedMediaType,
         ErrorCode::MethodNotAllowed,
         ErrorCode::RateLimited,
+        ErrorCode::ProviderUnavailable,
         ErrorCode::ServiceUnavailable,
         ErrorCode::Internal,
     ];
@@ -64,6 +67,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::ProviderUnavailable => 502,
             ErrorCode::ServiceUnavailable => 503,
         }
     }
@@ -84,6 +88,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ProviderUnavailable => "provider_unavailable",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -105,6 +110,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
             ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::RateLimited => "Too many requests",
+            ErrorCode::ProviderUnavailable => "Provider unavailable",
             ErrorCode::ServiceUnavailable => "Service unavailable",
             ErrorCode::Internal => "Internal server error",
         }

@@ -247,3 +247,22 @@ pub struct Disconnected {
     /// Why revoking at the provider failed; the tokens are forgotten all the same.
     pub revoke_error: Option<String>,
 }
+
+/// An API key and user token (Trello), checked with a real call before they are saved.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct ApiKeyCredentials {
+    #[schema(format = Password)]
+    pub api_key: String,
+    #[schema(format = Password)]
+    pub token: String,
+}
+
+/// The outcome of a cheap authenticated call to the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionTest {
+    pub ok: bool,
+    /// Round trip of the test call, including a token refresh if one was needed.
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub status: IntegrationStatus,
+}

@@ -59,6 +59,12 @@ pub struct TooManyRequests(Problem);
 #[allow(dead_code)]
 pub struct InternalError(Problem);
 
+/// A provider could not be reached or answered with an error (`provider_unavailable`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct BadGateway(Problem);
+
 /// The database is unreachable.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
@@ -87,6 +93,7 @@ pub struct ServiceUnavailable(Problem);
             UnsupportedMediaType,
             TooManyRequests,
             InternalError,
+            BadGateway,
             ServiceUnavailable
         )
     ),

@@ -29,6 +29,8 @@ pub enum CoreError {
     NoTimerRunning,
     #[error("too many attempts; try again in {} seconds", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    #[error("{0}")]
+    ProviderUnavailable(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] DbErr),
     #[error("database error")]
@@ -57,6 +59,7 @@ impl CoreError {
             CoreError::TimerAlreadyRunning => ErrorCode::TimerAlreadyRunning,
             CoreError::NoTimerRunning => ErrorCode::NoTimerRunning,
             CoreError::RateLimited { .. } => ErrorCode::RateLimited,
+            CoreError::ProviderUnavailable(_) => ErrorCode::ProviderUnavailable,
             CoreError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             CoreError::Database(_) | CoreError::Internal(_) => ErrorCode::Internal,
         }

@@ -252,8 +252,86 @@ impl ProviderGateway for HttpGateway {
                     )),
                 }
             }
+            ProviderKey::Trello => {
+                let member = self.trello_me(spec, access_token).await?;
+                Ok(Some(AccountIdentity {
+                    id: member.id,
+                    label: member.username,
+                }))
+            }
             // Providers without an identity adapter yet connect without an account label.
             _ => Ok(None),
+        }
+    }
+
+    async fn test_call(
+        &self,
+        spec: &ProviderSpec,
+        access_token: &Secret,
+    ) -> Result<bool, GatewayError> {
+        match spec.key {
+            ProviderKey::Github | ProviderKey::Slack | ProviderKey::Trello => {
+                self.identity(spec, access_token).await.map(|_| true)
+            }
+            ProviderKey::GoogleCalendar => {
+                let response = self
+                    .http
+                    .get(format!("{}/users/me/calendarList", spec.api_base))
+                    .query(&[("maxResults", "1")])
+                    .bearer_auth(access_token.expose())
+                    .send()
+                    .await
+                    .map_err(|e| GatewayError::Inconclusive(format!("request failed: {e}")))?;
+                if response.status().is_success() {
+                    Ok(true)
+                } else {
+                    Err(status_error(response.status()))
+                }
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TrelloMember {
+    id: String,
+    username: String,
+}
+
+impl HttpGateway {
+    /// Trello authenticates with the app key and the user token as query parameters; Stint
+    /// stores them together as `key:token`.
+    async fn trello_me(
+        &self,
+        spec: &ProviderSpec,
+        key_and_token: &Secret,
+    ) -> Result<TrelloMember, GatewayError> {
+        let (key, token) = key_and_token
+            .expose()
+            .split_once(':')
+            .ok_or(GatewayError::DeadAccessToken)?;
+        let response = self
+            .http
+            .get(format!("{}/members/me", spec.api_base))
+            .query(&[
+                ("key", key),
+                ("token", token),
+                ("fields", "username,fullName"),
+            ])
+            .send()
+            .await
+            .map_err(|e| GatewayError::Inconclusive(format!("request failed: {e}")))?;
+        match response.status() {
+            status if status.is_success() => response
+                .json()
+                .await
+                .map_err(|e| GatewayError::Inconclusive(e.to_string())),
+            // Trello answers a bad key or token with 401 ("invalid key", "invalid token").
+            StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST => {
+                Err(GatewayError::DeadAccessToken)
+            }
+            status => Err(status_error(status)),
         }
     }
 }

@@ -3,11 +3,11 @@ use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use stint_api_types::providers::{
-    CallbackQuery, ConnectStarted, Disconnected, Integration, IntegrationList, IntegrationScope,
-    ProviderKey, ScopeQuery,
+    ApiKeyCredentials, CallbackQuery, ConnectStarted, ConnectionTest, Disconnected, Integration,
+    IntegrationList, IntegrationScope, ProviderKey, ScopeQuery,
 };
 use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
-use stint_core::integrations::{connections, provider_apps};
+use stint_core::integrations::{checks, connections, provider_apps};
 use stint_core::{CoreError, Stint};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -18,7 +18,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list)
         .service(connect)
         .service(callback)
+        .service(credentials)
         .service(status)
+        .service(test)
         .service(disconnect);
 }
 
@@ -218,4 +220,71 @@ async fn disconnect(
         revoked_at_provider: done.revoke_error.is_none(),
         revoke_error: done.revoke_error,
     }))
+}
+
+/// Connect with an API key
+///
+/// For API-key providers (Trello: your API key and a user token). Stint checks the pair with a
+/// real call to the provider before saving it, encrypted.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
+    request_body = ApiKeyCredentials,
+    responses(
+        (status = 200, body = Integration),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 502, response = crate::openapi::BadGateway),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/integrations/{provider}/credentials")]
+async fn credentials(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
+    body: Json<ApiKeyCredentials>,
+) -> Result<Json<Integration>, ApiError> {
+    let provider = provider.into_inner();
+    let scope = match query.scope {
+        Some(scope) => scope,
+        None => default_connect_scope(&stint, provider).await?,
+    };
+    Ok(Json(
+        checks::connect_with_key(&stint, &principal, provider, scope, body.into_inner()).await?,
+    ))
+}
+
+/// Test a connection
+///
+/// Makes the provider's cheapest authenticated call (GitHub `GET /user`, Slack `auth.test`,
+/// Google `calendarList`, Trello `members/me`) with the stored token, refreshing it if needed, and
+/// reports whether it worked and how long it took. A refused token marks the integration
+/// `needs_reauth`. Global connections are for admins.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
+    responses(
+        (status = 200, body = ConnectionTest),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/integrations/{provider}/test")]
+async fn test(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
+) -> Result<Json<ConnectionTest>, ApiError> {
+    let scope = query.scope.unwrap_or(IntegrationScope::Personal);
+    Ok(Json(
+        checks::test_connection(&stint, &principal, provider.into_inner(), scope).await?,
+    ))
 }

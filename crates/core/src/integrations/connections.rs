@@ -46,7 +46,7 @@ pub async fn list(stint: &Stint, principal: &Principal) -> Result<IntegrationLis
 }
 
 /// Who may act on which integration: admins on global ones, each user on their own personal ones.
-async fn visible(
+pub(crate) async fn visible(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,

@@ -80,6 +80,15 @@ pub trait ProviderGateway: Send + Sync {
         spec: &ProviderSpec,
         access_token: &Secret,
     ) -> Result<Option<AccountIdentity>, GatewayError>;
+
+    /// The cheapest authenticated call the provider offers (GitHub `GET /user`, Slack
+    /// `auth.test`, Google `calendarList?maxResults=1`, Trello `members/me`). `Ok(false)` when
+    /// Stint has no test call for this provider yet.
+    async fn test_call(
+        &self,
+        spec: &ProviderSpec,
+        access_token: &Secret,
+    ) -> Result<bool, GatewayError>;
 }
 
 /// The catalogue and the adapters that speak to the providers in it.

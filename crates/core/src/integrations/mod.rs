@@ -1,6 +1,7 @@
 //! Integrations: the provider catalogue as users see it, provider apps (admin setup) and
 //! connections.
 
+pub mod checks;
 pub mod connections;
 pub mod credentials;
 pub mod gateway;

@@ -1,0 +1,206 @@
+//! Connecting with an API key, and testing a connection with a cheap authenticated call.
+
+use std::time::Instant;
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
+use serde_json::json;
+use stint_api_types::auth::Scope;
+use stint_api_types::providers::{
+    ApiKeyCredentials, AuthKind, ConnectionTest, Integration, IntegrationScope, IntegrationStatus,
+    ProviderKey,
+};
+use stint_entity::integration;
+use uuid::Uuid;
+
+use super::gateway::{GatewayError, TokenGrant};
+use super::tokens::{TokenError, get_valid_token, refresh_after_rejection};
+use super::{connections, credentials, find_integration, oauth, provider_apps};
+use crate::auth::Principal;
+use crate::context::Stint;
+use crate::error::CoreError;
+use crate::secret::Secret;
+use crate::tracking::wire_name;
+
+fn plain_token(field: &str, value: &str) -> Result<String, CoreError> {
+    let value = value.trim();
+    let ok =
+        (8..=512).contains(&value.len()) && value.chars().all(|c| c.is_ascii_graphic() && c != ':');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(CoreError::invalid(
+            field,
+            "must be 8 to 512 visible characters without `:`",
+        ))
+    }
+}
+
+/// Saves an API key and token after the provider accepted them in a real call.
+pub async fn connect_with_key(
+    stint: &Stint,
+    principal: &Principal,
+    key: ProviderKey,
+    scope: IntegrationScope,
+    request: ApiKeyCredentials,
+) -> Result<Integration, CoreError> {
+    principal.require_scope(Scope::Write)?;
+    let spec = provider_apps::spec(stint, key)?;
+    if spec.auth_kind != AuthKind::ApiKey {
+        return Err(CoreError::invalid(
+            "provider",
+            format!(
+                "{} connects with OAuth: use its connect endpoint",
+                spec.display_name
+            ),
+        ));
+    }
+    let app = provider_apps::load(stint, key).await?;
+    oauth::check_may_connect(principal, spec, &app, scope)?;
+    let secret = Secret::new(format!(
+        "{}:{}",
+        plain_token("api_key", &request.api_key)?,
+        plain_token("token", &request.token)?
+    ));
+    let identity = match stint.gateway.identity(spec, &secret).await {
+        Ok(identity) => identity,
+        Err(GatewayError::DeadAccessToken | GatewayError::DeadGrant(_)) => {
+            return Err(CoreError::invalid(
+                "token",
+                format!("{} refused this key and token", spec.display_name),
+            ));
+        }
+        Err(GatewayError::Inconclusive(reason)) => {
+            return Err(CoreError::ProviderUnavailable(format!(
+                "{} could not check the key: {reason}",
+                spec.display_name
+            )));
+        }
+    };
+    let now = stint.clock.now();
+    let user_id = (scope == IntegrationScope::Personal).then_some(principal.user_id.as_uuid());
+    let txn = stint.db.begin().await?;
+    let existing = find_integration(&txn, key, scope, user_id).await?;
+    let id = existing.as_ref().map_or_else(Uuid::now_v7, |i| i.id);
+    let is_new = existing.is_none();
+    let mut model = match existing {
+        Some(found) => found.into_active_model(),
+        None => integration::ActiveModel {
+            id: Set(id),
+            provider: Set(key.as_str().to_owned()),
+            scope: Set(scope.as_str().to_owned()),
+            user_id: Set(user_id),
+            config: Set(json!({})),
+            webhook_secret_enc: Set(None),
+            last_sync_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.status = Set(wire_name(&IntegrationStatus::Active));
+    model.status_reason = Set(None);
+    model.external_account_id = Set(identity.as_ref().map(|i| i.id.clone()));
+    model.external_account_label = Set(identity.as_ref().map(|i| i.label.clone()));
+    model.connected_at = Set(Some(now));
+    model.connected_by = Set(Some(principal.user_id.as_uuid()));
+    model.updated_at = Set(now);
+    let saved = if is_new {
+        model.insert(&txn).await?
+    } else {
+        model.update(&txn).await?
+    };
+    let grant = TokenGrant {
+        access_token: secret,
+        refresh_token: None,
+        expires_in: None,
+        token_type: None,
+        scopes: None,
+    };
+    credentials::store(stint, &txn, id, &grant, now).await?;
+    txn.commit().await?;
+    crate::audit::record(
+        stint,
+        principal,
+        "integration.connected",
+        "integration",
+        &id.to_string(),
+        json!({ "provider": key.as_str(), "scope": scope.as_str(), "account": identity.map(|i| i.label) }),
+    )
+    .await?;
+    connections::to_api(&saved)
+}
+
+/// Makes the provider's cheapest authenticated call with the integration's token (refreshing it
+/// first if needed, and once more if the provider refuses it) and records what it learned.
+pub async fn test_connection(
+    stint: &Stint,
+    principal: &Principal,
+    key: ProviderKey,
+    scope: IntegrationScope,
+) -> Result<ConnectionTest, CoreError> {
+    let found = connections::visible(stint, principal, key, scope, true).await?;
+    let spec = provider_apps::spec(stint, key)?;
+    let started = Instant::now();
+    let outcome = async {
+        let token = get_valid_token(stint, found.id).await?;
+        match stint.gateway.test_call(spec, &token).await {
+            Err(GatewayError::DeadAccessToken) if spec.auth_kind == AuthKind::Oauth2 => {
+                let version = credentials::load(stint, found.id)
+                    .await?
+                    .map(|t| t.version)
+                    .unwrap_or_default();
+                let token = refresh_after_rejection(stint, found.id, version).await?;
+                Ok::<_, TokenError>(stint.gateway.test_call(spec, &token).await)
+            }
+            other => Ok(other),
+        }
+    }
+    .await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let (ok, error, status) = match outcome {
+        Ok(Ok(true)) => (true, None, IntegrationStatus::Active),
+        Ok(Ok(false)) => (
+            false,
+            Some(format!(
+                "Stint has no test call for {} yet",
+                spec.display_name
+            )),
+            from_stored(&found)?,
+        ),
+        Ok(Err(GatewayError::DeadAccessToken | GatewayError::DeadGrant(_))) => (
+            false,
+            Some(format!(
+                "{} refused the stored credentials; reconnect",
+                spec.display_name
+            )),
+            IntegrationStatus::NeedsReauth,
+        ),
+        Ok(Err(GatewayError::Inconclusive(reason))) => (false, Some(reason), from_stored(&found)?),
+        Err(TokenError::NeedsReauth(reason)) => {
+            (false, Some(reason), IntegrationStatus::NeedsReauth)
+        }
+        Err(TokenError::Unavailable(reason)) => (false, Some(reason), from_stored(&found)?),
+        Err(TokenError::NotConnected) => (
+            false,
+            Some("not connected".to_owned()),
+            from_stored(&found)?,
+        ),
+        Err(TokenError::Core(err)) => return Err(err),
+    };
+    if status != from_stored(&found)? {
+        let mut model = found.into_active_model();
+        model.status = Set(wire_name(&status));
+        model.status_reason = Set(error.clone());
+        model.updated_at = Set(stint.clock.now());
+        model.update(&stint.db).await?;
+    }
+    Ok(ConnectionTest {
+        ok,
+        latency_ms,
+        error,
+        status,
+    })
+}
+
+fn from_stored(found: &integration::Model) -> Result<IntegrationStatus, CoreError> {
+    crate::tracking::from_wire_name(&found.status)
+}
