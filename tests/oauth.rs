@@ -184,6 +184,46 @@ async fn an_admin_connects_a_global_integration_with_pkce() {
         );
     }
 
+    // Settings are checked against GitHub's schema; members cannot change a global integration's.
+    let configured: Value = app
+        .send(
+            app.request(
+                Method::PUT,
+                "/api/integrations/github/config?scope=global",
+                Some(&admin),
+            )
+            .json(&json!({
+                "repositories": ["Octo/Hello-World"],
+                "label_filter": "stint"
+            })),
+        )
+        .await
+        .ok(200);
+    assert_eq!(
+        configured["config"]["repositories"],
+        json!(["octo/hello-world"])
+    );
+    app.send(
+        app.request(
+            Method::PUT,
+            "/api/integrations/github/config?scope=global",
+            Some(&admin),
+        )
+        .json(&json!({ "repositories": ["nope"] })),
+    )
+    .await
+    .problem(400, "validation_failed");
+    app.send(
+        app.request(
+            Method::PUT,
+            "/api/integrations/github/config?scope=global",
+            Some(&member),
+        )
+        .json(&json!({ "repositories": [] })),
+    )
+    .await
+    .problem(403, "forbidden");
+
     // The state was single use.
     let again = callback(
         &app,

@@ -164,6 +164,7 @@ fn every_operation_is_documented_with_errors() {
         "/api/integrations/{provider}/disconnect",
         "/api/integrations/{provider}/credentials",
         "/api/integrations/{provider}/test",
+        "/api/integrations/{provider}/config",
     ];
     // Reached without a session: sign-in, and the provider's redirect back to Stint.
     let public = [

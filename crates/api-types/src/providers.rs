@@ -204,6 +204,9 @@ pub struct Integration {
     pub connected_at: Option<DateTime<Utc>>,
     pub connected_by: Option<UserId>,
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// Provider settings (see `PUT /api/integrations/{provider}/config`).
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -265,4 +268,72 @@ pub struct ConnectionTest {
     pub latency_ms: u64,
     pub error: Option<String>,
     pub status: IntegrationStatus,
+}
+
+/// GitHub settings: which repositories to follow and where their issues go.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubSettings {
+    /// `owner/repo`, at most 100.
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    /// Only issues with this label become tasks.
+    #[serde(default)]
+    pub label_filter: Option<String>,
+    /// `owner/repo` → project; unmapped repositories get a project named after them.
+    #[serde(default)]
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
+    pub repository_projects: std::collections::BTreeMap<String, crate::ProjectId>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncDirection {
+    #[default]
+    Import,
+    Export,
+    Both,
+}
+
+/// Google Calendar settings.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleCalendarSettings {
+    /// `primary` by default.
+    #[serde(default = "primary_calendar")]
+    pub calendar_id: String,
+    #[serde(default)]
+    pub sync_direction: SyncDirection,
+    /// How many days back to sync; clamped to 1–30 (default 7).
+    #[serde(default = "seven")]
+    pub sync_days_back: i64,
+}
+
+fn primary_calendar() -> String {
+    "primary".to_owned()
+}
+
+fn seven() -> i64 {
+    7
+}
+
+/// Slack settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlackSettings {
+    /// Where timer notifications go: `#channel` or a channel id such as `C024BE91L`.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// `HH:MM` in each user's time zone.
+    #[serde(default)]
+    pub daily_summary_time: Option<String>,
+}
+
+/// Provider settings; the shape depends on the provider (other providers take `{}` for now).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum IntegrationSettings {
+    Github(GithubSettings),
+    GoogleCalendar(GoogleCalendarSettings),
+    Slack(SlackSettings),
 }

@@ -1,13 +1,13 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
-use actix_web::{HttpRequest, HttpResponse, get, post};
+use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use stint_api_types::providers::{
     ApiKeyCredentials, CallbackQuery, ConnectStarted, ConnectionTest, Disconnected, Integration,
-    IntegrationList, IntegrationScope, ProviderKey, ScopeQuery,
+    IntegrationList, IntegrationScope, IntegrationSettings, ProviderKey, ScopeQuery,
 };
 use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
-use stint_core::integrations::{checks, connections, provider_apps};
+use stint_core::integrations::{checks, connections, provider_apps, settings};
 use stint_core::{CoreError, Stint};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(credentials)
         .service(status)
         .service(test)
+        .service(config)
         .service(disconnect);
 }
 
@@ -286,5 +287,45 @@ async fn test(
     let scope = query.scope.unwrap_or(IntegrationScope::Personal);
     Ok(Json(
         checks::test_connection(&stint, &principal, provider.into_inner(), scope).await?,
+    ))
+}
+
+/// Change an integration's settings
+///
+/// Checked against the provider's schema: GitHub `repositories`, `label_filter`,
+/// `repository_projects`; Google Calendar `calendar_id`, `sync_direction`
+/// (`import|export|both`), `sync_days_back` (clamped to 1–30); Slack `channel`,
+/// `daily_summary_time` (`HH:MM`). Global connections are for admins.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
+    request_body = IntegrationSettings,
+    responses(
+        (status = 200, body = Integration),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/integrations/{provider}/config")]
+async fn config(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
+    body: Json<serde_json::Value>,
+) -> Result<Json<Integration>, ApiError> {
+    let scope = query.scope.unwrap_or(IntegrationScope::Personal);
+    Ok(Json(
+        settings::update(
+            &stint,
+            &principal,
+            provider.into_inner(),
+            scope,
+            body.into_inner(),
+        )
+        .await?,
     ))
 }

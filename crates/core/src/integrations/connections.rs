@@ -22,6 +22,7 @@ pub(crate) fn to_api(m: &integration::Model) -> Result<Integration, CoreError> {
         connected_at: m.connected_at,
         connected_by: m.connected_by.map(Into::into),
         last_sync_at: m.last_sync_at,
+        config: m.config.clone(),
     })
 }
 
