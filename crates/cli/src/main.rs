@@ -41,6 +41,20 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the keys that encrypt stored credentials.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new active key to <data dir>/secret_keys and re-encrypt every stored secret with it.
+    /// Old keys stay in the ring until you remove them. Safe to interrupt: run `reencrypt` to finish.
+    Rotate,
+    /// Re-encrypt every stored secret under the active key (the first of the ring).
+    Reencrypt,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +121,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Create { email, name, admin },
         } => create_user(config, email, name, admin).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => rotate_keys(config).await,
+        Command::Keys {
+            command: KeysCommand::Reencrypt,
+        } => reencrypt(config).await,
         Command::Openapi => Ok(()),
     }
 }
@@ -185,4 +205,35 @@ fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+async fn rotate_keys(config: Config) -> anyhow::Result<()> {
+    if config.secret_keys_from_env {
+        bail!(
+            "the key ring comes from STINT_SECRET_KEYS, which stint cannot change: put a new \
+             `id:base64key` (32 random bytes) first in that variable, restart, then run `stint keys reencrypt`"
+        );
+    }
+    let id = stint_core::config::add_generated_key(&config.data_dir)?;
+    println!(
+        "added key `{id}` as the active key in {}",
+        config.data_dir.join("secret_keys").display()
+    );
+    let config = Config::from_env()?;
+    reencrypt(config).await
+}
+
+async fn reencrypt(config: Config) -> anyhow::Result<()> {
+    let stint = Stint::start(config, Clock::system(), stint_providers::providers()).await?;
+    let report = stint_core::key_rotation::reencrypt_all(&stint)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.public_detail()))?;
+    println!(
+        "re-encrypted {} secret(s) under `{}`; {} already were; {} changed meanwhile and were left as written",
+        report.reencrypted,
+        stint.keys.active_key_id(),
+        report.already_current,
+        report.skipped_changed
+    );
+    Ok(())
 }

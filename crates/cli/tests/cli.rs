@@ -172,3 +172,51 @@ fn ready(port: u64) -> bool {
         && stream.read_to_string(&mut answer).is_ok()
         && answer.starts_with("HTTP/1.1 200")
 }
+
+#[test]
+fn keys_rotate_adds_an_active_key_and_refuses_an_environment_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        stint(dir.path())
+            .arg("migrate")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let before = std::fs::read_to_string(dir.path().join("secret_keys")).unwrap();
+    let output = stint(dir.path()).args(["keys", "rotate"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("added key `k2`") && stdout.contains("re-encrypted 0"),
+        "{stdout}"
+    );
+    let after = std::fs::read_to_string(dir.path().join("secret_keys")).unwrap();
+    assert!(
+        after.starts_with("k2:") && after.ends_with(before.trim()),
+        "{after}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("secret_keys"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let key = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let refused = stint(dir.path())
+        .env("STINT_SECRET_KEYS", key)
+        .args(["keys", "rotate"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("STINT_SECRET_KEYS"));
+}

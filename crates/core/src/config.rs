@@ -62,6 +62,8 @@ pub struct Config {
     pub admin_password: Option<Secret>,
     /// The first key is the active one.
     pub secret_keys: Vec<EncryptionKey>,
+    /// Whether the ring came from `STINT_SECRET_KEYS` (else from `<data dir>/secret_keys`).
+    pub secret_keys_from_env: bool,
     pub jwt_secret: Secret,
     pub session_ttl: Duration,
     pub body_limit: usize,
@@ -168,6 +170,7 @@ impl Config {
             ));
         }
 
+        let secret_keys_from_env = get("STINT_SECRET_KEYS").is_some();
         let keys_text = match get("STINT_SECRET_KEYS") {
             Some(value) => value,
             None => generated_secret(&data_dir, "secret_keys", || {
@@ -264,6 +267,7 @@ impl Config {
             admin_email,
             admin_password,
             secret_keys,
+            secret_keys_from_env,
             jwt_secret,
             session_ttl,
             body_limit,
@@ -312,6 +316,36 @@ fn provider_env(
         all.insert(key, env);
     }
     Ok(all)
+}
+
+/// Puts a new random key first in `<data dir>/secret_keys`, making it the active one; the old keys
+/// stay so that existing values still decrypt. Returns the new key's id.
+pub fn add_generated_key(data_dir: &Path) -> Result<String, ConfigError> {
+    let path = data_dir.join("secret_keys");
+    let io_error = |source| ConfigError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    let current = std::fs::read_to_string(&path).map_err(io_error)?;
+    let ring = parse_key_ring(current.trim())?;
+    let next = ring
+        .iter()
+        .filter_map(|k| k.id.strip_prefix('k').and_then(|n| n.parse::<u32>().ok()))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let id = format!("k{next}");
+    let text = format!(
+        "{id}:{},{}",
+        BASE64.encode(crate::auth::random_bytes::<32>()),
+        current.trim()
+    );
+    // Write beside, then rename: a crash leaves the old ring or the new one, never half of one.
+    let staging = data_dir.join("secret_keys.new");
+    let _ = std::fs::remove_file(&staging);
+    write_private(&staging, &text).map_err(io_error)?;
+    std::fs::rename(&staging, &path).map_err(io_error)?;
+    Ok(id)
 }
 
 /// `id:base64key,id:base64key`; each key 32 bytes; ids unique.

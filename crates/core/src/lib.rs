@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod integrations;
+pub mod key_rotation;
 pub mod secret;
 pub mod tracking;
 pub mod users;
