@@ -25,6 +25,10 @@ openapi:
 bench-api:
     bash benches/api.sh
 
+# AES-GCM on a 2 KB token and get_valid_token's fresh path through SQLite (criterion, ns/op)
+bench-crypto:
+    cargo bench --bench crypto
+
 fmt:
     cargo fmt --all
 
