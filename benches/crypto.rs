@@ -12,17 +12,31 @@ use stint_api_types::providers::{ApiKeyCredentials, IntegrationScope, ProviderKe
 use stint_api_types::users::CreateUser;
 use stint_core::catalogue::ProviderSpec;
 use stint_core::crypto::{KeyRing, SecretSlot};
-use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError, ProviderGateway, Providers, TokenGrant};
+use stint_core::integrations::gateway::{
+    AccountIdentity, AppCredentials, GatewayError, ProviderGateway, Providers, TokenGrant,
+};
 use stint_core::{Clock, Config, Secret, Stint};
 
-const SLOT: SecretSlot<'static> = SecretSlot { table: "credentials", row: "0190c0de-0000-7000-8000-000000000001", field: "access_token" };
+const SLOT: SecretSlot<'static> = SecretSlot {
+    table: "credentials",
+    row: "0190c0de-0000-7000-8000-000000000001",
+    field: "access_token",
+};
 
 fn crypto(c: &mut Criterion) {
-    let ring = KeyRing::new(&[stint_core::config::EncryptionKey { id: "k1".to_owned(), key: [7; 32] }]).expect("ring");
+    let ring = KeyRing::new(&[stint_core::config::EncryptionKey {
+        id: "k1".to_owned(),
+        key: [7; 32],
+    }])
+    .expect("ring");
     let token = "x".repeat(2048);
     let sealed = ring.encrypt(&token, SLOT).expect("encrypt");
-    c.bench_function("encrypt 2 KB token", |b| b.iter(|| ring.encrypt(black_box(&token), SLOT)));
-    c.bench_function("decrypt 2 KB token", |b| b.iter(|| ring.decrypt(black_box(&sealed), SLOT)));
+    c.bench_function("encrypt 2 KB token", |b| {
+        b.iter(|| ring.encrypt(black_box(&token), SLOT))
+    });
+    c.bench_function("decrypt 2 KB token", |b| {
+        b.iter(|| ring.decrypt(black_box(&sealed), SLOT))
+    });
 }
 
 /// Answers the one call connecting needs; the fresh-token path never reaches a provider.
@@ -30,17 +44,41 @@ struct StaticGateway;
 
 #[async_trait::async_trait]
 impl ProviderGateway for StaticGateway {
-    async fn exchange_code(&self, _: &ProviderSpec, _: &AppCredentials, _: &str, _: Option<&Secret>, _: &str) -> Result<TokenGrant, GatewayError> {
+    async fn exchange_code(
+        &self,
+        _: &ProviderSpec,
+        _: &AppCredentials,
+        _: &str,
+        _: Option<&Secret>,
+        _: &str,
+    ) -> Result<TokenGrant, GatewayError> {
         Err(GatewayError::Inconclusive("not used".to_owned()))
     }
-    async fn refresh(&self, _: &ProviderSpec, _: &AppCredentials, _: &Secret) -> Result<TokenGrant, GatewayError> {
+    async fn refresh(
+        &self,
+        _: &ProviderSpec,
+        _: &AppCredentials,
+        _: &Secret,
+    ) -> Result<TokenGrant, GatewayError> {
         Err(GatewayError::Inconclusive("not used".to_owned()))
     }
-    async fn revoke(&self, _: &ProviderSpec, _: &AppCredentials, _: &Secret) -> Result<(), GatewayError> {
+    async fn revoke(
+        &self,
+        _: &ProviderSpec,
+        _: &AppCredentials,
+        _: &Secret,
+    ) -> Result<(), GatewayError> {
         Ok(())
     }
-    async fn identity(&self, _: &ProviderSpec, _: &Secret) -> Result<Option<AccountIdentity>, GatewayError> {
-        Ok(Some(AccountIdentity { id: "1".to_owned(), label: "bench".to_owned() }))
+    async fn identity(
+        &self,
+        _: &ProviderSpec,
+        _: &Secret,
+    ) -> Result<Option<AccountIdentity>, GatewayError> {
+        Ok(Some(AccountIdentity {
+            id: "1".to_owned(),
+            label: "bench".to_owned(),
+        }))
     }
     async fn test_call(&self, _: &ProviderSpec, _: &Secret) -> Result<bool, GatewayError> {
         Ok(true)
@@ -48,13 +86,21 @@ impl ProviderGateway for StaticGateway {
 }
 
 fn fresh_token(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let vars = HashMap::from([("STINT_DATA_DIR", dir.path().display().to_string())]);
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
-    let providers = Providers { specs: stint_providers::catalogue(), gateway: Arc::new(StaticGateway) };
+    let providers = Providers {
+        specs: stint_providers::catalogue(),
+        gateway: Arc::new(StaticGateway),
+    };
     let (stint, integration_id) = runtime.block_on(async {
-        let stint = Stint::start(config, Clock::system(), providers).await.expect("start");
+        let stint = Stint::start(config, Clock::system(), providers)
+            .await
+            .expect("start");
         let user = stint_core::users::create_user(
             &stint,
             CreateUser {
@@ -67,16 +113,29 @@ fn fresh_token(c: &mut Criterion) {
         )
         .await
         .expect("user");
-        let principal = stint_core::users::principal_for(&stint, user.id).await.expect("principal");
-        let credentials = ApiKeyCredentials { api_key: "benchmarkkey".to_owned(), token: "benchmarktoken".repeat(100) };
-        let integration = stint_core::integrations::checks::connect_with_key(&stint, &principal, ProviderKey::Trello, IntegrationScope::Global, credentials)
+        let principal = stint_core::users::principal_for(&stint, user.id)
             .await
-            .expect("connect");
+            .expect("principal");
+        let credentials = ApiKeyCredentials {
+            api_key: "benchmarkkey".to_owned(),
+            token: "benchmarktoken".repeat(30),
+        };
+        let integration = stint_core::integrations::checks::connect_with_key(
+            &stint,
+            &principal,
+            ProviderKey::Trello,
+            IntegrationScope::Global,
+            credentials,
+        )
+        .await
+        .expect("connect");
         (stint, integration.id)
     });
     c.bench_function("get_valid_token, fresh token, SQLite", |b| {
         b.to_async(&runtime).iter(|| async {
-            stint_core::integrations::tokens::get_valid_token(&stint, integration_id).await.expect("token")
+            stint_core::integrations::tokens::get_valid_token(&stint, integration_id)
+                .await
+                .expect("token")
         })
     });
 }

@@ -136,6 +136,16 @@ async fn an_admin_connects_a_global_integration_with_pkce() {
     )
     .await;
     assert_eq!(location, "/integrations?connected=github");
+    // The browser lands on a page that explains the outcome.
+    let page = app.send(app.request(Method::GET, &location, None)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text.contains("Connected "));
 
     // The token request carried the PKCE verifier matching the challenge, and the client secret.
     let requests = provider.received_requests().await.unwrap();

@@ -152,19 +152,23 @@ async fn fifty_concurrent_callers_cause_one_refresh_and_rotation_is_kept() {
             && requests[2].contains("refresh_token=ghr_second")
     );
 
-    // No token in plain text in the database.
+    // No token in plain text in the database, nor in anything logged so far.
     let file = app.database_bytes();
+    let logs = stint_test_support::captured_logs();
+    assert!(logs.contains("answered"), "logs are captured");
     for secret in [
         "ghu_first",
         "ghr_first",
         "ghu_second",
         "ghr_second",
         "ghu_third",
+        "github-client-secret-value",
     ] {
         assert!(
             !file.windows(secret.len()).any(|w| w == secret.as_bytes()),
-            "{secret}"
+            "{secret} in the database"
         );
+        assert!(!logs.contains(secret), "{secret} in the logs");
     }
 }
 

@@ -93,6 +93,7 @@ impl Application {
                         .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
                 )
                 .service(web::redirect("/docs", "/docs/"))
+                .route("/integrations", web::get().to(integrations_page))
                 .default_service(web::to(error::not_found))
                 .wrap(from_fn(middleware::observe))
         })
@@ -129,4 +130,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Where OAuth callbacks land: a static page that explains the outcome from the query string,
+/// until the web app serves this path.
+async fn integrations_page() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(include_str!("../static/integrations.html"))
 }

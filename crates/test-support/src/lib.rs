@@ -39,16 +39,42 @@ pub struct TestApp {
     _data_dir: tempfile::TempDir,
 }
 
+/// Everything the tests' servers log at debug level, kept so that tests can prove no secret
+/// reaches a log. Printed too when `TEST_LOG` is set.
+static CAPTURED: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURED
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        if std::env::var_os("TEST_LOG").is_some() {
+            eprint!("{}", String::from_utf8_lossy(buf));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The logs of every app this test binary has run so far.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&CAPTURED.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+}
+
 fn init_logging() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        // Quiet unless asked: TEST_LOG=1 just test.
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter("info")
-                .with_test_writer()
-                .try_init();
-        }
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,stint_core=debug,stint_api=debug,stint_providers=debug")
+            .with_ansi(false)
+            .with_writer(|| Capture)
+            .try_init();
     });
 }
 

@@ -48,11 +48,31 @@ impl From<sea_orm::DbErr> for TokenError {
 /// One async lock per integration, so that concurrent callers in this process wait for the one
 /// refresh in flight instead of starting their own.
 #[derive(Default)]
-pub struct RefreshLocks(Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
+pub struct RefreshLocks {
+    locks: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+    /// An integration's provider never changes, so the hot path need not read it every time.
+    providers: Mutex<HashMap<Uuid, ProviderKey>>,
+}
 
 impl RefreshLocks {
+    fn known_provider(&self, id: Uuid) -> Option<ProviderKey> {
+        self.providers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .copied()
+    }
+
+    fn remember_provider(&self, id: Uuid, key: ProviderKey) {
+        let mut map = self.providers.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.insert(id, key);
+    }
+
     fn lock_for(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         // Forget locks nobody holds, so the map does not grow with every integration ever seen.
         if map.len() > 1024 {
             map.retain(|_, lock| Arc::strong_count(lock) > 1);
@@ -82,7 +102,14 @@ async fn integration_of(
 
 /// A usable access token for the integration.
 pub async fn get_valid_token(stint: &Stint, integration_id: Uuid) -> Result<Secret, TokenError> {
-    let (_, key) = integration_of(stint, integration_id).await?;
+    let key = match stint.refresh_locks.known_provider(integration_id) {
+        Some(key) => key,
+        None => {
+            let (_, key) = integration_of(stint, integration_id).await?;
+            stint.refresh_locks.remember_provider(integration_id, key);
+            key
+        }
+    };
     let margin = provider_apps::spec(stint, key)?.refresh_margin;
     let tokens = credentials::load(stint, integration_id)
         .await?
