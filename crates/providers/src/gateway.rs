@@ -252,6 +252,57 @@ impl ProviderGateway for HttpGateway {
                     )),
                 }
             }
+            ProviderKey::Gitlab => {
+                let response = send(self.http.get(format!("{}/user", spec.api_base))).await?;
+                let user: GitlabUser = parse(response).await?;
+                Ok(Some(AccountIdentity {
+                    id: user.id.to_string(),
+                    label: user.username,
+                }))
+            }
+            ProviderKey::Jira => {
+                // The Atlassian sites this grant reaches; the first names the connection.
+                let response = send(self.http.get(format!(
+                    "{}/oauth/token/accessible-resources",
+                    spec.api_base
+                )))
+                .await?;
+                let sites: Vec<AtlassianSite> = parse(response).await?;
+                Ok(sites.into_iter().next().map(|site| AccountIdentity {
+                    id: site.id,
+                    label: site.name,
+                }))
+            }
+            ProviderKey::Asana => {
+                let response = send(self.http.get(format!("{}/users/me", spec.api_base))).await?;
+                let me: AsanaData<AsanaUser> = parse(response).await?;
+                Ok(Some(AccountIdentity {
+                    id: me.data.gid,
+                    label: me.data.email.unwrap_or(me.data.name),
+                }))
+            }
+            ProviderKey::MicrosoftTeams | ProviderKey::OutlookCalendar => {
+                let response = send(self.http.get(format!("{}/me", spec.api_base))).await?;
+                let me: GraphUser = parse(response).await?;
+                let label = me
+                    .mail
+                    .or(me.user_principal_name)
+                    .unwrap_or(me.display_name.unwrap_or_default());
+                Ok(Some(AccountIdentity { id: me.id, label }))
+            }
+            ProviderKey::GoogleCalendar => {
+                // The primary calendar's id is the account's email address.
+                let response = send(
+                    self.http
+                        .get(format!("{}/calendars/primary", spec.api_base)),
+                )
+                .await?;
+                let calendar: GoogleCalendar = parse(response).await?;
+                Ok(Some(AccountIdentity {
+                    id: calendar.id.clone(),
+                    label: calendar.id,
+                }))
+            }
             ProviderKey::Trello => {
                 let member = self.trello_me(spec, access_token).await?;
                 Ok(Some(AccountIdentity {
@@ -270,9 +321,14 @@ impl ProviderGateway for HttpGateway {
         access_token: &Secret,
     ) -> Result<bool, GatewayError> {
         match spec.key {
-            ProviderKey::Github | ProviderKey::Slack | ProviderKey::Trello => {
-                self.identity(spec, access_token).await.map(|_| true)
-            }
+            ProviderKey::Github
+            | ProviderKey::Gitlab
+            | ProviderKey::Jira
+            | ProviderKey::Asana
+            | ProviderKey::MicrosoftTeams
+            | ProviderKey::OutlookCalendar
+            | ProviderKey::Slack
+            | ProviderKey::Trello => self.identity(spec, access_token).await.map(|_| true),
             ProviderKey::GoogleCalendar => {
                 let response = self
                     .http
@@ -333,5 +389,157 @@ impl HttpGateway {
             }
             status => Err(status_error(status)),
         }
+    }
+}
+
+async fn parse<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, GatewayError> {
+    response
+        .json()
+        .await
+        .map_err(|e| GatewayError::Inconclusive(format!("unexpected answer: {e}")))
+}
+
+#[derive(Deserialize)]
+struct GitlabUser {
+    id: u64,
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct AtlassianSite {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct AsanaData<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct AsanaUser {
+    gid: String,
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphUser {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    mail: Option<String>,
+    #[serde(default)]
+    user_principal_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GoogleCalendar {
+    id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::json;
+    use stint_core::catalogue::Catalogue;
+    use stint_core::config::ProviderEnv;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    async fn identity_of(
+        key: ProviderKey,
+        server: &MockServer,
+    ) -> Result<Option<AccountIdentity>, GatewayError> {
+        let env = HashMap::from([(
+            key,
+            ProviderEnv {
+                api_base: Some(server.uri()),
+                ..ProviderEnv::default()
+            },
+        )]);
+        let catalogue = Catalogue::new(crate::catalogue(), &env);
+        let spec = catalogue.get(key).expect("entry");
+        HttpGateway::new()
+            .identity(spec, &Secret::new("token-123"))
+            .await
+    }
+
+    async fn serve(server: &MockServer, route: &str, body: serde_json::Value) {
+        Mock::given(method("GET"))
+            .and(path(route))
+            .and(header("authorization", "Bearer token-123"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(server)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn identities_from_real_payload_shapes() {
+        let server = MockServer::start().await;
+        serve(
+            &server,
+            "/user",
+            json!({ "id": 1, "username": "john_smith", "name": "John Smith", "state": "active" }),
+        )
+        .await;
+        serve(&server, "/calendars/primary", json!({ "kind": "calendar#calendar", "id": "ada@example.com", "summary": "ada@example.com", "timeZone": "Europe/London" })).await;
+        serve(&server, "/me", json!({ "id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd", "displayName": "Adele Vance", "mail": "AdeleV@contoso.com", "userPrincipalName": "AdeleV@contoso.com" })).await;
+        serve(&server, "/users/me", json!({ "data": { "gid": "12345", "resource_type": "user", "name": "Greg Sanchez", "email": "gsanchez@example.com" } })).await;
+        serve(&server, "/oauth/token/accessible-resources", json!([{ "id": "1324a887-45db-1bf4-1e99-ef0ff456d421", "name": "Site name", "url": "https://your-domain.atlassian.net", "scopes": ["read:jira-work"], "avatarUrl": "" }])).await;
+
+        let label = |r: Result<Option<AccountIdentity>, GatewayError>| {
+            r.expect("identity").expect("some").label
+        };
+        assert_eq!(
+            label(identity_of(ProviderKey::Gitlab, &server).await),
+            "john_smith"
+        );
+        assert_eq!(
+            label(identity_of(ProviderKey::GoogleCalendar, &server).await),
+            "ada@example.com"
+        );
+        assert_eq!(
+            label(identity_of(ProviderKey::OutlookCalendar, &server).await),
+            "AdeleV@contoso.com"
+        );
+        assert_eq!(
+            label(identity_of(ProviderKey::Asana, &server).await),
+            "gsanchez@example.com"
+        );
+        assert_eq!(
+            label(identity_of(ProviderKey::Jira, &server).await),
+            "Site name"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_is_a_dead_access_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        assert!(matches!(
+            identity_of(ProviderKey::Gitlab, &server).await,
+            Err(GatewayError::DeadAccessToken)
+        ));
+        let other = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502))
+            .mount(&other)
+            .await;
+        assert!(matches!(
+            identity_of(ProviderKey::Gitlab, &other).await,
+            Err(GatewayError::Inconclusive(_))
+        ));
     }
 }
