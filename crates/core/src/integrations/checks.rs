@@ -2,19 +2,17 @@
 
 use std::time::Instant;
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
-use serde_json::json;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use stint_api_types::auth::Scope;
 use stint_api_types::providers::{
     ApiKeyCredentials, AuthKind, ConnectionTest, Integration, IntegrationScope, IntegrationStatus,
     ProviderKey,
 };
 use stint_entity::integration;
-use uuid::Uuid;
 
 use super::gateway::{GatewayError, TokenGrant};
 use super::tokens::{TokenError, get_valid_token, refresh_after_rejection};
-use super::{connections, credentials, find_integration, oauth, provider_apps};
+use super::{connections, credentials, oauth, provider_apps};
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
@@ -76,38 +74,6 @@ pub async fn connect_with_key(
             )));
         }
     };
-    let now = stint.clock.now();
-    let user_id = (scope == IntegrationScope::Personal).then_some(principal.user_id.as_uuid());
-    let txn = stint.db.begin().await?;
-    let existing = find_integration(&txn, key, scope, user_id).await?;
-    let id = existing.as_ref().map_or_else(Uuid::now_v7, |i| i.id);
-    let is_new = existing.is_none();
-    let mut model = match existing {
-        Some(found) => found.into_active_model(),
-        None => integration::ActiveModel {
-            id: Set(id),
-            provider: Set(key.as_str().to_owned()),
-            scope: Set(scope.as_str().to_owned()),
-            user_id: Set(user_id),
-            config: Set(json!({})),
-            webhook_secret_enc: Set(None),
-            last_sync_at: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        },
-    };
-    model.status = Set(wire_name(&IntegrationStatus::Active));
-    model.status_reason = Set(None);
-    model.external_account_id = Set(identity.as_ref().map(|i| i.id.clone()));
-    model.external_account_label = Set(identity.as_ref().map(|i| i.label.clone()));
-    model.connected_at = Set(Some(now));
-    model.connected_by = Set(Some(principal.user_id.as_uuid()));
-    model.updated_at = Set(now);
-    let saved = if is_new {
-        model.insert(&txn).await?
-    } else {
-        model.update(&txn).await?
-    };
     let grant = TokenGrant {
         access_token: secret,
         refresh_token: None,
@@ -115,17 +81,7 @@ pub async fn connect_with_key(
         token_type: None,
         scopes: None,
     };
-    credentials::store(stint, &txn, id, &grant, now).await?;
-    txn.commit().await?;
-    crate::audit::record(
-        stint,
-        principal,
-        "integration.connected",
-        "integration",
-        &id.to_string(),
-        json!({ "provider": key.as_str(), "scope": scope.as_str(), "account": identity.map(|i| i.label) }),
-    )
-    .await?;
+    let saved = connections::save_connected(stint, principal, key, scope, identity, &grant).await?;
     connections::to_api(&saved)
 }
 

@@ -144,3 +144,62 @@ pub async fn disconnect(
         revoke_error,
     })
 }
+
+/// Stores a new or renewed connection: the integration marked active with its account, and the
+/// grant encrypted, in one transaction (the whole connection or nothing); then the audit entry.
+pub(crate) async fn save_connected(
+    stint: &Stint,
+    actor: &Principal,
+    key: ProviderKey,
+    scope: IntegrationScope,
+    identity: Option<super::gateway::AccountIdentity>,
+    grant: &super::gateway::TokenGrant,
+) -> Result<integration::Model, CoreError> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
+    let now = stint.clock.now();
+    let user_id = (scope == IntegrationScope::Personal).then_some(actor.user_id.as_uuid());
+    let txn = stint.db.begin().await?;
+    let existing = super::find_integration(&txn, key, scope, user_id).await?;
+    let id = existing.as_ref().map_or_else(uuid::Uuid::now_v7, |i| i.id);
+    let is_new = existing.is_none();
+    let mut model = match existing {
+        Some(found) => found.into_active_model(),
+        None => integration::ActiveModel {
+            id: Set(id),
+            provider: Set(key.as_str().to_owned()),
+            scope: Set(scope.as_str().to_owned()),
+            user_id: Set(user_id),
+            config: Set(serde_json::json!({})),
+            webhook_secret_enc: Set(None),
+            last_sync_at: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        },
+    };
+    model.status = Set(crate::tracking::wire_name(
+        &stint_api_types::providers::IntegrationStatus::Active,
+    ));
+    model.status_reason = Set(None);
+    model.external_account_id = Set(identity.as_ref().map(|i| i.id.clone()));
+    model.external_account_label = Set(identity.as_ref().map(|i| i.label.clone()));
+    model.connected_at = Set(Some(now));
+    model.connected_by = Set(Some(actor.user_id.as_uuid()));
+    model.updated_at = Set(now);
+    let saved = if is_new {
+        model.insert(&txn).await?
+    } else {
+        model.update(&txn).await?
+    };
+    super::credentials::store(stint, &txn, id, grant, now).await?;
+    txn.commit().await?;
+    crate::audit::record(
+        stint,
+        actor,
+        "integration.connected",
+        "integration",
+        &id.to_string(),
+        serde_json::json!({ "provider": key.as_str(), "scope": scope.as_str(), "account": identity.map(|i| i.label) }),
+    )
+    .await?;
+    Ok(saved)
+}

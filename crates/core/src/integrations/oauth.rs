@@ -5,23 +5,18 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
-use serde_json::json;
-use stint_api_types::providers::{AuthKind, IntegrationScope, IntegrationStatus, ProviderKey};
-use stint_entity::{integration, oauth_state};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use stint_api_types::providers::{AuthKind, IntegrationScope, ProviderKey};
+use stint_entity::oauth_state;
 use uuid::Uuid;
 
 use super::gateway::AppCredentials;
 use super::provider_apps::{self, EffectiveApp};
-use super::{credentials, find_integration};
 use crate::auth::{Principal, random_bytes, sha256_hex};
 use crate::catalogue::ProviderSpec;
 use crate::context::Stint;
 use crate::crypto::SecretSlot;
 use crate::error::CoreError;
-use crate::tracking::wire_name;
 
 const STATE_LIFETIME_MINUTES: i64 = 10;
 
@@ -307,50 +302,7 @@ async fn complete(
         })?;
 
     let scope: IntegrationScope = crate::tracking::from_wire_name(&row.scope)?;
-    let user_id = (scope == IntegrationScope::Personal).then_some(row.user_id);
-    // The whole connection or nothing.
-    let txn = stint.db.begin().await?;
-    let existing = find_integration(&txn, key, scope, user_id).await?;
-    let integration_id = existing.as_ref().map_or_else(Uuid::now_v7, |i| i.id);
-    let is_new = existing.is_none();
-    let mut model = match existing {
-        Some(found) => sea_orm::IntoActiveModel::into_active_model(found),
-        None => integration::ActiveModel {
-            id: Set(integration_id),
-            provider: Set(key.as_str().to_owned()),
-            scope: Set(scope.as_str().to_owned()),
-            user_id: Set(user_id),
-            config: Set(json!({})),
-            webhook_secret_enc: Set(None),
-            last_sync_at: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        },
-    };
-    model.status = Set(wire_name(&IntegrationStatus::Active));
-    model.status_reason = Set(None);
-    model.external_account_id = Set(identity.as_ref().map(|i| i.id.clone()));
-    model.external_account_label = Set(identity.as_ref().map(|i| i.label.clone()));
-    model.connected_at = Set(Some(now));
-    model.connected_by = Set(Some(row.user_id));
-    model.updated_at = Set(now);
-    if is_new {
-        model.insert(&txn).await?;
-    } else {
-        model.update(&txn).await?;
-    }
-    credentials::store(stint, &txn, integration_id, &grant, now).await?;
-    txn.commit().await?;
-
     let actor = crate::users::principal_for(stint, row.user_id).await?;
-    crate::audit::record(
-        stint,
-        &actor,
-        "integration.connected",
-        "integration",
-        &integration_id.to_string(),
-        json!({ "provider": key.as_str(), "scope": scope.as_str(), "account": identity.map(|i| i.label) }),
-    )
-    .await?;
+    super::connections::save_connected(stint, &actor, key, scope, identity, &grant).await?;
     Ok(())
 }
