@@ -303,6 +303,63 @@ impl ProviderGateway for HttpGateway {
                     label: calendar.id,
                 }))
             }
+            ProviderKey::Linear => {
+                let query =
+                    serde_json::json!({ "query": "{ viewer { id email } organization { name } }" });
+                let response = send(
+                    self.http
+                        .post(format!("{}/graphql", spec.api_base))
+                        .json(&query),
+                )
+                .await?;
+                let body: LinearData = parse(response).await?;
+                let data = body.data.ok_or_else(|| {
+                    GatewayError::Inconclusive("Linear answered without data".to_owned())
+                })?;
+                Ok(Some(AccountIdentity {
+                    id: data.viewer.id,
+                    label: data.organization.map_or(data.viewer.email, |o| o.name),
+                }))
+            }
+            ProviderKey::Hubspot => {
+                // The token's own metadata names the portal (hub) and the user who installed.
+                let response = self
+                    .http
+                    .get(format!(
+                        "{}/oauth/v1/access-tokens/{}",
+                        spec.api_base,
+                        access_token.expose()
+                    ))
+                    .send()
+                    .await
+                    .map_err(|e| GatewayError::Inconclusive(format!("request failed: {e}")))?;
+                if !response.status().is_success() {
+                    return Err(match response.status() {
+                        StatusCode::UNAUTHORIZED
+                        | StatusCode::NOT_FOUND
+                        | StatusCode::BAD_REQUEST => GatewayError::DeadAccessToken,
+                        other => status_error(other),
+                    });
+                }
+                let info: HubspotToken = parse(response).await?;
+                Ok(Some(AccountIdentity {
+                    id: info.hub_id.to_string(),
+                    label: info.hub_domain.unwrap_or(info.user),
+                }))
+            }
+            ProviderKey::Xero => {
+                // Connections live beside the accounting API: https://api.xero.com/connections.
+                let root = spec
+                    .api_base
+                    .trim_end_matches('/')
+                    .trim_end_matches("/api.xro/2.0");
+                let response = send(self.http.get(format!("{root}/connections"))).await?;
+                let tenants: Vec<XeroTenant> = parse(response).await?;
+                Ok(tenants.into_iter().next().map(|t| AccountIdentity {
+                    id: t.tenant_id,
+                    label: t.tenant_name,
+                }))
+            }
             ProviderKey::Trello => {
                 let member = self.trello_me(spec, access_token).await?;
                 Ok(Some(AccountIdentity {
@@ -328,6 +385,9 @@ impl ProviderGateway for HttpGateway {
             | ProviderKey::MicrosoftTeams
             | ProviderKey::OutlookCalendar
             | ProviderKey::Slack
+            | ProviderKey::Linear
+            | ProviderKey::Hubspot
+            | ProviderKey::Xero
             | ProviderKey::Trello => self.identity(spec, access_token).await.map(|_| true),
             ProviderKey::GoogleCalendar => {
                 let response = self
@@ -443,6 +503,43 @@ struct GoogleCalendar {
     id: String,
 }
 
+#[derive(Deserialize)]
+struct LinearData {
+    data: Option<LinearViewerData>,
+}
+
+#[derive(Deserialize)]
+struct LinearViewerData {
+    viewer: LinearViewer,
+    organization: Option<LinearOrganization>,
+}
+
+#[derive(Deserialize)]
+struct LinearViewer {
+    id: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+struct LinearOrganization {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct HubspotToken {
+    hub_id: u64,
+    user: String,
+    #[serde(default)]
+    hub_domain: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct XeroTenant {
+    tenant_id: String,
+    tenant_name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -518,6 +615,42 @@ mod tests {
         assert_eq!(
             label(identity_of(ProviderKey::Jira, &server).await),
             "Site name"
+        );
+
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": { "viewer": { "id": "2d7a6e8e", "email": "ada@example.com" }, "organization": { "name": "Acme" } }
+            })))
+            .mount(&server)
+            .await;
+        assert_eq!(
+            label(identity_of(ProviderKey::Linear, &server).await),
+            "Acme"
+        );
+        Mock::given(method("GET"))
+            .and(path("/oauth/v1/access-tokens/token-123"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "token": "token-123", "user": "test@hubspot.com", "hub_domain": "demo.hubapi.com",
+                "scopes": ["crm.objects.contacts.read"], "hub_id": 62515, "app_id": 456,
+                "expires_in": 1754, "user_id": 123, "token_type": "access"
+            })))
+            .mount(&server)
+            .await;
+        assert_eq!(
+            label(identity_of(ProviderKey::Hubspot, &server).await),
+            "demo.hubapi.com"
+        );
+        serve(&server, "/connections", json!([{
+            "id": "e1eede29-f875-4a5d-8470-17f6a29a88b1", "authEventId": "d99ecdfe-391d-43d2-b834-17636ba90e8d",
+            "tenantId": "70784a63-d24b-46a9-a4db-0e70a274b056", "tenantType": "ORGANISATION",
+            "tenantName": "Maple Florists", "createdDateUtc": "2019-07-09T23:40:30.1833130",
+            "updatedDateUtc": "2020-05-15T01:35:13.8491980"
+        }]))
+        .await;
+        assert_eq!(
+            label(identity_of(ProviderKey::Xero, &server).await),
+            "Maple Florists"
         );
     }
 
