@@ -80,7 +80,12 @@ impl ProviderGateway for StaticGateway {
             label: "bench".to_owned(),
         }))
     }
-    async fn test_call(&self, _: &ProviderSpec, _: &Secret) -> Result<bool, GatewayError> {
+    async fn test_call(
+        &self,
+        _: &ProviderSpec,
+        _: &Secret,
+        _: Option<&str>,
+    ) -> Result<bool, GatewayError> {
         Ok(true)
     }
 }

@@ -192,3 +192,82 @@ async fn a_refused_token_is_refreshed_once_then_marks_the_integration() {
         .ok(200);
     assert_eq!(status["status"], "needs_reauth");
 }
+
+#[tokio::test]
+async fn quickbooks_names_the_company_from_the_callback_and_tests_against_it() {
+    let intuit = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/v1/tokens/bearer"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "bearer", "expires_in": 3600, "refresh_token": "AB11730000000quickbooksrefresh",
+            "x_refresh_token_expires_in": 8726400, "access_token": "eyJquickbooksaccesstoken"
+        })))
+        .mount(&intuit)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/company/9130349451234567/companyinfo/9130349451234567"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "CompanyInfo": { "CompanyName": "Sandbox Company_US_1", "Id": "1" }, "time": "2026-11-23T12:00:00.000-08:00"
+        })))
+        .mount(&intuit)
+        .await;
+    let base = intuit.uri();
+    let app = spawn_app_with(&[
+        (
+            "STINT_PROVIDER_QUICKBOOKS_AUTHORIZE_URL",
+            &format!("{base}/connect/oauth2"),
+        ),
+        (
+            "STINT_PROVIDER_QUICKBOOKS_TOKEN_URL",
+            &format!("{base}/oauth2/v1/tokens/bearer"),
+        ),
+        ("STINT_PROVIDER_QUICKBOOKS_API_BASE", &format!("{base}/v3")),
+        ("STINT_PROVIDER_QUICKBOOKS_CLIENT_ID", "ABquickbooksclient"),
+        (
+            "STINT_PROVIDER_QUICKBOOKS_CLIENT_SECRET",
+            "quickbooks-client-secret",
+        ),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    let started: Value = app
+        .get("/api/integrations/quickbooks/connect?scope=global", &admin)
+        .await
+        .ok(200);
+    let url = url::Url::parse(started["authorization_url"].as_str().unwrap()).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let response = app
+        .client
+        .get(app.url(&format!(
+            "/api/integrations/quickbooks/callback?code=c&state={state}&realmId=9130349451234567"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/integrations?connected=quickbooks"
+    );
+    let status: Value = app
+        .get("/api/integrations/quickbooks/status?scope=global", &admin)
+        .await
+        .ok(200);
+    assert_eq!(
+        status["external_account"],
+        "QuickBooks company 9130349451234567"
+    );
+    let tested: Value = app
+        .post(
+            "/api/integrations/quickbooks/test?scope=global",
+            &admin,
+            &json!({}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(tested["ok"], true, "{tested}");
+}

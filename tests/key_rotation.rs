@@ -15,6 +15,61 @@ fn with_ring(config: &Config, ring: Vec<EncryptionKey>) -> Config {
 }
 
 #[tokio::test]
+async fn any_write_moves_a_provider_apps_untouched_secrets_to_the_active_key() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.send(app.request(reqwest::Method::PUT, "/api/admin/providers/slack", Some(&admin)).json(&json!({
+        "client_id": "c", "client_secret": "slack-client-secret", "signing_secret": "slack-signing-secret"
+    })))
+    .await
+    .ok::<Value>(200);
+    let old = app.stint.config.secret_keys[0].clone();
+    let new = EncryptionKey {
+        id: "k2".to_owned(),
+        key: [5; 32],
+    };
+    let rotated = Stint::start(
+        with_ring(&app.stint.config, vec![new.clone(), old]),
+        app.stint.clock.clone(),
+        stint_providers::providers(),
+    )
+    .await
+    .unwrap();
+    let me: Value = app.get("/api/me", &admin).await.ok(200);
+    let admin_id: uuid::Uuid = me["id"].as_str().unwrap().parse().unwrap();
+    let principal = stint_core::users::principal_for(&rotated, admin_id)
+        .await
+        .unwrap();
+    // An update that touches no secret.
+    let update = stint_api_types::providers::UpdateProviderApp {
+        enabled: Some(true),
+        ..Default::default()
+    };
+    provider_apps::admin_update(&rotated, &principal, ProviderKey::Slack, update)
+        .await
+        .unwrap();
+
+    let only_new = Stint::start(
+        with_ring(&app.stint.config, vec![new]),
+        app.stint.clock.clone(),
+        stint_providers::providers(),
+    )
+    .await
+    .unwrap();
+    let loaded = provider_apps::load(&only_new, ProviderKey::Slack)
+        .await
+        .unwrap();
+    assert_eq!(
+        loaded.client_secret.unwrap().expose(),
+        "slack-client-secret"
+    );
+    assert_eq!(
+        loaded.signing_secret.unwrap().expose(),
+        "slack-signing-secret"
+    );
+}
+
+#[tokio::test]
 async fn rotation_moves_every_secret_to_the_new_key() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;

@@ -241,6 +241,9 @@ pub struct CallbackQuery {
     /// `access_denied` when the user declined.
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// QuickBooks names the connected company here.
+    #[serde(rename = "realmId")]
+    pub realm_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -376,8 +376,30 @@ impl ProviderGateway for HttpGateway {
         &self,
         spec: &ProviderSpec,
         access_token: &Secret,
+        account_id: Option<&str>,
     ) -> Result<bool, GatewayError> {
         match spec.key {
+            ProviderKey::Quickbooks => {
+                let Some(realm) = account_id else {
+                    return Ok(false);
+                };
+                let response = self
+                    .http
+                    .get(format!(
+                        "{}/company/{realm}/companyinfo/{realm}",
+                        spec.api_base
+                    ))
+                    .header("accept", "application/json")
+                    .bearer_auth(access_token.expose())
+                    .send()
+                    .await
+                    .map_err(|e| GatewayError::Inconclusive(format!("request failed: {e}")))?;
+                if response.status().is_success() {
+                    Ok(true)
+                } else {
+                    Err(status_error(response.status()))
+                }
+            }
             ProviderKey::Github
             | ProviderKey::Gitlab
             | ProviderKey::Jira
@@ -404,7 +426,6 @@ impl ProviderGateway for HttpGateway {
                     Err(status_error(response.status()))
                 }
             }
-            _ => Ok(false),
         }
     }
 }
@@ -651,6 +672,39 @@ mod tests {
         assert_eq!(
             label(identity_of(ProviderKey::Xero, &server).await),
             "Maple Florists"
+        );
+    }
+
+    #[tokio::test]
+    async fn quickbooks_is_tested_against_the_connected_company() {
+        let server = MockServer::start().await;
+        serve(&server, "/company/9130349451234567/companyinfo/9130349451234567", json!({
+            "CompanyInfo": { "CompanyName": "Sandbox Company_US_1", "Id": "1", "Country": "US" },
+            "time": "2026-11-23T12:00:00.000-08:00"
+        }))
+        .await;
+        let env = HashMap::from([(
+            ProviderKey::Quickbooks,
+            ProviderEnv {
+                api_base: Some(server.uri()),
+                ..ProviderEnv::default()
+            },
+        )]);
+        let catalogue = Catalogue::new(crate::catalogue(), &env);
+        let spec = catalogue.get(ProviderKey::Quickbooks).expect("entry");
+        let gateway = HttpGateway::new();
+        let token = Secret::new("token-123");
+        assert!(
+            gateway
+                .test_call(spec, &token, Some("9130349451234567"))
+                .await
+                .expect("test call")
+        );
+        assert!(
+            !gateway
+                .test_call(spec, &token, None)
+                .await
+                .expect("no company, no call")
         );
     }
 

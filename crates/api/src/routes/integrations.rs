@@ -137,6 +137,7 @@ async fn callback(
         code: query.code,
         state: query.state,
         error: query.error,
+        realm_id: query.realm_id,
     };
     let location = match oauth::callback(&stint, provider, params, binding.as_deref()).await {
         CallbackOutcome::Connected => format!("{RETURN_PATH}?connected={provider}"),

@@ -98,14 +98,23 @@ pub async fn test_connection(
     let started = Instant::now();
     let outcome = async {
         let token = get_valid_token(stint, found.id).await?;
-        match stint.gateway.test_call(spec, &token).await {
+        match stint
+            .gateway
+            .test_call(spec, &token, found.external_account_id.as_deref())
+            .await
+        {
             Err(GatewayError::DeadAccessToken) if spec.auth_kind == AuthKind::Oauth2 => {
                 let version = credentials::load(stint, found.id)
                     .await?
                     .map(|t| t.version)
                     .unwrap_or_default();
                 let token = refresh_after_rejection(stint, found.id, version).await?;
-                Ok::<_, TokenError>(stint.gateway.test_call(spec, &token).await)
+                Ok::<_, TokenError>(
+                    stint
+                        .gateway
+                        .test_call(spec, &token, found.external_account_id.as_deref())
+                        .await,
+                )
             }
             other => Ok(other),
         }

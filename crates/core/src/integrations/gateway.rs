@@ -83,11 +83,13 @@ pub trait ProviderGateway: Send + Sync {
 
     /// The cheapest authenticated call the provider offers (GitHub `GET /user`, Slack
     /// `auth.test`, Google `calendarList?maxResults=1`, Trello `members/me`). `Ok(false)` when
-    /// Stint has no test call for this provider yet.
+    /// Stint has no test call for this provider yet. `account_id` is the connected account's id
+    /// at the provider (QuickBooks needs its company id in the URL).
     async fn test_call(
         &self,
         spec: &ProviderSpec,
         access_token: &Secret,
+        account_id: Option<&str>,
     ) -> Result<bool, GatewayError>;
 }
 

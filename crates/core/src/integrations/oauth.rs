@@ -164,6 +164,8 @@ pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
     pub error: Option<String>,
+    /// QuickBooks' company id, sent only on its callback.
+    pub realm_id: Option<String>,
 }
 
 /// How a callback ended; the HTTP layer turns it into a redirect to the web app.
@@ -300,6 +302,20 @@ async fn complete(
             tracing::warn!(provider = %key, error = %err, "could not read the connected account");
             Failure::Known("identity_failed")
         })?;
+    // QuickBooks has no identity call without the company id its callback carries.
+    let identity = match (identity, params.realm_id.as_deref()) {
+        (None, Some(realm))
+            if key == ProviderKey::Quickbooks
+                && realm.len() <= 64
+                && realm.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Some(super::gateway::AccountIdentity {
+                id: realm.to_owned(),
+                label: format!("QuickBooks company {realm}"),
+            })
+        }
+        (identity, _) => identity,
+    };
 
     let scope: IntegrationScope = crate::tracking::from_wire_name(&row.scope)?;
     let actor = crate::users::principal_for(stint, row.user_id).await?;

@@ -232,7 +232,23 @@ pub async fn admin_update(
         .await?;
     let is_new = existing.is_none();
     let mut model = match existing {
-        Some(row) => row.into_active_model(),
+        Some(mut row) => {
+            // Secrets this update leaves alone move to the active key on this write too.
+            for (field, stored) in [
+                ("client_secret", &mut row.client_secret_enc),
+                ("webhook_secret", &mut row.webhook_secret_enc),
+                ("signing_secret", &mut row.signing_secret_enc),
+                ("api_key", &mut row.api_key_enc),
+            ] {
+                *stored = reseal(stint, key, field, stored.take())?;
+            }
+            let mut model = row.clone().into_active_model();
+            model.client_secret_enc = Set(row.client_secret_enc);
+            model.webhook_secret_enc = Set(row.webhook_secret_enc);
+            model.signing_secret_enc = Set(row.signing_secret_enc);
+            model.api_key_enc = Set(row.api_key_enc);
+            model
+        }
         None => provider_app::ActiveModel {
             provider: Set(key.as_str().to_owned()),
             client_id: Set(None),
@@ -298,4 +314,34 @@ pub async fn admin_update(
     )
     .await?;
     Ok(admin_view(stint, spec, &load(stint, key).await?))
+}
+
+/// A stored secret under the active key: unchanged if it already is, re-encrypted if not.
+fn reseal(
+    stint: &Stint,
+    key: ProviderKey,
+    field: &str,
+    stored: Option<String>,
+) -> Result<Option<String>, CoreError> {
+    match stored {
+        Some(value)
+            if crate::crypto::KeyRing::key_id_of(&value) != Some(stint.keys.active_key_id()) =>
+        {
+            let slot = SecretSlot {
+                table: TABLE,
+                row: key.as_str(),
+                field,
+            };
+            let plain = stint
+                .keys
+                .decrypt(&value, slot)
+                .map_err(|e| CoreError::Internal(format!("{TABLE}.{field}: {e}")))?;
+            stint
+                .keys
+                .encrypt(plain.expose(), slot)
+                .map(Some)
+                .map_err(|e| CoreError::Internal(e.to_string()))
+        }
+        other => Ok(other),
+    }
 }
