@@ -72,7 +72,7 @@ async fn connect(
     let provider = provider.into_inner();
     let scope = match query.scope {
         Some(scope) => scope,
-        None => default_connect_scope(&stint, provider).await?,
+        None => provider_apps::default_scope(&stint, provider).await?,
     };
     let started = oauth::connect(&stint, &principal, provider, scope).await?;
     let cookie = Cookie::build(binding_cookie_name(provider), started.browser_binding)
@@ -87,23 +87,6 @@ async fn connect(
         authorization_url: started.authorization_url,
         expires_at: started.expires_at,
     }))
-}
-
-async fn default_connect_scope(
-    stint: &Stint,
-    provider: ProviderKey,
-) -> Result<IntegrationScope, CoreError> {
-    let modes = provider_apps::list_providers(stint)
-        .await?
-        .into_iter()
-        .find(|p| p.key == provider)
-        .map(|p| p.modes)
-        .unwrap_or_default();
-    Ok(if modes.contains(&IntegrationScope::Personal) {
-        IntegrationScope::Personal
-    } else {
-        IntegrationScope::Global
-    })
 }
 
 /// OAuth callback
@@ -253,7 +236,7 @@ async fn credentials(
     let provider = provider.into_inner();
     let scope = match query.scope {
         Some(scope) => scope,
-        None => default_connect_scope(&stint, provider).await?,
+        None => provider_apps::default_scope(&stint, provider).await?,
     };
     Ok(Json(
         checks::connect_with_key(&stint, &principal, provider, scope, body.into_inner()).await?,

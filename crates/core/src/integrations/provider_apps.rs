@@ -5,7 +5,7 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::json;
 use stint_api_types::providers::{
-    AuthKind, ProviderApp, ProviderInfo, ProviderKey, UpdateProviderApp,
+    AuthKind, IntegrationScope, ProviderApp, ProviderInfo, ProviderKey, UpdateProviderApp,
 };
 use stint_entity::provider_app;
 
@@ -117,6 +117,19 @@ pub async fn load(stint: &Stint, key: ProviderKey) -> Result<EffectiveApp, CoreE
         enabled: row.as_ref().is_none_or(|r| r.enabled),
         allow_personal: row.as_ref().is_some_and(|r| r.allow_personal),
         updated_at: row.map(|r| r.updated_at),
+    })
+}
+
+/// Where a connection goes when the caller does not say: personal where that is open, else global.
+pub async fn default_scope(stint: &Stint, key: ProviderKey) -> Result<IntegrationScope, CoreError> {
+    let app = load(stint, key).await?;
+    let personal_open = spec(stint, key)?
+        .modes(app.allow_personal)
+        .contains(&IntegrationScope::Personal);
+    Ok(if personal_open {
+        IntegrationScope::Personal
+    } else {
+        IntegrationScope::Global
     })
 }
 

@@ -147,7 +147,7 @@ async fn refresh(
     let row = lock_credential_row(&txn, integration_id)
         .await?
         .ok_or(TokenError::NotConnected)?;
-    let stored = decrypt_row(stint, &row)?;
+    let stored = credentials::decrypt(stint, &row)?;
     let now = stint.clock.now();
     if seen_version.is_some_and(|seen| stored.version != seen)
         && fresh(&stored, now, spec.refresh_margin)
@@ -254,10 +254,6 @@ async fn lock_credential_row(
             Ok(select.one(txn).await?)
         }
     }
-}
-
-fn decrypt_row(stint: &Stint, row: &credential::Model) -> Result<StoredTokens, CoreError> {
-    credentials::decrypt(stint, row)
 }
 
 async fn mark(
