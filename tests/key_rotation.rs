@@ -18,10 +18,10 @@ fn with_ring(config: &Config, ring: Vec<EncryptionKey>) -> Config {
 async fn any_write_moves_a_provider_apps_untouched_secrets_to_the_active_key() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    app.send(app.request(reqwest::Method::PUT, "/api/admin/providers/slack", Some(&admin)).json(&json!({
+    app.put("/api/admin/providers/slack", &admin, &json!({
         "client_id": "c", "client_secret": "slack-client-secret", "signing_secret": "slack-signing-secret"
-    })))
-    .await
+    }))
+.await
     .ok::<Value>(200);
     let old = app.stint.config.secret_keys[0].clone();
     let new = EncryptionKey {
@@ -73,17 +73,14 @@ async fn any_write_moves_a_provider_apps_untouched_secrets_to_the_active_key() {
 async fn rotation_moves_every_secret_to_the_new_key() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    app.send(
-        app.request(
-            reqwest::Method::PUT,
-            "/api/admin/providers/github",
-            Some(&admin),
-        )
-        .json(&json!({
+    app.put(
+        "/api/admin/providers/github",
+        &admin,
+        &json!({
             "client_id": "Iv1.abc",
             "client_secret": "client-secret-before-rotation",
             "webhook_secret": "webhook-secret-before-rotation"
-        })),
+        }),
     )
     .await
     .ok::<Value>(200);

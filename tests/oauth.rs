@@ -196,16 +196,13 @@ async fn an_admin_connects_a_global_integration_with_pkce() {
 
     // Settings are checked against GitHub's schema; members cannot change a global integration's.
     let configured: Value = app
-        .send(
-            app.request(
-                Method::PUT,
-                "/api/integrations/github/config?scope=global",
-                Some(&admin),
-            )
-            .json(&json!({
+        .put(
+            "/api/integrations/github/config?scope=global",
+            &admin,
+            &json!({
                 "repositories": ["Octo/Hello-World"],
                 "label_filter": "stint"
-            })),
+            }),
         )
         .await
         .ok(200);
@@ -213,23 +210,17 @@ async fn an_admin_connects_a_global_integration_with_pkce() {
         configured["config"]["repositories"],
         json!(["octo/hello-world"])
     );
-    app.send(
-        app.request(
-            Method::PUT,
-            "/api/integrations/github/config?scope=global",
-            Some(&admin),
-        )
-        .json(&json!({ "repositories": ["nope"] })),
+    app.put(
+        "/api/integrations/github/config?scope=global",
+        &admin,
+        &json!({ "repositories": ["nope"] }),
     )
     .await
     .problem(400, "validation_failed");
-    app.send(
-        app.request(
-            Method::PUT,
-            "/api/integrations/github/config?scope=global",
-            Some(&member),
-        )
-        .json(&json!({ "repositories": [] })),
+    app.put(
+        "/api/integrations/github/config?scope=global",
+        &member,
+        &json!({ "repositories": [] }),
     )
     .await
     .problem(403, "forbidden");
@@ -321,9 +312,10 @@ async fn refused_callbacks_store_nothing() {
     );
 
     // A state for another provider, at GitHub's callback.
-    app.send(
-        app.request(Method::PUT, "/api/admin/providers/slack", Some(&admin))
-            .json(&json!({ "client_id": "s", "client_secret": "slack-secret" })),
+    app.put(
+        "/api/admin/providers/slack",
+        &admin,
+        &json!({ "client_id": "s", "client_secret": "slack-secret" }),
     )
     .await
     .ok::<Value>(200);
@@ -432,9 +424,10 @@ async fn who_may_connect_what() {
         .problem(403, "insufficient_scope");
 
     // The admin allows personal connections; Ada connects her own account.
-    app.send(
-        app.request(Method::PUT, "/api/admin/providers/github", Some(&admin))
-            .json(&json!({ "allow_personal": true })),
+    app.put(
+        "/api/admin/providers/github",
+        &admin,
+        &json!({ "allow_personal": true }),
     )
     .await
     .ok::<Value>(200);

@@ -29,18 +29,15 @@ async fn admins_set_up_a_provider_app_and_secrets_stay_write_only() {
     let app = spawn_app_with(&[("STINT_PUBLIC_URL", "https://stint.example.com/")]).await;
     let admin = app.admin_token().await;
     let saved: Value = app
-        .send(
-            app.request(
-                reqwest::Method::PUT,
-                "/api/admin/providers/github",
-                Some(&admin),
-            )
-            .json(&json!({
+        .put(
+            "/api/admin/providers/github",
+            &admin,
+            &json!({
                 "client_id": "Iv1.abc123",
                 "client_secret": "github-client-secret-value",
                 "webhook_secret": "github-webhook-secret-value",
                 "allow_personal": true
-            })),
+            }),
         )
         .await
         .ok(200);
@@ -100,13 +97,10 @@ async fn admins_set_up_a_provider_app_and_secrets_stay_write_only() {
 
     // Clearing the secret leaves the app unconfigured.
     let cleared: Value = app
-        .send(
-            app.request(
-                reqwest::Method::PUT,
-                "/api/admin/providers/github",
-                Some(&admin),
-            )
-            .json(&json!({ "client_secret": null })),
+        .put(
+            "/api/admin/providers/github",
+            &admin,
+            &json!({ "client_secret": null }),
         )
         .await
         .ok(200);
@@ -135,13 +129,10 @@ async fn members_cannot_see_or_change_provider_apps() {
     app.get("/api/admin/providers/github", &member)
         .await
         .problem(403, "forbidden");
-    app.send(
-        app.request(
-            reqwest::Method::PUT,
-            "/api/admin/providers/github",
-            Some(&member),
-        )
-        .json(&json!({ "client_id": "x" })),
+    app.put(
+        "/api/admin/providers/github",
+        &member,
+        &json!({ "client_id": "x" }),
     )
     .await
     .problem(403, "forbidden");
@@ -149,13 +140,10 @@ async fn members_cannot_see_or_change_provider_apps() {
     app.get("/api/admin/providers/myspace", &admin)
         .await
         .problem(400, "validation_failed");
-    app.send(
-        app.request(
-            reqwest::Method::PUT,
-            "/api/admin/providers/github",
-            Some(&admin),
-        )
-        .json(&json!({ "client_secret": "   " })),
+    app.put(
+        "/api/admin/providers/github",
+        &admin,
+        &json!({ "client_secret": "   " }),
     )
     .await
     .problem(400, "validation_failed");
@@ -179,13 +167,10 @@ async fn the_environment_seeds_what_the_admin_has_not_set() {
         format!("{}/api/integrations/slack/events", app.address)
     );
     let changed: Value = app
-        .send(
-            app.request(
-                reqwest::Method::PUT,
-                "/api/admin/providers/slack",
-                Some(&admin),
-            )
-            .json(&json!({ "client_id": "admin-client" })),
+        .put(
+            "/api/admin/providers/slack",
+            &admin,
+            &json!({ "client_id": "admin-client" }),
         )
         .await
         .ok(200);

@@ -253,6 +253,11 @@ impl TestApp {
             .await
     }
 
+    pub async fn put<B: Serialize + ?Sized>(&self, path: &str, token: &str, body: &B) -> Answer {
+        self.send(self.request(Method::PUT, path, Some(token)).json(body))
+            .await
+    }
+
     pub async fn patch<B: Serialize + ?Sized>(&self, path: &str, token: &str, body: &B) -> Answer {
         self.send(self.request(Method::PATCH, path, Some(token)).json(body))
             .await
