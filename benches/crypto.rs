@@ -101,6 +101,7 @@ fn fresh_token(c: &mut Criterion) {
     let providers = Providers {
         specs: stint_providers::catalogue(),
         gateway: Arc::new(StaticGateway),
+        ..stint_providers::providers()
     };
     let (stint, integration_id) = runtime.block_on(async {
         let stint = Stint::start(config, Clock::system(), providers)

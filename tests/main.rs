@@ -5,6 +5,7 @@ mod admin;
 mod api_keys;
 mod auth;
 mod bad_input;
+mod github_webhooks;
 mod key_rotation;
 mod migrations;
 mod oauth;

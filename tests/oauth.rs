@@ -34,7 +34,7 @@ pub(crate) async fn github_app(provider: &MockServer) -> TestApp {
     .await
 }
 
-async fn mock_token_and_user(provider: &MockServer) {
+pub(crate) async fn mock_token_and_user(provider: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/login/oauth/access_token"))
         .and(body_string_contains("code=the-code"))

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Email and password do not match an active account.
     InvalidCredentials,
+    /// A webhook's signature is missing, wrong or too old.
+    InvalidSignature,
     /// Authenticated, but the role does not allow this.
     Forbidden,
     /// Authenticated with an API token whose scopes do not allow this.
@@ -35,12 +37,13 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::ValidationFailed,
         ErrorCode::MalformedRequest,
         ErrorCode::NotFound,
         ErrorCode::Unauthorized,
         ErrorCode::InvalidCredentials,
+        ErrorCode::InvalidSignature,
         ErrorCode::Forbidden,
         ErrorCode::InsufficientScope,
         ErrorCode::Conflict,
@@ -58,7 +61,9 @@ impl ErrorCode {
     pub const fn status(self) -> u16 {
         match self {
             ErrorCode::ValidationFailed | ErrorCode::MalformedRequest => 400,
-            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
+            ErrorCode::Unauthorized
+            | ErrorCode::InvalidCredentials
+            | ErrorCode::InvalidSignature => 401,
             ErrorCode::Forbidden | ErrorCode::InsufficientScope => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
@@ -79,6 +84,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::InvalidSignature => "invalid_signature",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::Conflict => "conflict",
@@ -101,6 +107,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "Not found",
             ErrorCode::Unauthorized => "Unauthorized",
             ErrorCode::InvalidCredentials => "Invalid credentials",
+            ErrorCode::InvalidSignature => "Invalid signature",
             ErrorCode::Forbidden => "Forbidden",
             ErrorCode::InsufficientScope => "Insufficient scope",
             ErrorCode::Conflict => "Conflict",

@@ -10,6 +10,7 @@ pub mod patch;
 pub mod providers;
 pub mod tracking;
 pub mod users;
+pub mod webhooks;
 
 pub use email::Email;
 pub use error::{ErrorCode, FieldError, Problem};

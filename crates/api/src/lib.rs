@@ -69,6 +69,7 @@ impl Application {
         let bootstrapped = bootstrap_admin(&stint)
             .await
             .map_err(BuildError::Bootstrap)?;
+        stint.spawn_background();
 
         let metrics = Data::new(Metrics::new()?);
         let document = openapi::document();

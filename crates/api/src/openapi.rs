@@ -65,6 +65,12 @@ pub struct InternalError(Problem);
 #[allow(dead_code)]
 pub struct BadGateway(Problem);
 
+/// A webhook's signature is missing, wrong or too old (`invalid_signature`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+#[allow(dead_code)]
+pub struct InvalidSignature(Problem);
+
 /// The database is unreachable.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
@@ -94,7 +100,8 @@ pub struct ServiceUnavailable(Problem);
             TooManyRequests,
             InternalError,
             BadGateway,
-            ServiceUnavailable
+            ServiceUnavailable,
+            InvalidSignature
         )
     ),
     modifiers(&BearerAuth),
@@ -107,6 +114,7 @@ pub struct ServiceUnavailable(Problem);
         (name = "time entries", description = "Tracked time"),
         (name = "timer", description = "The running timer"),
         (name = "integrations", description = "Providers, provider app setup and connections"),
+        (name = "webhooks", description = "Signed deliveries from GitHub and Slack, and their record"),
         (name = "operations", description = "Health, readiness, metrics and this document")
     )
 )]
@@ -128,6 +136,25 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        for (name, header, description) in [
+            (
+                "github_signature",
+                "X-Hub-Signature-256",
+                "`sha256=` HMAC-SHA256 of the raw body with the GitHub webhook secret",
+            ),
+            (
+                "slack_signature",
+                "X-Slack-Signature",
+                "`v0=` HMAC-SHA256 of `v0:{X-Slack-Request-Timestamp}:{body}` with the Slack signing secret",
+            ),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                    utoipa::openapi::security::ApiKeyValue::with_description(header, description),
+                )),
+            );
+        }
     }
 }
 

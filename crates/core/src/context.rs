@@ -22,6 +22,11 @@ pub struct Stint {
     pub gateway: Arc<dyn ProviderGateway>,
     pub keys: Arc<KeyRing>,
     pub refresh_locks: Arc<crate::integrations::tokens::RefreshLocks>,
+    pub github: Arc<dyn crate::github::api::GithubApi>,
+    pub slack: Arc<dyn crate::slack::api::SlackApi>,
+    pub intake: Arc<crate::webhooks::Intake>,
+    pub notifier: Arc<crate::slack::notify::Notifier>,
+    pub signing_secrets: Arc<crate::webhooks::secrets::SigningSecrets>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,12 +72,27 @@ impl Stint {
             clock,
             catalogue: Arc::new(Catalogue::new(providers.specs, &config.providers)),
             gateway: providers.gateway,
+            github: providers.github,
+            slack: providers.slack,
+            intake: Arc::default(),
+            notifier: Arc::default(),
+            signing_secrets: Arc::default(),
             keys: Arc::new(keys),
             refresh_locks: Arc::default(),
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
             config: Arc::new(config),
         })
+    }
+}
+
+impl Stint {
+    /// Starts the background tasks a serving process runs: the webhook writer and applier (which
+    /// first applies deliveries a previous run left queued) and the Slack notifier. Commands such
+    /// as `stint keys rotate` do not call it.
+    pub fn spawn_background(&self) {
+        crate::webhooks::Intake::spawn(self);
+        crate::slack::notify::Notifier::spawn(self);
     }
 }
 

@@ -18,6 +18,13 @@ pub enum CoreError {
     #[error("email or password is incorrect")]
     InvalidCredentials,
     #[error("{0}")]
+    InvalidSignature(String),
+    /// A body that is not what the sender is meant to send.
+    #[error("{0}")]
+    Malformed(String),
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
     Forbidden(&'static str),
     #[error("this token lacks the `{0}` scope")]
     InsufficientScope(&'static str),
@@ -53,6 +60,9 @@ impl CoreError {
             CoreError::NotFound(_) => ErrorCode::NotFound,
             CoreError::Unauthorized | CoreError::InvalidToken => ErrorCode::Unauthorized,
             CoreError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            CoreError::InvalidSignature(_) => ErrorCode::InvalidSignature,
+            CoreError::Malformed(_) => ErrorCode::MalformedRequest,
+            CoreError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             CoreError::Forbidden(_) => ErrorCode::Forbidden,
             CoreError::InsufficientScope(_) => ErrorCode::InsufficientScope,
             CoreError::Conflict(_) => ErrorCode::Conflict,

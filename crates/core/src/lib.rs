@@ -10,12 +10,16 @@ pub mod context;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod github;
 pub mod integrations;
 pub mod key_rotation;
 pub mod secret;
+pub mod slack;
+pub mod sync_runs;
 pub mod tracking;
 pub mod users;
 pub mod validate;
+pub mod webhooks;
 
 pub use clock::Clock;
 pub use config::Config;

@@ -5,13 +5,17 @@ pub mod api_token;
 pub mod audit_log;
 pub mod client;
 pub mod credential;
+pub mod external_link;
 pub mod integration;
 pub mod notification_preference;
 pub mod oauth_state;
 pub mod project;
 pub mod provider_app;
+pub mod sync_run;
+pub mod sync_state;
 pub mod task;
 pub mod time_entry;
 pub mod user;
+pub mod webhook_delivery;
 
 pub use sea_orm;

@@ -1,8 +1,6 @@
 //! The HTTP side of the integration framework: OAuth 2.0 code exchange and refresh (with the
 //! `oauth2` crate), token revocation, and who the connected account is.
 
-use std::time::Duration;
-
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthorizationCode, ClientId, ClientSecret, PkceCodeVerifier, RedirectUrl, RefreshToken,
@@ -23,15 +21,9 @@ pub struct HttpGateway {
 
 impl HttpGateway {
     pub fn new() -> Self {
-        let http = reqwest::Client::builder()
-            // Token endpoints must not redirect (SSRF and code leakage); adapters follow none.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("Stint/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        HttpGateway { http }
+        HttpGateway {
+            http: crate::http::client(),
+        }
     }
 }
 

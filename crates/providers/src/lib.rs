@@ -4,11 +4,16 @@
 
 mod catalogue;
 mod gateway;
+mod github;
+mod http;
+mod slack;
 
 use std::sync::Arc;
 
 pub use catalogue::catalogue;
 pub use gateway::HttpGateway;
+pub use github::HttpGithub;
+pub use slack::HttpSlack;
 use stint_core::integrations::gateway::Providers;
 
 /// The catalogue with the real HTTP adapters.
@@ -16,5 +21,7 @@ pub fn providers() -> Providers {
     Providers {
         specs: catalogue(),
         gateway: Arc::new(HttpGateway::new()),
+        github: Arc::new(HttpGithub::new()),
+        slack: Arc::new(HttpSlack::new()),
     }
 }

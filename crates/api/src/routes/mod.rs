@@ -3,15 +3,18 @@
 mod admin_users;
 mod auth;
 mod clients;
+mod deliveries;
 mod integrations;
 mod operations;
 pub(crate) use operations::OpenApiJson;
 mod projects;
 mod providers;
+mod sync;
 mod tasks;
 mod time_entries;
 mod timer;
 mod tokens;
+mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -28,6 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(time_entries::configure)
             .configure(timer::configure)
             .configure(providers::configure)
-            .configure(integrations::configure),
+            .configure(webhooks::configure)
+            .configure(integrations::configure)
+            .configure(sync::configure)
+            .configure(deliveries::configure),
     );
 }

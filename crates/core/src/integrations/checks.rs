@@ -67,11 +67,17 @@ pub async fn connect_with_key(
                 format!("{} refused this key and token", spec.display_name),
             ));
         }
-        Err(GatewayError::Inconclusive(reason)) => {
+        Err(err @ (GatewayError::Inconclusive(_) | GatewayError::RateLimited { .. })) => {
             return Err(CoreError::ProviderUnavailable(format!(
-                "{} could not check the key: {reason}",
+                "{} could not check the key: {err}",
                 spec.display_name
             )));
+        }
+        Err(GatewayError::Refused(reason)) => {
+            return Err(CoreError::invalid(
+                "token",
+                format!("{} refused this key and token: {reason}", spec.display_name),
+            ));
         }
     };
     let grant = TokenGrant {
@@ -139,7 +145,10 @@ pub async fn test_connection(
             )),
             IntegrationStatus::NeedsReauth,
         ),
-        Ok(Err(GatewayError::Inconclusive(reason))) => (false, Some(reason), from_stored(&found)?),
+        Ok(Err(err @ (GatewayError::Inconclusive(_) | GatewayError::RateLimited { .. }))) => {
+            (false, Some(err.to_string()), from_stored(&found)?)
+        }
+        Ok(Err(GatewayError::Refused(reason))) => (false, Some(reason), from_stored(&found)?),
         Err(TokenError::NeedsReauth(reason)) => {
             (false, Some(reason), IntegrationStatus::NeedsReauth)
         }

@@ -46,6 +46,17 @@ pub enum GatewayError {
     /// Network failure, timeout or 5xx: retry later; nothing is known about the grant.
     #[error("the provider could not be reached or failed: {0}")]
     Inconclusive(String),
+    /// 429, or GitHub's 403 with no requests left: wait, then try again.
+    #[error("the provider's rate limit was reached")]
+    RateLimited {
+        retry_after: Option<Duration>,
+        /// When the quota resets (epoch seconds), where the provider says.
+        reset_at: Option<i64>,
+    },
+    /// The provider answered and said no (`channel_not_found`, an unknown repository): retrying
+    /// will not help.
+    #[error("the provider refused the request: {0}")]
+    Refused(String),
 }
 
 #[async_trait::async_trait]
@@ -98,4 +109,6 @@ pub trait ProviderGateway: Send + Sync {
 pub struct Providers {
     pub specs: Vec<ProviderSpec>,
     pub gateway: Arc<dyn ProviderGateway>,
+    pub github: Arc<dyn crate::github::api::GithubApi>,
+    pub slack: Arc<dyn crate::slack::api::SlackApi>,
 }

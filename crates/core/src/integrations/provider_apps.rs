@@ -304,6 +304,7 @@ pub async fn admin_update(
     } else {
         model.update(&stint.db).await?;
     }
+    stint.signing_secrets.forget(key);
     // Which fields changed, never their values.
     let changed: Vec<&str> = [
         ("client_id", request.client_id.is_some()),

@@ -53,6 +53,10 @@ fn github(mut settings: GithubSettings) -> Result<GithubSettings, CoreError> {
         .iter()
         .map(|r| r.to_ascii_lowercase())
         .collect();
+    settings.repository_projects = std::mem::take(&mut settings.repository_projects)
+        .into_iter()
+        .map(|(repo, project)| (repo.to_ascii_lowercase(), project))
+        .collect();
     settings.repositories.sort();
     settings.repositories.dedup();
     if let Some(label) = &settings.label_filter {

@@ -16,6 +16,7 @@ use super::wire_name;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
+use crate::slack::notify::Notice;
 use crate::validate;
 
 pub async fn running_entry(
@@ -73,7 +74,12 @@ pub async fn start(
     .insert(&stint.db)
     .await;
     match inserted {
-        Ok(model) => to_api(&model, now),
+        Ok(model) => {
+            stint
+                .notifier
+                .notify(Notice::TimerStarted { entry_id: model.id });
+            to_api(&model, now)
+        }
         // Lost a race with another start: the partial unique index decided.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Err(CoreError::TimerAlreadyRunning)
@@ -93,5 +99,9 @@ pub async fn stop(stint: &Stint, principal: &Principal) -> Result<TimeEntry, Cor
     let mut model = entry.into_active_model();
     model.ended_at = Set(Some(ended_at));
     model.updated_at = Set(now);
-    to_api(&model.update(&stint.db).await?, now)
+    let stopped = model.update(&stint.db).await?;
+    stint.notifier.notify(Notice::TimerStopped {
+        entry_id: stopped.id,
+    });
+    to_api(&stopped, now)
 }

@@ -1,0 +1,114 @@
+//! Webhook deliveries and sync runs as the API shows them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::providers::ProviderKey;
+
+/// What the signature check said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureVerdict {
+    Valid,
+    Invalid,
+    Missing,
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    /// Recorded and waiting to be applied.
+    Queued,
+    Applied,
+    /// Verified, but nothing in Stint follows from it (an event Stint does not use).
+    Ignored,
+    /// Applying failed; an admin may re-apply it.
+    Failed,
+    /// The signature was missing or wrong; nothing was parsed.
+    Rejected,
+    /// Signed correctly but not the JSON or form body the provider sends.
+    Malformed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct WebhookDelivery {
+    pub id: Uuid,
+    pub provider: ProviderKey,
+    /// The provider's id (`X-GitHub-Delivery`, Slack `event_id` or `trigger_id`). Refused
+    /// deliveries get a local id, so a forged request cannot claim a real delivery's id.
+    pub delivery_id: String,
+    pub event: Option<String>,
+    pub signature: SignatureVerdict,
+    pub outcome: DeliveryOutcome,
+    pub detail: Option<String>,
+    /// From receipt to outcome.
+    pub duration_ms: i32,
+    pub attempts: i32,
+    pub received_at: DateTime<Utc>,
+    /// Whether `POST …/reapply` can apply it again (failed, with its body kept).
+    pub can_reapply: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    pub provider: Option<ProviderKey>,
+    pub outcome: Option<DeliveryOutcome>,
+    /// Items per page, 1–200 (default 50), newest first.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// The answer to a webhook: what Stint did with it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct WebhookAck {
+    /// `accepted` (recorded, applied shortly), `duplicate` (seen before, not applied again),
+    /// `ignored` (an event Stint does not use) or `pong`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncTrigger {
+    Schedule,
+    Manual,
+    Webhook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct SyncRun {
+    pub id: Uuid,
+    pub integration_id: Uuid,
+    pub provider: ProviderKey,
+    pub resource: String,
+    pub trigger: SyncTrigger,
+    pub status: SyncStatus,
+    pub queued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub created: i32,
+    pub updated: i32,
+    pub skipped: i32,
+    pub failed: i32,
+    pub error: Option<String>,
+}
+
+/// `202 Accepted` for a sync: where to follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct SyncStarted {
+    pub sync_run_id: Uuid,
+}

@@ -1,0 +1,453 @@
+//! GitHub issues as Stint tasks: one task per issue, found again through an external link keyed
+//! by repository and number (`owner/repo#123`; numbers repeat across repositories), in the project
+//! mapped to the repository or one named after it.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+use stint_api_types::providers::{GithubSettings, IntegrationScope, ProviderKey};
+use stint_api_types::tracking::{TaskPriority, TaskStatus};
+use stint_entity::{external_link, integration, project, task, user};
+use uuid::Uuid;
+
+use super::payload::Issue;
+use crate::error::CoreError;
+use crate::tracking::wire_name;
+
+const ISSUE: &str = "issue";
+const TASK: &str = "task";
+const REPOSITORY: &str = "repository";
+const PROJECT: &str = "project";
+
+/// The global GitHub integration and its settings: where issues land.
+#[derive(Debug, Clone)]
+pub struct GithubTarget {
+    pub integration_id: Uuid,
+    pub settings: GithubSettings,
+}
+
+pub async fn target<C: ConnectionTrait>(db: &C) -> Result<Option<GithubTarget>, CoreError> {
+    let Some(found) = crate::integrations::find_integration(
+        db,
+        ProviderKey::Github,
+        IntegrationScope::Global,
+        None,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    // Settings were checked when stored; an unreadable value means defaults, not a failure.
+    let settings = serde_json::from_value(found.config.clone()).unwrap_or_default();
+    Ok(Some(GithubTarget {
+        integration_id: found.id,
+        settings,
+    }))
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created(Uuid),
+    Updated(Uuid),
+    /// The task already reflects this version of the issue.
+    Unchanged(Uuid),
+    /// The task reflects a newer version (deliveries can arrive out of order).
+    Stale(Uuid),
+}
+
+impl Upserted {
+    pub fn task_id(self) -> Uuid {
+        match self {
+            Upserted::Created(id)
+            | Upserted::Updated(id)
+            | Upserted::Unchanged(id)
+            | Upserted::Stale(id) => id,
+        }
+    }
+}
+
+/// Labels that carry a priority, in the spellings teams use.
+pub fn priority_from_labels(issue: &Issue) -> TaskPriority {
+    issue
+        .labels
+        .iter()
+        .filter_map(|label| label_priority(&label.name))
+        .max()
+        .unwrap_or(TaskPriority::Normal)
+}
+
+fn label_priority(label: &str) -> Option<TaskPriority> {
+    let lower = label.trim().to_ascii_lowercase();
+    let name = ["priority:", "priority/", "priority-", "prio:", "prio/"]
+        .iter()
+        .find_map(|prefix| lower.strip_prefix(prefix))
+        .unwrap_or(&lower)
+        .trim();
+    match name {
+        "urgent" | "critical" | "blocker" | "p0" | "highest" => Some(TaskPriority::Urgent),
+        "high" | "p1" | "high priority" => Some(TaskPriority::High),
+        "medium" | "normal" | "p2" => Some(TaskPriority::Normal),
+        "low" | "p3" | "p4" | "lowest" | "low priority" => Some(TaskPriority::Low),
+        _ => None,
+    }
+}
+
+pub fn external_id(repository: &str, number: u64) -> String {
+    format!("{}#{number}", repository.to_ascii_lowercase())
+}
+
+async fn link<C: ConnectionTrait>(
+    db: &C,
+    integration_id: Uuid,
+    external_type: &str,
+    external_id: &str,
+) -> Result<Option<external_link::Model>, CoreError> {
+    Ok(external_link::Entity::find()
+        .filter(external_link::Column::IntegrationId.eq(integration_id))
+        .filter(external_link::Column::ExternalType.eq(external_type))
+        .filter(external_link::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_link<C: ConnectionTrait>(
+    db: &C,
+    integration_id: Uuid,
+    entity_type: &str,
+    entity_id: Uuid,
+    external_type: &str,
+    external_id: String,
+    external_url: Option<String>,
+    external_version: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), CoreError> {
+    external_link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        integration_id: Set(integration_id),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        external_type: Set(external_type.to_owned()),
+        external_id: Set(external_id),
+        external_url: Set(external_url),
+        external_version: Set(external_version),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The project for a repository: the configured one, else the one Stint made for it (linked, so a
+/// rename in Stint keeps it), else a new project named after the repository.
+pub async fn project_for<C: ConnectionTrait>(
+    db: &C,
+    target: &GithubTarget,
+    repository: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, CoreError> {
+    let repository = repository.to_ascii_lowercase();
+    if let Some(project_id) = target.settings.repository_projects.get(&repository)
+        && project::Entity::find_by_id(project_id.as_uuid())
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Ok(project_id.as_uuid());
+    }
+    if let Some(found) = link(db, target.integration_id, REPOSITORY, &repository).await? {
+        if project::Entity::find_by_id(found.entity_id)
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Ok(found.entity_id);
+        }
+        // The project was deleted; make a new one.
+        external_link::Entity::delete_by_id(found.id)
+            .exec(db)
+            .await?;
+    }
+    let project_id = Uuid::now_v7();
+    project::ActiveModel {
+        id: Set(project_id),
+        client_id: Set(None),
+        name: Set(repository.clone()),
+        color: Set(None),
+        billable: Set(true),
+        archived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    insert_link(
+        db,
+        target.integration_id,
+        PROJECT,
+        project_id,
+        REPOSITORY,
+        repository.clone(),
+        Some(format!("https://github.com/{repository}")),
+        None,
+        now,
+    )
+    .await?;
+    Ok(project_id)
+}
+
+/// The Stint user whose `github_username` is this login (stored lower-case).
+pub async fn user_by_login<C: ConnectionTrait>(
+    db: &C,
+    login: &str,
+) -> Result<Option<user::Model>, CoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::GithubUsername.eq(login.to_ascii_lowercase()))
+        .filter(user::Column::Active.eq(true))
+        .one(db)
+        .await?)
+}
+
+async fn assignee_of<C: ConnectionTrait>(db: &C, issue: &Issue) -> Result<Option<Uuid>, CoreError> {
+    for account in &issue.assignees {
+        if let Some(found) = user_by_login(db, &account.login).await? {
+            return Ok(Some(found.id));
+        }
+    }
+    Ok(None)
+}
+
+fn title_of(issue: &Issue) -> String {
+    let title: String = issue.title.trim().chars().take(500).collect();
+    if title.is_empty() {
+        format!("Issue #{}", issue.number)
+    } else {
+        title
+    }
+}
+
+fn description_of(issue: &Issue) -> String {
+    issue
+        .body
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(100_000)
+        .collect()
+}
+
+/// Whether equal versions count as applied already: a sync skips them, a webhook (labels change
+/// within the same second) applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    SkipEqual,
+    ApplyEqual,
+}
+
+/// Creates or updates the task of an issue.
+pub async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    target: &GithubTarget,
+    repository: &str,
+    issue: &Issue,
+    freshness: Freshness,
+    now: DateTime<Utc>,
+) -> Result<Upserted, CoreError> {
+    let external = external_id(repository, issue.number);
+    let version = issue.updated_at.map(|t| t.to_rfc3339());
+    let found = link(db, target.integration_id, ISSUE, &external).await?;
+    let existing = match &found {
+        Some(l) => task::Entity::find_by_id(l.entity_id).one(db).await?,
+        None => None,
+    };
+    let (Some(found), Some(existing)) = (found.clone(), existing) else {
+        if let Some(dangling) = found {
+            // The task was deleted in Stint; the issue gets a new one.
+            external_link::Entity::delete_by_id(dangling.id)
+                .exec(db)
+                .await?;
+        }
+        return create(db, target, repository, issue, external, version, now).await;
+    };
+    let stored = found
+        .external_version
+        .as_deref()
+        .and_then(|v| DateTime::parse_from_rfc3339(v).ok());
+    if let (Some(stored), Some(incoming)) = (stored, issue.updated_at) {
+        if stored > incoming {
+            return Ok(Upserted::Stale(existing.id));
+        }
+        if stored == incoming && freshness == Freshness::SkipEqual {
+            return Ok(Upserted::Unchanged(existing.id));
+        }
+    }
+    let status = if issue.is_closed() {
+        wire_name(&TaskStatus::Done)
+    } else if existing.status == wire_name(&TaskStatus::Done) {
+        wire_name(&TaskStatus::Todo)
+    } else {
+        existing.status.clone()
+    };
+    let assignee = assignee_of(db, issue).await?.or(existing.assignee_id);
+    let task_id = existing.id;
+    let mut model = existing.into_active_model();
+    model.title = Set(title_of(issue));
+    model.description = Set(description_of(issue));
+    model.status = Set(status);
+    model.priority = Set(wire_name(&priority_from_labels(issue)));
+    model.assignee_id = Set(assignee);
+    model.updated_at = Set(now);
+    model.update(db).await?;
+    let mut link = found.into_active_model();
+    link.external_version = Set(version);
+    link.external_url = Set(issue.html_url.clone());
+    link.updated_at = Set(now);
+    link.update(db).await?;
+    Ok(Upserted::Updated(task_id))
+}
+
+async fn create<C: ConnectionTrait>(
+    db: &C,
+    target: &GithubTarget,
+    repository: &str,
+    issue: &Issue,
+    external: String,
+    version: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Upserted, CoreError> {
+    let project_id = project_for(db, target, repository, now).await?;
+    let status = if issue.is_closed() {
+        TaskStatus::Done
+    } else {
+        TaskStatus::Todo
+    };
+    let task_id = Uuid::now_v7();
+    task::ActiveModel {
+        id: Set(task_id),
+        project_id: Set(project_id),
+        title: Set(title_of(issue)),
+        description: Set(description_of(issue)),
+        status: Set(wire_name(&status)),
+        priority: Set(wire_name(&priority_from_labels(issue))),
+        assignee_id: Set(assignee_of(db, issue).await?),
+        created_by: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    insert_link(
+        db,
+        target.integration_id,
+        TASK,
+        task_id,
+        ISSUE,
+        external,
+        issue.html_url.clone(),
+        version,
+        now,
+    )
+    .await?;
+    Ok(Upserted::Created(task_id))
+}
+
+/// The task of an issue, if it has one.
+pub async fn task_of<C: ConnectionTrait>(
+    db: &C,
+    target: &GithubTarget,
+    repository: &str,
+    number: u64,
+) -> Result<Option<task::Model>, CoreError> {
+    let Some(found) = link(
+        db,
+        target.integration_id,
+        ISSUE,
+        &external_id(repository, number),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(task::Entity::find_by_id(found.entity_id).one(db).await?)
+}
+
+/// Keeps the integration row's `last_sync_at` truthful after a sync.
+pub async fn touch_integration<C: ConnectionTrait>(
+    db: &C,
+    integration_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), CoreError> {
+    integration::Entity::update_many()
+        .col_expr(
+            integration::Column::LastSyncAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(integration::Column::Id.eq(integration_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::payload::Label;
+
+    fn issue_with(labels: &[&str]) -> Issue {
+        Issue {
+            number: 1,
+            title: "t".into(),
+            body: None,
+            state: "open".into(),
+            html_url: None,
+            labels: labels
+                .iter()
+                .map(|name| Label {
+                    name: (*name).to_owned(),
+                })
+                .collect(),
+            assignees: vec![],
+            pull_request: None,
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn priority_follows_the_strongest_priority_label() {
+        assert_eq!(priority_from_labels(&issue_with(&[])), TaskPriority::Normal);
+        assert_eq!(
+            priority_from_labels(&issue_with(&["bug"])),
+            TaskPriority::Normal
+        );
+        assert_eq!(
+            priority_from_labels(&issue_with(&["priority: high"])),
+            TaskPriority::High
+        );
+        assert_eq!(
+            priority_from_labels(&issue_with(&["P1"])),
+            TaskPriority::High
+        );
+        assert_eq!(
+            priority_from_labels(&issue_with(&["urgent", "P3"])),
+            TaskPriority::Urgent
+        );
+        assert_eq!(
+            priority_from_labels(&issue_with(&["Priority/Low"])),
+            TaskPriority::Low
+        );
+        assert_eq!(
+            priority_from_labels(&issue_with(&["p0"])),
+            TaskPriority::Urgent
+        );
+    }
+
+    #[test]
+    fn external_ids_keep_repositories_apart() {
+        assert_eq!(external_id("Octo/Hello", 7), "octo/hello#7");
+        assert_ne!(external_id("a/x", 1), external_id("a/y", 1));
+    }
+}

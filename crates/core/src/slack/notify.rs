@@ -1,0 +1,181 @@
+//! Timer notifications to the configured Slack channel. A timer request only drops a notice into
+//! a bounded queue and never waits for Slack: a full queue, a missing connection or a failing
+//! Slack cost the request nothing. A background task posts, retrying 429 and 5xx (honouring
+//! `Retry-After`).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sea_orm::EntityTrait;
+use stint_api_types::providers::{IntegrationStatus, ProviderKey};
+use stint_entity::{notification_preference, time_entry, user};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::report::{self, duration};
+use crate::context::Stint;
+use crate::error::CoreError;
+use crate::integrations::gateway::GatewayError;
+use crate::integrations::{provider_apps, tokens};
+use crate::tracking::wire_name;
+
+const QUEUE_CAPACITY: usize = 1_024;
+const MAX_ATTEMPTS: u32 = 4;
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    TimerStarted { entry_id: Uuid },
+    TimerStopped { entry_id: Uuid },
+}
+
+enum Message {
+    Notice(Notice),
+    /// Answered once every notice queued before it is handled.
+    Flush(oneshot::Sender<()>),
+}
+
+pub struct Notifier {
+    queue: mpsc::Sender<Message>,
+    receiver: Mutex<Option<mpsc::Receiver<Message>>>,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        Notifier {
+            queue,
+            receiver: Mutex::new(Some(receiver)),
+        }
+    }
+}
+
+impl Notifier {
+    /// Hands a notice to the background task without waiting.
+    pub fn notify(&self, notice: Notice) {
+        if let Err(err) = self.queue.try_send(Message::Notice(notice)) {
+            tracing::warn!(error = %err, "Slack notification queue full; a notice was dropped");
+        }
+    }
+
+    /// Waits until every notice queued before this call has been posted or given up.
+    pub async fn settle(&self) {
+        let (flush, done) = oneshot::channel();
+        if self.queue.send(Message::Flush(flush)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    pub fn spawn(stint: &Stint) {
+        let Some(mut receiver) = stint
+            .notifier
+            .receiver
+            .lock()
+            .ok()
+            .and_then(|mut r| r.take())
+        else {
+            return;
+        };
+        let stint = stint.clone();
+        tokio::spawn(async move {
+            while let Some(message) = receiver.recv().await {
+                match message {
+                    Message::Notice(notice) => {
+                        if let Err(err) = deliver(&stint, notice).await {
+                            tracing::warn!(?notice, error = %err, "could not post a Slack notification");
+                        }
+                    }
+                    Message::Flush(done) => {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn deliver(stint: &Stint, notice: Notice) -> Result<(), CoreError> {
+    let (Notice::TimerStarted { entry_id } | Notice::TimerStopped { entry_id }) = notice;
+    let Some((workspace, settings)) = super::workspace(&stint.db).await? else {
+        return Ok(());
+    };
+    let Some(channel) = settings.channel else {
+        return Ok(());
+    };
+    if workspace.status != wire_name(&IntegrationStatus::Active) {
+        return Ok(());
+    }
+    let Some(entry) = time_entry::Entity::find_by_id(entry_id)
+        .one(&stint.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let wanted = notification_preference::Entity::find_by_id(entry.user_id)
+        .one(&stint.db)
+        .await?
+        .is_none_or(|p| p.timer_notifications);
+    if !wanted {
+        return Ok(());
+    }
+    let Some(person) = user::Entity::find_by_id(entry.user_id)
+        .one(&stint.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let what = report::label(stint, entry.project_id, entry.task_id).await?;
+    let text = match (notice, entry.ended_at) {
+        (Notice::TimerStarted { .. }, _) => {
+            format!("▶️ {} started a timer on {what}", person.display_name)
+        }
+        (Notice::TimerStopped { .. }, Some(ended)) => format!(
+            "⏹ {} stopped their timer on {what} after {}",
+            person.display_name,
+            duration(ended - entry.started_at)
+        ),
+        (Notice::TimerStopped { .. }, None) => return Ok(()),
+    };
+    post(stint, workspace.id, &channel, &text).await
+}
+
+/// Posts with the workspace's bot token, retrying what a retry can fix.
+pub(crate) async fn post(
+    stint: &Stint,
+    integration_id: Uuid,
+    channel: &str,
+    text: &str,
+) -> Result<(), CoreError> {
+    let spec = provider_apps::spec(stint, ProviderKey::Slack)?.clone();
+    let token = tokens::get_valid_token(stint, integration_id)
+        .await
+        .map_err(|e| CoreError::ProviderUnavailable(e.to_string()))?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let wait = match stint.slack.post_message(&spec, &token, channel, text).await {
+            Ok(()) => {
+                tracing::debug!(?token, channel, "posted to Slack");
+                return Ok(());
+            }
+            Err(GatewayError::RateLimited { retry_after, .. }) => retry_after
+                .unwrap_or(Duration::from_secs(1))
+                .min(MAX_RETRY_AFTER),
+            Err(GatewayError::Inconclusive(reason)) => {
+                tracing::debug!(%reason, attempt, "Slack post failed");
+                Duration::from_millis(250 << attempt.min(6))
+            }
+            Err(other) => {
+                tracing::warn!(?token, channel, error = %other, "Slack refused a message");
+                return Err(CoreError::ProviderUnavailable(other.to_string()));
+            }
+        };
+        if attempt >= MAX_ATTEMPTS {
+            tracing::warn!(?token, channel, attempt, "giving up posting to Slack");
+            return Err(CoreError::ProviderUnavailable(
+                "Slack kept failing; the message was not posted".to_owned(),
+            ));
+        }
+        tokio::time::sleep(wait).await;
+    }
+}

@@ -1,0 +1,158 @@
+//! Sync runs: queued, running, finished with counts. Visible to whoever may see the integration.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use stint_api_types::providers::{IntegrationScope, ProviderKey};
+use stint_api_types::webhooks::{SyncRun, SyncStatus, SyncTrigger};
+use stint_entity::{integration, sync_run};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::context::Stint;
+use crate::error::CoreError;
+use crate::tracking::{from_wire_name, wire_name};
+
+fn to_api(run: &sync_run::Model, provider: ProviderKey) -> Result<SyncRun, CoreError> {
+    Ok(SyncRun {
+        id: run.id,
+        integration_id: run.integration_id,
+        provider,
+        resource: run.resource.clone(),
+        trigger: from_wire_name(&run.trigger)?,
+        status: from_wire_name(&run.status)?,
+        queued_at: run.queued_at,
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+        created: run.created_count,
+        updated: run.updated_count,
+        skipped: run.skipped_count,
+        failed: run.failed_count,
+        error: run.error.clone(),
+    })
+}
+
+pub(crate) async fn queue(
+    stint: &Stint,
+    integration_id: Uuid,
+    resource: &str,
+    trigger: SyncTrigger,
+) -> Result<Uuid, CoreError> {
+    let busy = sync_run::Entity::find()
+        .filter(sync_run::Column::IntegrationId.eq(integration_id))
+        .filter(sync_run::Column::Resource.eq(resource))
+        .filter(sync_run::Column::Status.is_in([
+            wire_name(&SyncStatus::Queued),
+            wire_name(&SyncStatus::Running),
+        ]))
+        .filter(sync_run::Column::QueuedAt.gt(stint.clock.now() - chrono::Duration::hours(1)))
+        .one(&stint.db)
+        .await?;
+    if let Some(run) = busy {
+        return Err(CoreError::Conflict(format!(
+            "sync run {} is still in progress; follow it at /api/sync-runs/{}",
+            run.id, run.id
+        )));
+    }
+    let id = Uuid::now_v7();
+    sync_run::ActiveModel {
+        id: Set(id),
+        integration_id: Set(integration_id),
+        resource: Set(resource.to_owned()),
+        trigger: Set(wire_name(&trigger)),
+        status: Set(wire_name(&SyncStatus::Queued)),
+        queued_at: Set(stint.clock.now()),
+        started_at: Set(None),
+        finished_at: Set(None),
+        created_count: Set(0),
+        updated_count: Set(0),
+        skipped_count: Set(0),
+        failed_count: Set(0),
+        error: Set(None),
+    }
+    .insert(&stint.db)
+    .await?;
+    Ok(id)
+}
+
+pub(crate) async fn mark_running(stint: &Stint, id: Uuid) -> Result<(), CoreError> {
+    sync_run::Entity::update_many()
+        .col_expr(
+            sync_run::Column::Status,
+            Expr::value(wire_name(&SyncStatus::Running)),
+        )
+        .col_expr(sync_run::Column::StartedAt, Expr::value(stint.clock.now()))
+        .filter(sync_run::Column::Id.eq(id))
+        .exec(&stint.db)
+        .await?;
+    Ok(())
+}
+
+/// `counts` is created, updated, skipped, failed.
+pub(crate) async fn finish(
+    stint: &Stint,
+    id: Uuid,
+    status: SyncStatus,
+    counts: [i32; 4],
+    error: Option<String>,
+) -> Result<(), CoreError> {
+    let [created, updated, skipped, failed] = counts;
+    sync_run::Entity::update_many()
+        .col_expr(sync_run::Column::Status, Expr::value(wire_name(&status)))
+        .col_expr(sync_run::Column::FinishedAt, Expr::value(stint.clock.now()))
+        .col_expr(sync_run::Column::CreatedCount, Expr::value(created))
+        .col_expr(sync_run::Column::UpdatedCount, Expr::value(updated))
+        .col_expr(sync_run::Column::SkippedCount, Expr::value(skipped))
+        .col_expr(sync_run::Column::FailedCount, Expr::value(failed))
+        .col_expr(sync_run::Column::Error, Expr::value(error))
+        .filter(sync_run::Column::Id.eq(id))
+        .exec(&stint.db)
+        .await?;
+    Ok(())
+}
+
+/// Admins see runs of global integrations; each user sees runs of their own.
+fn may_see(principal: &Principal, integration: &integration::Model) -> bool {
+    match integration.user_id {
+        None => principal.acts_as_admin(),
+        Some(owner) => owner == principal.user_id.as_uuid(),
+    }
+}
+
+pub async fn get(stint: &Stint, principal: &Principal, id: Uuid) -> Result<SyncRun, CoreError> {
+    let run = sync_run::Entity::find_by_id(id)
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::NotFound("sync run"))?;
+    let integration = integration::Entity::find_by_id(run.integration_id)
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::NotFound("sync run"))?;
+    if !may_see(principal, &integration) {
+        return Err(CoreError::NotFound("sync run"));
+    }
+    let provider = ProviderKey::parse(&integration.provider)
+        .ok_or_else(|| CoreError::Internal("unknown provider".into()))?;
+    to_api(&run, provider)
+}
+
+/// The 50 most recent runs of one integration.
+pub async fn list(
+    stint: &Stint,
+    principal: &Principal,
+    provider: ProviderKey,
+    scope: IntegrationScope,
+) -> Result<Vec<SyncRun>, CoreError> {
+    let integration =
+        crate::integrations::connections::visible(stint, principal, provider, scope, true).await?;
+    let runs = sync_run::Entity::find()
+        .filter(sync_run::Column::IntegrationId.eq(integration.id))
+        .order_by_desc(sync_run::Column::QueuedAt)
+        .order_by_desc(sync_run::Column::Id)
+        .limit(50)
+        .all(&stint.db)
+        .await?;
+    runs.iter().map(|run| to_api(run, provider)).collect()
+}

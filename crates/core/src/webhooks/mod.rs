@@ -1,0 +1,12 @@
+//! Webhook intake shared by every provider: signatures over the raw bytes, a record of every
+//! delivery, duplicates acknowledged without being applied twice, and applying handed to a
+//! background task so the provider gets its answer within its timeout.
+
+pub mod deliveries;
+pub mod intake;
+pub mod receive;
+pub mod secrets;
+pub mod signature;
+
+pub use intake::{Intake, NewDelivery, Recorded};
+pub use signature::SignatureError;

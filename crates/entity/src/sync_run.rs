@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// One execution of a sync, with its counts.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "sync_runs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub integration_id: Uuid,
+    pub resource: String,
+    pub trigger: String,
+    pub status: String,
+    pub queued_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+    pub created_count: i32,
+    pub updated_count: i32,
+    pub skipped_count: i32,
+    pub failed_count: i32,
+    pub error: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,522 @@
+//! GitHub webhooks end to end: signed deliveries in GitHub's documented shapes become tasks;
+//! forged, tampered, duplicate and malformed ones are refused or acknowledged as GitHub expects.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use stint_core::webhooks::signature::github_signature;
+use stint_test_support::{Answer, TestApp};
+use wiremock::MockServer;
+
+use crate::oauth::{callback, connect, github_app, mock_token_and_user};
+
+pub(crate) const WEBHOOK_SECRET: &str = "It's a Secret to Everybody";
+
+/// A Stint with GitHub connected for the organisation and its webhook secret set by the admin.
+pub(crate) async fn github_ready(provider: &MockServer) -> (TestApp, String) {
+    mock_token_and_user(provider).await;
+    let app = github_app(provider).await;
+    let admin = app.admin_token().await;
+    app.put(
+        "/api/admin/providers/github",
+        &admin,
+        &json!({ "webhook_secret": WEBHOOK_SECRET }),
+    )
+    .await
+    .ok::<Value>(200);
+    let started = connect(&app, &admin, "global").await;
+    let location = callback(
+        &app,
+        &app.client,
+        &format!("code=the-code&state={}", started.state),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=github");
+    (app, admin)
+}
+
+/// GitHub's documented `issues` payload, trimmed to the fields a real delivery always has.
+pub(crate) fn issue_event(
+    action: &str,
+    repo: &str,
+    number: u64,
+    title: &str,
+    labels: &[&str],
+) -> Value {
+    let (owner, name) = repo.split_once('/').unwrap();
+    json!({
+        "action": action,
+        "issue": {
+            "url": format!("https://api.github.com/repos/{repo}/issues/{number}"),
+            "repository_url": format!("https://api.github.com/repos/{repo}"),
+            "html_url": format!("https://github.com/{repo}/issues/{number}"),
+            "id": 1_000_000 + number,
+            "node_id": "MDU6SXNzdWUx",
+            "number": number,
+            "title": title,
+            "user": { "login": "octocat", "id": 1, "type": "User", "site_admin": false },
+            "labels": labels.iter().enumerate().map(|(i, l)| json!({
+                "id": 208_045_946 + i, "node_id": "MDU6TGFiZWwyMDgwNDU5NDY=",
+                "url": format!("https://api.github.com/repos/{repo}/labels/{l}"),
+                "name": l, "description": "", "color": "f29513", "default": false
+            })).collect::<Vec<_>>(),
+            "state": if action == "closed" { "closed" } else { "open" },
+            "locked": false,
+            "assignee": null,
+            "assignees": [],
+            "milestone": null,
+            "comments": 0,
+            "created_at": "2026-01-05T08:00:00Z",
+            "updated_at": format!("2026-01-05T08:{:02}:00Z", (number % 50) + match action {
+                "opened" => 0, "edited" => 1, "labeled" => 2, "closed" => 3, "reopened" => 4, _ => 5
+            }),
+            "closed_at": null,
+            "author_association": "OWNER",
+            "body": "I'm having a problem with this."
+        },
+        "repository": {
+            "id": 1_296_269,
+            "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5",
+            "name": name,
+            "full_name": repo,
+            "private": false,
+            "owner": { "login": owner, "id": 1, "type": "User" },
+            "html_url": format!("https://github.com/{repo}")
+        },
+        "sender": { "login": "octocat", "id": 1, "type": "User" }
+    })
+}
+
+pub(crate) async fn deliver(
+    app: &TestApp,
+    event: &str,
+    delivery: &str,
+    body: &[u8],
+    secret: &str,
+) -> Answer {
+    app.send(
+        app.request(Method::POST, "/api/integrations/github/webhook", None)
+            .header("content-type", "application/json")
+            .header("x-github-event", event)
+            .header("x-github-delivery", delivery)
+            .header("x-hub-signature-256", github_signature(secret, body))
+            .body(body.to_vec()),
+    )
+    .await
+}
+
+async fn tasks(app: &TestApp, admin: &str) -> Vec<Value> {
+    let page: Value = app.get("/api/tasks?limit=200", admin).await.ok(200);
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn deliveries(app: &TestApp, admin: &str) -> Vec<Value> {
+    let page: Value = app
+        .get("/api/admin/webhook-deliveries?provider=github", admin)
+        .await
+        .ok(200);
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn project_named(app: &TestApp, admin: &str, name: &str) -> Option<Value> {
+    let page: Value = app.get("/api/projects?limit=200", admin).await.ok(200);
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .cloned()
+}
+
+#[tokio::test]
+async fn ping_answers_pong_and_is_recorded() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let body = json!({ "zen": "Design for failure.", "hook_id": 109_948_940, "hook": { "type": "Repository", "id": 109_948_940, "events": ["issues"], "active": true } });
+    let body = serde_json::to_vec(&body).unwrap();
+    let answer = deliver(&app, "ping", "d1", &body, WEBHOOK_SECRET).await;
+    assert_eq!(answer.ok::<Value>(200)["status"], "pong");
+    let recorded = deliveries(&app, &admin).await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["event"], "ping");
+    assert_eq!(recorded[0]["signature"], "valid");
+    assert_eq!(recorded[0]["outcome"], "applied");
+}
+
+#[tokio::test]
+async fn issues_become_tasks_once_and_follow_their_issue() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let opened = serde_json::to_vec(&issue_event(
+        "opened",
+        "octocat/Hello-World",
+        1347,
+        "Found a bug",
+        &["bug", "priority: high"],
+    ))
+    .unwrap();
+
+    let answer = deliver(
+        &app,
+        "issues",
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        &opened,
+        WEBHOOK_SECRET,
+    )
+    .await;
+    let ack: Value = answer.ok(200);
+    assert_eq!(ack["status"], "accepted");
+    assert!(ack["delivery"].is_string());
+    // GitHub redelivers with the same id: acknowledged, not applied twice.
+    let again = deliver(
+        &app,
+        "issues",
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        &opened,
+        WEBHOOK_SECRET,
+    )
+    .await;
+    assert_eq!(again.ok::<Value>(200)["status"], "duplicate");
+    app.stint.intake.settle().await;
+
+    let all = tasks(&app, &admin).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    let task = &all[0];
+    assert_eq!(task["title"], "Found a bug");
+    assert_eq!(task["status"], "todo");
+    assert_eq!(task["priority"], "high");
+    let project = project_named(&app, &admin, "octocat/hello-world")
+        .await
+        .expect("project named after the repository");
+    assert_eq!(task["project_id"], project["id"]);
+    let recorded = deliveries(&app, &admin).await;
+    assert_eq!(recorded.len(), 1, "the duplicate is not recorded twice");
+    assert_eq!(recorded[0]["outcome"], "applied");
+    assert!(
+        recorded[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("octocat/hello-world#1347")
+    );
+
+    // The same number in another repository is another issue.
+    let other = serde_json::to_vec(&issue_event(
+        "opened",
+        "octocat/Spoon-Knife",
+        1347,
+        "Other repo",
+        &[],
+    ))
+    .unwrap();
+    deliver(&app, "issues", "d-other", &other, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    // Edits, labels, closing and reopening update the same task.
+    let edited = serde_json::to_vec(&issue_event(
+        "edited",
+        "octocat/Hello-World",
+        1347,
+        "Found a bug (edited)",
+        &["bug", "priority: high"],
+    ))
+    .unwrap();
+    deliver(&app, "issues", "d-edit", &edited, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    let labeled = serde_json::to_vec(&issue_event(
+        "labeled",
+        "octocat/Hello-World",
+        1347,
+        "Found a bug (edited)",
+        &["bug", "urgent"],
+    ))
+    .unwrap();
+    deliver(&app, "issues", "d-label", &labeled, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let all = tasks(&app, &admin).await;
+    assert_eq!(all.len(), 2, "{:#?}", deliveries(&app, &admin).await);
+    let task: Value = app
+        .get(
+            &format!("/api/tasks/{}", task["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await
+        .ok(200);
+    assert_eq!(task["title"], "Found a bug (edited)");
+    assert_eq!(task["priority"], "urgent");
+
+    let closed = serde_json::to_vec(&issue_event(
+        "closed",
+        "octocat/Hello-World",
+        1347,
+        "Found a bug (edited)",
+        &["bug"],
+    ))
+    .unwrap();
+    deliver(&app, "issues", "d-close", &closed, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let id = task["id"].as_str().unwrap();
+    let after: Value = app.get(&format!("/api/tasks/{id}"), &admin).await.ok(200);
+    assert_eq!(after["status"], "done");
+    let reopened = serde_json::to_vec(&issue_event(
+        "reopened",
+        "octocat/Hello-World",
+        1347,
+        "Found a bug (edited)",
+        &["bug"],
+    ))
+    .unwrap();
+    deliver(&app, "issues", "d-reopen", &reopened, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let after: Value = app.get(&format!("/api/tasks/{id}"), &admin).await.ok(200);
+    assert_eq!(after["status"], "todo");
+    // A late, older delivery does not undo newer state.
+    deliver(&app, "issues", "d-late", &closed, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let after: Value = app.get(&format!("/api/tasks/{id}"), &admin).await.ok(200);
+    assert_eq!(after["status"], "todo");
+}
+
+#[tokio::test]
+async fn a_mapped_repository_lands_in_its_project() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let project = app.project(&admin, "Website").await;
+    app.put(
+        "/api/integrations/github/config?scope=global",
+        &admin,
+        &json!({ "repositories": ["acme/site"], "repository_projects": { "Acme/Site": project } }),
+    )
+    .await
+    .ok::<Value>(200);
+    let body = serde_json::to_vec(&issue_event(
+        "opened",
+        "acme/site",
+        7,
+        "Broken link",
+        &["P1"],
+    ))
+    .unwrap();
+    deliver(&app, "issues", "m1", &body, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let all = tasks(&app, &admin).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["project_id"], project.as_str());
+    assert_eq!(all[0]["priority"], "high");
+}
+
+#[tokio::test]
+async fn forged_tampered_and_unsigned_deliveries_are_refused() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let body =
+        serde_json::to_vec(&issue_event("opened", "octocat/Hello-World", 1, "x", &[])).unwrap();
+
+    let wrong_secret = deliver(&app, "issues", "f1", &body, "guessed secret").await;
+    wrong_secret.problem(401, "invalid_signature");
+
+    let mut tampered = body.clone();
+    tampered.extend_from_slice(b" ");
+    let signature = github_signature(WEBHOOK_SECRET, &body);
+    let send = |extra: Vec<(&'static str, String)>, payload: Vec<u8>| {
+        let mut request = app
+            .request(Method::POST, "/api/integrations/github/webhook", None)
+            .header("content-type", "application/json")
+            .header("x-github-event", "issues")
+            .header("x-github-delivery", "f2");
+        for (name, value) in extra {
+            request = request.header(name, value);
+        }
+        app.send(request.body(payload))
+    };
+    send(vec![("x-hub-signature-256", signature.clone())], tampered)
+        .await
+        .problem(401, "invalid_signature");
+    send(vec![], body.clone())
+        .await
+        .problem(401, "invalid_signature");
+    let sha1_only = send(
+        vec![(
+            "x-hub-signature",
+            "sha1=7d38cdd689735b008b3c702edd92eea23791c5f6".into(),
+        )],
+        body.clone(),
+    )
+    .await;
+    let problem = sha1_only.problem(401, "invalid_signature");
+    assert!(problem.detail.contains("SHA-1"), "{}", problem.detail);
+
+    // None was applied, each was recorded, and none claimed the id it sent.
+    app.stint.intake.settle().await;
+    assert!(tasks(&app, &admin).await.is_empty());
+    let recorded = deliveries(&app, &admin).await;
+    assert_eq!(recorded.len(), 4);
+    for delivery in &recorded {
+        assert_eq!(delivery["outcome"], "rejected");
+        assert!(
+            delivery["delivery_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("refused:")
+        );
+    }
+    // The real delivery with a claimed id still goes through.
+    deliver(&app, "issues", "f1", &body, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_unused_deliveries() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+
+    let not_json = b"{\"action\": \"opened\", ".to_vec();
+    deliver(&app, "issues", "bad-json", &not_json, WEBHOOK_SECRET)
+        .await
+        .problem(400, "malformed_request");
+
+    let huge = vec![b' '; 1024 * 1024 + 1];
+    deliver(&app, "issues", "huge", &huge, WEBHOOK_SECRET)
+        .await
+        .problem(413, "payload_too_large");
+
+    let push = serde_json::to_vec(
+        &json!({ "ref": "refs/heads/main", "repository": { "full_name": "octocat/Hello-World" } }),
+    )
+    .unwrap();
+    let answer = deliver(&app, "push", "push-1", &push, WEBHOOK_SECRET).await;
+    assert_eq!(answer.ok::<Value>(202)["status"], "ignored");
+
+    // Signed JSON that is not an issues payload: accepted, then recorded as malformed.
+    let odd = serde_json::to_vec(&json!({ "action": "opened" })).unwrap();
+    deliver(&app, "issues", "odd", &odd, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+
+    let recorded = deliveries(&app, &admin).await;
+    let outcome_of = |id: &str| {
+        recorded
+            .iter()
+            .find(|d| d["delivery_id"] == id)
+            .map(|d| d["outcome"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(outcome_of("bad-json").as_deref(), Some("malformed"));
+    assert_eq!(outcome_of("push-1").as_deref(), Some("ignored"));
+    assert_eq!(outcome_of("odd").as_deref(), Some("malformed"));
+    assert_eq!(outcome_of("huge"), None);
+    assert!(tasks(&app, &admin).await.is_empty());
+}
+
+#[tokio::test]
+async fn assignment_starts_the_assignees_timer_unless_one_runs() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let (_, member) = app.member("mona@example.com").await;
+    app.patch("/api/me", &member, &json!({ "github_username": "@Mona" }))
+        .await
+        .ok::<Value>(200);
+
+    let mut assigned = issue_event("assigned", "octocat/Hello-World", 5, "Assigned work", &[]);
+    assigned["assignee"] = json!({ "login": "mona", "id": 2, "type": "User" });
+    assigned["issue"]["assignees"] = json!([{ "login": "mona", "id": 2, "type": "User" }]);
+    let body = serde_json::to_vec(&assigned).unwrap();
+    deliver(&app, "issues", "a1", &body, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+
+    let timer: Value = app.get("/api/timer", &member).await.ok(200);
+    assert_eq!(timer["running"], true);
+    let task = &tasks(&app, &admin).await[0];
+    assert_eq!(timer["entry"]["task_id"], task["id"]);
+    assert_eq!(timer["entry"]["source"], "github");
+    let me: Value = app.get("/api/me", &member).await.ok(200);
+    assert_eq!(task["assignee_id"], me["id"]);
+
+    // Another assignment while that timer runs leaves it running and says why.
+    let mut second = issue_event("assigned", "octocat/Hello-World", 6, "More work", &[]);
+    second["assignee"] = json!({ "login": "mona", "id": 2, "type": "User" });
+    let body = serde_json::to_vec(&second).unwrap();
+    deliver(&app, "issues", "a2", &body, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let still: Value = app.get("/api/timer", &member).await.ok(200);
+    assert_eq!(still["entry"]["id"], timer["entry"]["id"]);
+    let recorded = deliveries(&app, &admin).await;
+    let detail = recorded.iter().find(|d| d["delivery_id"] == "a2").unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("already had a timer running"), "{detail}");
+}
+
+#[tokio::test]
+async fn a_failed_delivery_can_be_reapplied_by_an_admin() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let (_, member) = app.member("m@example.com").await;
+    let body = issue_event("opened", "octocat/Hello-World", 9, "Retry me", &[]).to_string();
+    // A delivery that failed (say, the database was down while applying), its body kept.
+    let id = uuid::Uuid::now_v7();
+    stint_entity::webhook_delivery::ActiveModel {
+        id: Set(id),
+        provider: Set("github".into()),
+        integration_id: Set(None),
+        delivery_id: Set("failed-1".into()),
+        event: Set(Some("issues".into())),
+        signature: Set("valid".into()),
+        outcome: Set("failed".into()),
+        detail: Set(Some("database error".into())),
+        duration_ms: Set(3),
+        received_at: Set(app.clock.now()),
+        payload: Set(Some(body)),
+        attempts: Set(1),
+    }
+    .insert(&app.stint.db)
+    .await
+    .unwrap();
+
+    let listed: Value = app
+        .get("/api/admin/webhook-deliveries?outcome=failed", &admin)
+        .await
+        .ok(200);
+    assert_eq!(listed["items"][0]["can_reapply"], true);
+    app.post(
+        &format!("/api/admin/webhook-deliveries/{id}/reapply"),
+        &member,
+        &json!({}),
+    )
+    .await
+    .problem(403, "forbidden");
+    let reapplied: Value = app
+        .post(
+            &format!("/api/admin/webhook-deliveries/{id}/reapply"),
+            &admin,
+            &json!({}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(reapplied["outcome"], "applied");
+    assert_eq!(reapplied["attempts"], 2);
+    assert_eq!(tasks(&app, &admin).await.len(), 1);
+    app.post(
+        &format!("/api/admin/webhook-deliveries/{id}/reapply"),
+        &admin,
+        &json!({}),
+    )
+    .await
+    .problem(409, "conflict");
+}
