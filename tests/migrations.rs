@@ -7,7 +7,9 @@ async fn fresh() -> (DatabaseConnection, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = test_database_url(dir.path()).await;
     let db = stint_core::db::connect(&url, None).await.unwrap();
-    assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 1);
+    use stint_migrations::MigratorTrait;
+    let all = stint_migrations::Migrator::migrations().len();
+    assert_eq!(stint_core::db::migrate(&db).await.unwrap(), all);
     // Idempotent.
     assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 0);
     (db, dir)

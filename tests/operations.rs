@@ -165,6 +165,14 @@ fn every_operation_is_documented_with_errors() {
         "/api/integrations/{provider}/credentials",
         "/api/integrations/{provider}/test",
         "/api/integrations/{provider}/config",
+        "/api/integrations/{provider}/sync",
+        "/api/integrations/{provider}/sync-runs",
+        "/api/sync-runs/{id}",
+        "/api/integrations/github/webhook",
+        "/api/integrations/slack/events",
+        "/api/integrations/slack/commands",
+        "/api/admin/webhook-deliveries",
+        "/api/admin/webhook-deliveries/{id}/reapply",
     ];
     // Reached without a session: sign-in, and the provider's redirect back to Stint.
     let public = [

@@ -27,6 +27,8 @@ pub struct Stint {
     pub intake: Arc<crate::webhooks::Intake>,
     pub notifier: Arc<crate::slack::notify::Notifier>,
     pub signing_secrets: Arc<crate::webhooks::secrets::SigningSecrets>,
+    /// The id of every sync run that finishes in this process, for whoever follows them.
+    pub finished_syncs: tokio::sync::broadcast::Sender<uuid::Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +79,7 @@ impl Stint {
             intake: Arc::default(),
             notifier: Arc::default(),
             signing_secrets: Arc::default(),
+            finished_syncs: tokio::sync::broadcast::channel(64).0,
             keys: Arc::new(keys),
             refresh_locks: Arc::default(),
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),

@@ -110,6 +110,8 @@ pub(crate) async fn finish(
         .filter(sync_run::Column::Id.eq(id))
         .exec(&stint.db)
         .await?;
+    // Nobody listening is fine.
+    let _ = stint.finished_syncs.send(id);
     Ok(())
 }
 

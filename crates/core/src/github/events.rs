@@ -9,7 +9,7 @@ use super::issues::{self, Freshness, GithubTarget, Upserted};
 use super::payload::IssuesEvent;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::webhooks::intake::{Applied, ApplyError, FollowUp};
+use crate::webhooks::intake::{ApplyError, FollowUp, Handled};
 
 /// Events Stint applies; any other is acknowledged and recorded as ignored.
 pub fn is_applied_event(event: &str) -> bool {
@@ -33,21 +33,21 @@ pub async fn apply<C: ConnectionTrait>(
     event: Option<&str>,
     payload: &str,
     now: DateTime<Utc>,
-) -> Result<Applied, ApplyError> {
+) -> Result<Handled, ApplyError> {
     let event = event.unwrap_or_default();
     if !is_applied_event(event) {
-        return Ok(Applied::ignored(format!("`{event}` events are not used")));
+        return Ok(Handled::ignored(format!("`{event}` events are not used")));
     }
     let delivery: IssuesEvent =
         serde_json::from_str(payload).map_err(|e| ApplyError::Malformed(e.to_string()))?;
     let Some(target) = target else {
-        return Ok(Applied::ignored(
+        return Ok(Handled::ignored(
             "GitHub is not connected for the organisation; connect it so issues become tasks",
         ));
     };
     let action = delivery.action.as_str();
     if !UPDATING_ACTIONS.contains(&action) {
-        return Ok(Applied::ignored(format!(
+        return Ok(Handled::ignored(format!(
             "`issues.{action}` changes nothing in Stint"
         )));
     }
@@ -60,19 +60,19 @@ pub async fn apply<C: ConnectionTrait>(
             .await?
             .is_none()
     {
-        return Ok(Applied::ignored(format!(
+        return Ok(Handled::ignored(format!(
             "{reference} does not carry the label `{label}`"
         )));
     }
     let upserted =
         issues::upsert(db, target, repository, issue, Freshness::ApplyEqual, now).await?;
-    let mut applied = Applied::applied(match upserted {
+    let mut applied = Handled::applied(match upserted {
         Upserted::Created(id) => format!("issues.{action}: created task {id} for {reference}"),
         Upserted::Updated(id) | Upserted::Unchanged(id) => {
             format!("issues.{action}: updated task {id} for {reference}")
         }
         Upserted::Stale(id) => {
-            return Ok(Applied::ignored(format!(
+            return Ok(Handled::ignored(format!(
                 "issues.{action}: task {id} already reflects a newer version of {reference}"
             )));
         }

@@ -9,7 +9,7 @@ use stint_api_types::providers::IntegrationStatus;
 use stint_entity::integration;
 
 use crate::tracking::wire_name;
-use crate::webhooks::intake::{Applied, ApplyError};
+use crate::webhooks::intake::{ApplyError, Handled};
 
 #[derive(Debug, Deserialize)]
 struct Envelope {
@@ -29,7 +29,7 @@ pub async fn apply<C: ConnectionTrait>(
     db: &C,
     payload: &str,
     now: DateTime<Utc>,
-) -> Result<Applied, ApplyError> {
+) -> Result<Handled, ApplyError> {
     let envelope: Envelope =
         serde_json::from_str(payload).map_err(|e| ApplyError::Malformed(e.to_string()))?;
     let kind = envelope
@@ -40,7 +40,7 @@ pub async fn apply<C: ConnectionTrait>(
     match kind {
         "app_uninstalled" | "tokens_revoked" => {
             let Some((workspace, _)) = super::workspace(db).await? else {
-                return Ok(Applied::ignored("Slack is not connected"));
+                return Ok(Handled::ignored("Slack is not connected"));
             };
             integration::Entity::update_many()
                 .col_expr(
@@ -57,10 +57,10 @@ pub async fn apply<C: ConnectionTrait>(
                 .filter(integration::Column::Id.eq(workspace.id))
                 .exec(db)
                 .await?;
-            Ok(Applied::applied(format!(
+            Ok(Handled::applied(format!(
                 "{kind}: the Slack connection is now revoked"
             )))
         }
-        other => Ok(Applied::ignored(format!("`{other}` events are not used"))),
+        other => Ok(Handled::ignored(format!("`{other}` events are not used"))),
     }
 }

@@ -163,7 +163,7 @@ pub(crate) async fn post(
                 .min(MAX_RETRY_AFTER),
             Err(GatewayError::Inconclusive(reason)) => {
                 tracing::debug!(%reason, attempt, "Slack post failed");
-                Duration::from_millis(250 << attempt.min(6))
+                Duration::from_millis(200 * u64::from(attempt))
             }
             Err(other) => {
                 tracing::warn!(?token, channel, error = %other, "Slack refused a message");

@@ -355,15 +355,15 @@ pub(crate) fn job_from_row(row: webhook_delivery::Model) -> Option<ApplyJob> {
 
 /// What applying one delivery did.
 #[derive(Debug, Clone)]
-pub struct Applied {
+pub struct Handled {
     pub outcome: DeliveryOutcome,
     pub detail: String,
     pub follow_up: Option<FollowUp>,
 }
 
-impl Applied {
+impl Handled {
     pub fn applied(detail: impl Into<String>) -> Self {
-        Applied {
+        Handled {
             outcome: DeliveryOutcome::Applied,
             detail: detail.into(),
             follow_up: None,
@@ -371,7 +371,7 @@ impl Applied {
     }
 
     pub fn ignored(detail: impl Into<String>) -> Self {
-        Applied {
+        Handled {
             outcome: DeliveryOutcome::Ignored,
             detail: detail.into(),
             follow_up: None,
@@ -416,7 +416,7 @@ async fn apply_one(
     txn: &DatabaseTransaction,
     context: &mut BatchContext,
     job: &ApplyJob,
-) -> Result<Applied, ApplyError> {
+) -> Result<Handled, ApplyError> {
     let now = stint.clock.now();
     match job.provider {
         ProviderKey::Github => {
@@ -427,7 +427,7 @@ async fn apply_one(
             crate::github::events::apply(txn, target, job.event.as_deref(), &job.payload, now).await
         }
         ProviderKey::Slack => crate::slack::events::apply(txn, &job.payload, now).await,
-        other => Ok(Applied::ignored(format!(
+        other => Ok(Handled::ignored(format!(
             "Stint does not apply {other} webhooks yet"
         ))),
     }

@@ -1,0 +1,547 @@
+//! Slack end to end: signed slash commands and events in Slack's documented shapes, members
+//! matched by id or email, timer notifications that never slow the timer, the daily summary.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use stint_core::webhooks::signature::slack_signature;
+use stint_test_support::{Answer, TestApp, captured_logs, spawn_app_with};
+use wiremock::matchers::{body_partial_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
+
+async fn slack_ready(slack: &MockServer, settings: Value) -> (TestApp, String) {
+    let base = slack.uri();
+    Mock::given(method("POST"))
+        .and(path("/api/oauth.v2.access"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true,
+            "access_token": BOT_TOKEN,
+            "token_type": "bot",
+            "scope": "commands,chat:write,users:read,users:read.email",
+            "bot_user_id": "U0KRQLJ9H",
+            "app_id": "A0KRD7HC3",
+            "team": { "name": "Slack Softball Team", "id": "T9TK3CUKW" },
+            "enterprise": null,
+            "authed_user": { "id": "U1234", "scope": "chat:write", "token_type": "user" }
+        })))
+        .mount(slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/auth.test"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "url": "https://subarachnoid.slack.com/", "team": "Slack Softball Team",
+            "user": "grace", "team_id": "T9TK3CUKW", "user_id": "W12345678"
+        })))
+        .mount(slack)
+        .await;
+    let app = spawn_app_with(&[
+        (
+            "STINT_PROVIDER_SLACK_AUTHORIZE_URL",
+            &format!("{base}/oauth/v2/authorize"),
+        ),
+        (
+            "STINT_PROVIDER_SLACK_TOKEN_URL",
+            &format!("{base}/api/oauth.v2.access"),
+        ),
+        (
+            "STINT_PROVIDER_SLACK_REVOKE_URL",
+            &format!("{base}/api/auth.revoke"),
+        ),
+        ("STINT_PROVIDER_SLACK_API_BASE", &format!("{base}/api")),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    app.put(
+        "/api/admin/providers/slack",
+        &admin,
+        &json!({ "client_id": "3336676.569200954261", "client_secret": "slack-client-secret", "signing_secret": SIGNING_SECRET }),
+    )
+    .await
+    .ok::<Value>(200);
+    let started: Value = app
+        .get("/api/integrations/slack/connect?scope=global", &admin)
+        .await
+        .ok(200);
+    let url = url::Url::parse(started["authorization_url"].as_str().unwrap()).unwrap();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let response = app
+        .client
+        .get(app.url(&format!(
+            "/api/integrations/slack/callback?code=c0de&state={state}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/integrations?connected=slack"
+    );
+    app.put(
+        "/api/integrations/slack/config?scope=global",
+        &admin,
+        &settings,
+    )
+    .await
+    .ok::<Value>(200);
+    (app, admin)
+}
+
+fn now(app: &TestApp) -> i64 {
+    app.clock.now().timestamp()
+}
+
+async fn signed(
+    app: &TestApp,
+    route: &str,
+    content_type: &str,
+    body: &str,
+    timestamp: i64,
+) -> Answer {
+    app.send(
+        app.request(Method::POST, route, None)
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header(
+                "x-slack-signature",
+                slack_signature(SIGNING_SECRET, timestamp, body.as_bytes()),
+            )
+            .body(body.to_owned()),
+    )
+    .await
+}
+
+/// Slack's documented slash-command form, with our command and text.
+fn command_form(user_id: &str, text: &str, trigger: &str) -> String {
+    let text = url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    format!(
+        "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&enterprise_id=E0001\
+         &enterprise_name=Globular%20Construct%20Inc&channel_id=C2147483705&channel_name=test\
+         &user_id={user_id}&user_name=Steve&command=/tt&text={text}\
+         &response_url=https://hooks.slack.com/commands/1234/5678\
+         &trigger_id={trigger}&api_app_id=A123456"
+    )
+}
+
+async fn command(app: &TestApp, user_id: &str, text: &str) -> String {
+    let trigger = format!("13345224609.738474920.{}", uuid::Uuid::new_v4().simple());
+    let answer = signed(
+        app,
+        "/api/integrations/slack/commands",
+        "application/x-www-form-urlencoded",
+        &command_form(user_id, text, &trigger),
+        now(app),
+    )
+    .await;
+    let reply: Value = answer.ok(200);
+    assert_eq!(reply["response_type"], "ephemeral");
+    reply["text"].as_str().unwrap().to_owned()
+}
+
+/// A member whose Slack id the admin has set.
+async fn slack_member(app: &TestApp, admin: &str, email: &str, slack_id: &str) -> (String, String) {
+    let (id, token) = app.member(email).await;
+    app.patch(
+        &format!("/api/admin/users/{id}"),
+        admin,
+        &json!({ "slack_user_id": slack_id }),
+    )
+    .await
+    .ok::<Value>(200);
+    (id, token)
+}
+
+#[tokio::test]
+async fn tt_start_status_stop_today_and_help() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    let (_, member) = slack_member(&app, &admin, "steve@example.com", "U2147483697").await;
+    let acme = app.project(&admin, "Acme Website").await;
+    app.project(&admin, "Acme Mobile").await;
+    app.project(&admin, "Globex").await;
+
+    assert!(
+        command(&app, "U2147483697", "status")
+            .await
+            .contains("No timer is running")
+    );
+    let several = command(&app, "U2147483697", "start acme").await;
+    assert!(several.contains("Several projects match"), "{several}");
+    assert!(several.contains("Acme Website") && several.contains("Acme Mobile"));
+    let none = command(&app, "U2147483697", "start initech").await;
+    assert!(none.contains("No project matches “initech”"), "{none}");
+    assert!(none.contains("Globex"));
+
+    let started = command(&app, "U2147483697", "start acme web").await;
+    assert!(
+        started.contains("Timer started on *Acme Website* at 09:00"),
+        "{started}"
+    );
+    let timer: Value = app.get("/api/timer", &member).await.ok(200);
+    assert_eq!(timer["entry"]["project_id"], acme.as_str());
+    assert_eq!(timer["entry"]["source"], "slack");
+    let again = command(&app, "U2147483697", &format!("start {acme}")).await;
+    assert!(
+        again.contains("already") || again.contains("Running"),
+        "{again}"
+    );
+
+    app.clock.advance(chrono::Duration::minutes(65));
+    let status = command(&app, "U2147483697", "STATUS").await;
+    assert!(
+        status.contains("Running on *Acme Website* since 09:00 (1h 05m)"),
+        "{status}"
+    );
+    let stopped = command(&app, "U2147483697", "stop").await;
+    assert!(
+        stopped.contains("Stopped: *Acme Website* — 1h 05m"),
+        "{stopped}"
+    );
+    assert!(
+        command(&app, "U2147483697", "stop")
+            .await
+            .contains("No timer is running")
+    );
+    let today = command(&app, "U2147483697", "today").await;
+    assert!(today.contains("*1h 05m* tracked"), "{today}");
+    assert!(
+        today.contains("09:00–10:05 *Acme Website* — 1h 05m"),
+        "{today}"
+    );
+    assert!(
+        command(&app, "U2147483697", "")
+            .await
+            .contains("/tt start [project]")
+    );
+    assert!(
+        command(&app, "U2147483697", "dance")
+            .await
+            .contains("/tt today")
+    );
+
+    // The legacy verification token in the form is never stored.
+    app.stint.intake.settle().await;
+    let recorded: Value = app
+        .get("/api/admin/webhook-deliveries?provider=slack", &admin)
+        .await
+        .ok(200);
+    assert!(recorded["items"].as_array().unwrap().len() >= 10);
+    assert!(!String::from_utf8_lossy(&app.database_bytes()).contains("gIkuvaNzQIHg97ATvDxqgjtO"));
+}
+
+#[tokio::test]
+async fn members_are_matched_by_email_once_and_remembered() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    let (id, _) = app.member("spengler@ghostbusters.example.com").await;
+    Mock::given(method("GET"))
+        .and(path("/api/users.info"))
+        .and(query_param("user", "W012A3CDE"))
+        .and(header(
+            "authorization",
+            format!("Bearer {BOT_TOKEN}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true,
+            "user": {
+                "id": "W012A3CDE", "team_id": "T012AB3C4", "name": "spengler", "deleted": false,
+                "real_name": "Egon Spengler", "tz": "America/Los_Angeles",
+                "profile": { "real_name": "Egon Spengler", "display_name": "spengler",
+                             "email": "Spengler@Ghostbusters.example.com" },
+                "is_admin": true, "is_bot": false
+            }
+        })))
+        .expect(1)
+        .mount(&slack)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/users.info"))
+        .and(query_param("user", "W0STRANGER"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "user": { "id": "W0STRANGER", "profile": { "email": "nobody@example.com" } }
+        })))
+        .mount(&slack)
+        .await;
+
+    assert!(
+        command(&app, "W012A3CDE", "status")
+            .await
+            .contains("No timer is running")
+    );
+    assert!(
+        command(&app, "W012A3CDE", "start")
+            .await
+            .contains("Timer started on no project")
+    );
+    let user: Value = app
+        .get(&format!("/api/admin/users/{id}"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(user["slack_user_id"], "W012A3CDE");
+    let stranger = command(&app, "W0STRANGER", "status").await;
+    assert!(
+        stranger.contains("No active Stint account has the email nobody@example.com"),
+        "{stranger}"
+    );
+}
+
+#[tokio::test]
+async fn unsigned_stale_and_tampered_requests_are_refused() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    slack_member(&app, &admin, "steve@example.com", "U2147483697").await;
+    let form = command_form("U2147483697", "start", "t-1");
+    let route = "/api/integrations/slack/commands";
+    let six_minutes_ago = now(&app) - 6 * 60;
+    signed(
+        &app,
+        route,
+        "application/x-www-form-urlencoded",
+        &form,
+        six_minutes_ago,
+    )
+    .await
+    .problem(401, "invalid_signature");
+    let tampered = app
+        .request(Method::POST, route, None)
+        .header("x-slack-request-timestamp", now(&app).to_string())
+        .header(
+            "x-slack-signature",
+            slack_signature(SIGNING_SECRET, now(&app), form.as_bytes()),
+        )
+        .body(form.replace("text=start", "text=stop"));
+    app.send(tampered).await.problem(401, "invalid_signature");
+    app.send(app.request(Method::POST, route, None).body(form.clone()))
+        .await
+        .problem(401, "invalid_signature");
+    let events = app
+        .request(Method::POST, "/api/integrations/slack/events", None)
+        .header("x-slack-request-timestamp", now(&app).to_string())
+        .header("x-slack-signature", "v0=deadbeef")
+        .body("{}");
+    app.send(events).await.problem(401, "invalid_signature");
+    let timer_rows: Value = app.get("/api/time-entries", &admin).await.ok(200);
+    assert!(
+        timer_rows["items"].as_array().unwrap().is_empty(),
+        "nothing was started"
+    );
+}
+
+#[tokio::test]
+async fn events_url_verification_and_retries() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    let challenge = json!({
+        "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification"
+    })
+    .to_string();
+    let answer: Value = signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        &challenge,
+        now(&app),
+    )
+    .await
+    .ok(200);
+    assert_eq!(
+        answer["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
+
+    let uninstalled = json!({
+        "token": "XXYYZZ", "team_id": "T9TK3CUKW", "api_app_id": "A0KRD7HC3",
+        "event": { "type": "app_uninstalled" },
+        "type": "event_callback", "event_id": "Ev0PV52K21", "event_time": 1_767_603_600
+    })
+    .to_string();
+    let first: Value = signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        &uninstalled,
+        now(&app),
+    )
+    .await
+    .ok(200);
+    assert_eq!(first["status"], "accepted");
+    // Slack retries when it did not hear back in time: acknowledged, not applied again.
+    let retry = app
+        .request(Method::POST, "/api/integrations/slack/events", None)
+        .header("content-type", "application/json")
+        .header("x-slack-request-timestamp", now(&app).to_string())
+        .header(
+            "x-slack-signature",
+            slack_signature(SIGNING_SECRET, now(&app), uninstalled.as_bytes()),
+        )
+        .header("x-slack-retry-num", "1")
+        .header("x-slack-retry-reason", "http_timeout")
+        .body(uninstalled.clone());
+    assert_eq!(
+        app.send(retry).await.ok::<Value>(200)["status"],
+        "duplicate"
+    );
+    let message = json!({
+        "type": "event_callback", "event_id": "Ev0MESSAGE", "team_id": "T9TK3CUKW",
+        "event": { "type": "message", "channel": "C2147483705", "user": "U2147483697", "text": "Hello world", "ts": "1355517523.000005" }
+    })
+    .to_string();
+    let ignored: Value = signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        &message,
+        now(&app),
+    )
+    .await
+    .ok(202);
+    assert_eq!(ignored["status"], "ignored");
+    signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        "{\"type\": ",
+        now(&app),
+    )
+    .await
+    .problem(400, "malformed_request");
+
+    app.stint.intake.settle().await;
+    let status: Value = app
+        .get("/api/integrations/slack/status?scope=global", &admin)
+        .await
+        .ok(200);
+    assert_eq!(status["status"], "revoked");
+    assert!(!String::from_utf8_lossy(&app.database_bytes()).contains("XXYYZZ"));
+}
+
+#[tokio::test]
+async fn timer_notifications_are_posted_and_retried_without_slowing_the_timer() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({ "channel": "#time" })).await;
+    let (_, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    app.patch("/api/me", &member, &json!({ "display_name": "Grace" }))
+        .await
+        .ok::<Value>(200);
+    let project = app.project(&admin, "Apollo").await;
+    // Slack rate-limits the first post; Stint waits as told and posts again.
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .and(header(
+            "authorization",
+            format!("Bearer {BOT_TOKEN}").as_str(),
+        ))
+        .and(body_partial_json(json!({ "channel": "#time" })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "channel": "C123ABC456", "ts": "1503435956.000247",
+            "message": { "text": "…", "type": "message", "subtype": "bot_message" }
+        })))
+        .mount(&slack)
+        .await;
+
+    app.post(
+        "/api/timer/start",
+        &member,
+        &json!({ "project_id": project }),
+    )
+    .await
+    .ok::<Value>(200);
+    app.clock.advance(chrono::Duration::minutes(30));
+    app.post("/api/timer/stop", &member, &json!({}))
+        .await
+        .ok::<Value>(200);
+    app.stint.notifier.settle().await;
+
+    let posts: Vec<Value> = slack
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api/chat.postMessage")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(posts.len(), 3, "one 429, then both notices: {posts:?}");
+    assert_eq!(posts[1]["text"], "▶️ Grace started a timer on *Apollo*");
+    assert_eq!(
+        posts[2]["text"],
+        "⏹ Grace stopped their timer on *Apollo* after 30m"
+    );
+    assert!(!captured_logs().contains("pdFZKVeTuE8sk7oOcBrzbqgy"));
+}
+
+#[tokio::test]
+async fn a_failing_slack_never_fails_the_timer() {
+    let slack = MockServer::start().await;
+    let (app, _admin) = slack_ready(&slack, json!({ "channel": "C024BE91L" })).await;
+    let (_, member) = app.member("ada@example.com").await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&slack)
+        .await;
+    let started = app.post("/api/timer/start", &member, &json!({})).await;
+    started.ok::<Value>(200);
+    let stopped = app.post("/api/timer/stop", &member, &json!({})).await;
+    stopped.ok::<Value>(200);
+    app.stint.notifier.settle().await;
+    let timer: Value = app.get("/api/timer", &member).await.ok(200);
+    assert_eq!(timer["running"], false);
+    let attempts = slack
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api/chat.postMessage")
+        .count();
+    assert_eq!(attempts, 8, "each notice tried four times, then given up");
+}
+
+#[tokio::test]
+async fn the_daily_summary_goes_to_the_member() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    let (id, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .and(body_partial_json(json!({ "channel": "U024BE7LH" })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "ok": true, "channel": "D024BE91L", "ts": "1" })),
+        )
+        .expect(1)
+        .mount(&slack)
+        .await;
+    app.post(
+        "/api/time-entries",
+        &member,
+        &json!({ "started_at": "2026-01-05T07:00:00Z", "ended_at": "2026-01-05T08:30:00Z", "notes": "planning" }),
+    )
+    .await
+    .ok::<Value>(201);
+    let outcome = stint_core::slack::summary::post_daily_summary(&app.stint, id.parse().unwrap())
+        .await
+        .unwrap();
+    let stint_core::slack::summary::SummaryOutcome::Posted { text } = outcome else {
+        panic!("not posted: {outcome:?}");
+    };
+    assert!(text.contains("*1h 30m* tracked"), "{text}");
+    assert!(
+        text.contains("07:00–08:30 no project (planning) — 1h 30m"),
+        "{text}"
+    );
+}
