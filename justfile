@@ -25,6 +25,11 @@ openapi:
 bench-api:
     bash benches/api.sh
 
+# 10,000 signed GitHub deliveries, then 10,000 `/tt status` commands, on SQLite and PostgreSQL (release build)
+bench-webhooks:
+    cargo build --release -q -p stint-cli
+    cargo run --release -q --example bench-webhooks
+
 # AES-GCM on a 2 KB token and get_valid_token's fresh path through SQLite (criterion, ns/op)
 bench-crypto:
     cargo bench --bench crypto

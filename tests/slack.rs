@@ -545,3 +545,47 @@ async fn the_daily_summary_goes_to_the_member() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn slack_hears_back_in_time_even_when_the_database_is_slow() {
+    use sea_orm::ConnectionTrait;
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    // Another writer holds the lock the delivery record needs.
+    let blocker = stint_core::db::begin_write(&app.stint.db).await.unwrap();
+    if stint_test_support::is_postgres() {
+        blocker
+            .execute_unprepared("LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+    }
+    let uninstalled = json!({
+        "team_id": "T9TK3CUKW", "api_app_id": "A0KRD7HC3", "event": { "type": "app_uninstalled" },
+        "type": "event_callback", "event_id": "Ev0SLOW", "event_time": 1_767_603_600
+    })
+    .to_string();
+    let sent = std::time::Instant::now();
+    let ack: Value = signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        &uninstalled,
+        now(&app),
+    )
+    .await
+    .ok(200);
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(3),
+        "Slack gives up after 3 s"
+    );
+    assert_eq!(ack["status"], "accepted");
+    assert!(ack["delivery"].is_null(), "not recorded yet: {ack}");
+    // Once the database is free again the delivery is recorded and applied.
+    blocker.rollback().await.unwrap();
+    app.stint.intake.settle().await;
+    let status: Value = app
+        .get("/api/integrations/slack/status?scope=global", &admin)
+        .await
+        .ok(200);
+    assert_eq!(status["status"], "revoked");
+}
