@@ -481,7 +481,12 @@ async fn timer_notifications_are_posted_and_retried_without_slowing_the_timer() 
         posts[2]["text"],
         "⏹ Grace stopped their timer on *Apollo* after 30m"
     );
-    assert!(!captured_logs().contains("pdFZKVeTuE8sk7oOcBrzbqgy"));
+    let logs = captured_logs();
+    assert!(!logs.contains("pdFZKVeTuE8sk7oOcBrzbqgy"));
+    assert!(
+        logs.contains("Secret(xoxb…)"),
+        "the token appears as its prefix only"
+    );
 }
 
 #[tokio::test]

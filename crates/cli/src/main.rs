@@ -150,7 +150,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let public_url = app.stint().config.public_url.clone();
     tracing::info!(port = app.port(), database = %database, "Stint is serving on {public_url} (API docs at {public_url}/docs/)");
+    let stint = app.stint().clone();
     app.run_until_stopped().await?;
+    // Deliveries already accepted are durable either way; applying them now saves the next start
+    // the work.
+    if tokio::time::timeout(std::time::Duration::from_secs(10), stint.intake.settle())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "stopping with webhook deliveries still queued; the next start applies them"
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }

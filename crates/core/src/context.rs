@@ -18,6 +18,7 @@ pub struct Stint {
     pub config: Arc<Config>,
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub principals: Arc<crate::auth::PrincipalCache>,
     pub catalogue: Arc<Catalogue>,
     pub gateway: Arc<dyn ProviderGateway>,
     pub keys: Arc<KeyRing>,
@@ -84,6 +85,7 @@ impl Stint {
             refresh_locks: Arc::default(),
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
+            principals: Arc::default(),
             config: Arc::new(config),
         })
     }

@@ -66,12 +66,15 @@ fn unique_field(err: &sea_orm::DbErr) -> &'static str {
 }
 
 async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, CoreError> {
-    model.update(&stint.db).await.map_err(|err| {
+    let saved = model.update(&stint.db).await.map_err(|err| {
         let field = unique_field(&err);
         constraint_error(err, taken(field), || {
             CoreError::Internal("user foreign key".to_owned())
         })
-    })
+    })?;
+    // A role or an account's status may have changed: authenticate everyone afresh.
+    stint.principals.clear();
+    Ok(saved)
 }
 
 pub async fn me(stint: &Stint, principal: &Principal) -> Result<Me, CoreError> {

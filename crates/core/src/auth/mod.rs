@@ -5,6 +5,7 @@ mod api_tokens;
 mod jwt;
 mod password;
 mod principal;
+mod principal_cache;
 mod rate_limit;
 mod service;
 
@@ -12,6 +13,7 @@ pub use api_tokens::{create_token, delete_token, list_tokens};
 pub use jwt::SessionKeys;
 pub use password::{hash_password, verify_password};
 pub use principal::{Credential, Principal};
+pub use principal_cache::PrincipalCache;
 pub use rate_limit::LoginLimiter;
 pub use service::{authenticate_bearer, login};
 

@@ -63,33 +63,44 @@ pub async fn login(
 }
 
 /// Resolves an `Authorization: Bearer …` value: a personal API token (`stint_…`) or a session JWT.
-/// The user is re-read on every request so that a disabled account or a changed role takes effect
-/// at once.
+/// The user behind it is re-read at most every two seconds (see `PrincipalCache`); a disabled
+/// account or a changed role takes effect at once in this process.
 pub async fn authenticate_bearer(stint: &Stint, bearer: &str) -> Result<Principal, CoreError> {
+    let now = stint.clock.now();
     if bearer.starts_with(TOKEN_PREFIX) {
-        authenticate_api_token(stint, bearer).await
+        let hash = super::sha256_hex(bearer.as_bytes());
+        if let Some(principal) = stint.principals.get(&hash, now) {
+            return Ok(principal);
+        }
+        authenticate_api_token(stint, hash).await
     } else {
-        let user_id = stint.sessions.verify(bearer, stint.clock.now())?;
+        let user_id = stint.sessions.verify(bearer, now)?;
+        let key = format!("session:{user_id}");
+        if let Some(principal) = stint.principals.get(&key, now) {
+            return Ok(principal);
+        }
         let user = active_user(stint, user_id).await?;
         let role = parse_role(&user.role)?;
-        Ok(Principal {
+        let principal = Principal {
             user_id: user.id.into(),
             role,
             scopes: Principal::scopes_for_role(role),
             credential: Credential::Session,
-        })
+        };
+        stint.principals.put(key, principal.clone(), None);
+        Ok(principal)
     }
 }
 
 /// Tokens are looked up by their SHA-256: the table never holds a usable token.
-async fn authenticate_api_token(stint: &Stint, bearer: &str) -> Result<Principal, CoreError> {
-    let hash = super::sha256_hex(bearer.as_bytes());
+async fn authenticate_api_token(stint: &Stint, hash: String) -> Result<Principal, CoreError> {
     let token = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(hash))
+        .filter(api_token::Column::TokenHash.eq(hash.as_str()))
         .one(&stint.db)
         .await?
         .ok_or(CoreError::InvalidToken)?;
     let now = stint.clock.now();
+    let token_expires_at = token.expires_at;
     if token.expires_at.is_some_and(|at| at <= now) {
         return Err(CoreError::InvalidToken);
     }
@@ -112,12 +123,16 @@ async fn authenticate_api_token(stint: &Stint, bearer: &str) -> Result<Principal
             tracing::warn!(error = %err, "could not record API token use");
         }
     }
-    Ok(Principal {
+    let principal = Principal {
         user_id: user.id.into(),
         role,
         scopes,
         credential: Credential::ApiToken,
-    })
+    };
+    stint
+        .principals
+        .put(hash, principal.clone(), token_expires_at);
+    Ok(principal)
 }
 
 async fn active_user(stint: &Stint, id: Uuid) -> Result<user::Model, CoreError> {
