@@ -111,9 +111,15 @@ async fn start(database: &str, github: &MockServer) -> Result<Server, Failure> {
         .env("STINT_PROVIDER_GITHUB_CLIENT_SECRET", "bench-client-secret")
         .env("STINT_PROVIDER_GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .env("STINT_PROVIDER_SLACK_SIGNING_SECRET", SIGNING_SECRET)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_SERVER_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(match std::env::var_os("BENCH_SERVER_LOG") {
+            Some(file) => Stdio::from(std::fs::File::create(file)?),
+            None => Stdio::null(),
+        })
         .spawn()?;
     let server = Server {
         child,
@@ -258,10 +264,12 @@ impl Run {
     fn line(&self, name: &str) -> String {
         let total = self.latencies_us.len();
         format!(
-            "{name:<22} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}/{}",
+            "{name:<16} {:>6.0} req/s   p50 {:>6.2} ms   p90 {:>6.2} ms   p99 {:>6.2} ms   max {:>7.2} ms   errors {}/{}",
             total as f64 / self.seconds,
             self.percentile(0.50),
+            self.percentile(0.90),
             self.percentile(0.99),
+            self.percentile(1.0),
             self.errors,
             total
         )

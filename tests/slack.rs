@@ -557,7 +557,7 @@ async fn slack_hears_back_in_time_even_when_the_database_is_slow() {
     let slack = MockServer::start().await;
     let (app, admin) = slack_ready(&slack, json!({})).await;
     // Another writer holds the lock the delivery record needs.
-    let blocker = stint_core::db::begin_write(&app.stint.db).await.unwrap();
+    let blocker = app.stint.begin_write().await.unwrap();
     if stint_test_support::is_postgres() {
         blocker
             .execute_unprepared("LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE")

@@ -19,6 +19,7 @@ pub struct Stint {
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     pub principals: Arc<crate::auth::PrincipalCache>,
+    pub write_turns: Arc<crate::db::WriteTurns>,
     pub catalogue: Arc<Catalogue>,
     pub gateway: Arc<dyn ProviderGateway>,
     pub keys: Arc<KeyRing>,
@@ -86,16 +87,23 @@ impl Stint {
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
             principals: Arc::default(),
+            write_turns: Arc::default(),
             config: Arc::new(config),
         })
     }
 }
 
 impl Stint {
+    /// A write transaction in its turn (see `db::begin_write`).
+    pub async fn begin_write(&self) -> Result<crate::db::WriteTransaction, sea_orm::DbErr> {
+        crate::db::begin_write(&self.db, &self.write_turns).await
+    }
+
     /// Starts the background tasks a serving process runs: the webhook writer and applier (which
     /// first applies deliveries a previous run left queued) and the Slack notifier. Commands such
     /// as `stint keys rotate` do not call it.
     pub fn spawn_background(&self) {
+        crate::db::spawn_checkpoints(&self.db);
         crate::webhooks::Intake::spawn(self);
         crate::slack::notify::Notifier::spawn(self);
     }

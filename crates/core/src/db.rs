@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 use stint_migrations::Migrator;
+use tokio::sync::OwnedMutexGuard;
 
 const SQLITE_POOL_SIZE: u32 = 4;
 const POSTGRES_POOL_SIZE: u32 = 16;
@@ -33,6 +34,11 @@ pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnec
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
+                    // A checkpoint run by whichever connection commits past 1,000 pages stalls
+                    // that writer for the checkpoint's fsync; a serving process checkpoints in the
+                    // background instead (`spawn_checkpoints`), and SQLite still checkpoints
+                    // when the last connection closes.
+                    .pragma("wal_autocheckpoint", "0")
             });
     } else {
         options
@@ -56,11 +62,74 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// A transaction that will write. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
 /// deferred transaction that reads first fails with `SQLITE_BUSY_SNAPSHOT` when another connection
-/// commits before its first write, and no busy timeout helps with that.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
+/// commits before its first write, and no busy timeout helps with that. Writers of this process
+/// also queue for their turn first (first come, first served): SQLite's busy handler retries after
+/// sleeps, and a writer that commits and begins again at once can starve one that sleeps.
+pub struct WriteTransaction {
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+/// Whose turn it is to write, within one process.
+#[derive(Default)]
+pub struct WriteTurns(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+pub async fn begin_write(
+    db: &DatabaseConnection,
+    turns: &WriteTurns,
+) -> Result<WriteTransaction, DbErr> {
+    let turn = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => Some(turns.0.clone().lock_owned().await),
+        _ => None,
+    };
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
+    Ok(WriteTransaction { txn, _turn: turn })
+}
+
+/// How often a serving process copies the SQLite write-ahead log into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// On SQLite, checkpoints the write-ahead log in the background (`PASSIVE`: it waits for no reader
+/// or writer), so that no request pays for a checkpoint. Nothing to do on PostgreSQL.
+pub fn spawn_checkpoints(db: &DatabaseConnection) {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return;
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = db
+                .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                .await
+            {
+                tracing::debug!(error = %err, "WAL checkpoint failed; retrying on the next tick");
+            }
+        }
+    });
 }

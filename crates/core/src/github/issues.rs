@@ -2,6 +2,9 @@
 //! by repository and number (`owner/repo#123`; numbers repeat across repositories), in the project
 //! mapped to the repository or one named after it.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -26,6 +29,27 @@ const PROJECT: &str = "project";
 pub struct GithubTarget {
     pub integration_id: Uuid,
     pub settings: GithubSettings,
+    /// Repository → project, as found or made during this batch or run. Whoever rolls back a
+    /// write calls `forget_projects`, since a project made there is gone.
+    projects: Arc<Mutex<HashMap<String, Uuid>>>,
+}
+
+impl GithubTarget {
+    pub fn forget_projects(&self) {
+        if let Ok(mut projects) = self.projects.lock() {
+            projects.clear();
+        }
+    }
+
+    fn remembered_project(&self, repository: &str) -> Option<Uuid> {
+        self.projects.lock().ok()?.get(repository).copied()
+    }
+
+    fn remember_project(&self, repository: &str, project_id: Uuid) {
+        if let Ok(mut projects) = self.projects.lock() {
+            projects.insert(repository.to_owned(), project_id);
+        }
+    }
 }
 
 pub async fn target<C: ConnectionTrait>(db: &C) -> Result<Option<GithubTarget>, CoreError> {
@@ -44,6 +68,7 @@ pub async fn target<C: ConnectionTrait>(db: &C) -> Result<Option<GithubTarget>, 
     Ok(Some(GithubTarget {
         integration_id: found.id,
         settings,
+        projects: Arc::default(),
     }))
 }
 
@@ -151,6 +176,21 @@ pub async fn project_for<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Uuid, CoreError> {
     let repository = repository.to_ascii_lowercase();
+    if let Some(project_id) = target.remembered_project(&repository) {
+        return Ok(project_id);
+    }
+    let project_id = find_or_make_project(db, target, &repository, now).await?;
+    target.remember_project(&repository, project_id);
+    Ok(project_id)
+}
+
+async fn find_or_make_project<C: ConnectionTrait>(
+    db: &C,
+    target: &GithubTarget,
+    repository: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, CoreError> {
+    let repository = repository.to_owned();
     if let Some(project_id) = target.settings.repository_projects.get(&repository)
         && project::Entity::find_by_id(project_id.as_uuid())
             .one(db)

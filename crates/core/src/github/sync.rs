@@ -258,7 +258,7 @@ async fn apply_page(
     page: &IssuePage,
     counts: &mut Counts,
 ) -> Result<(), CoreError> {
-    let txn = crate::db::begin_write(&stint.db).await?;
+    let txn = stint.begin_write().await?;
     let now = stint.clock.now();
     for issue in &page.issues {
         if issue.is_pull_request() {
@@ -292,6 +292,7 @@ async fn apply_page(
             }
             Err(err) => {
                 savepoint.rollback().await?;
+                target.forget_projects();
                 tracing::warn!(%repository, number = issue.number, error = %err, "could not upsert an issue");
                 counts.failed += 1;
             }

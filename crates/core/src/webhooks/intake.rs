@@ -1,9 +1,12 @@
-//! Recording and applying deliveries in batches. One writer task records deliveries (a
-//! transaction per batch, so a burst costs a few commits instead of one per request); one applier
-//! task applies them (again a transaction per batch, a savepoint per delivery). A delivery is
-//! applied only while its row still says `queued`, which makes applying it twice impossible, also
-//! across processes. Deliveries left `queued` by a crash or a full queue are picked up again.
+//! Recording and applying deliveries, in batches. One task takes every verified delivery, and for
+//! a batch of them opens one write transaction: each delivery is applied in a savepoint and then
+//! recorded with its outcome, so a burst costs a few commits instead of several per request. The
+//! record's unique (provider, delivery id) decides duplicates: a delivery already recorded, here
+//! or by another process, has its savepoint rolled back and is not applied twice. A delivery that
+//! fails keeps its body for an admin to re-apply; one left `queued` (a re-apply cut short) is
+//! picked up by a periodic sweep.
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,12 +27,14 @@ use crate::error::CoreError;
 use crate::tracking::wire_name;
 
 const QUEUE_CAPACITY: usize = 8_192;
-const MAX_BATCH: usize = 256;
-/// Deliveries still `queued` this long after receipt are picked up by the periodic sweep.
+/// A batch holds the database's write lock (SQLite has one writer) while it runs; this bounds how
+/// long anyone waits behind it.
+const MAX_BATCH: usize = 64;
+/// Deliveries still `queued` this long after receipt are picked up by the sweep.
 const SWEEP_AFTER: Duration = Duration::from_secs(15);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
-/// A delivery to record.
+/// A verified delivery.
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub provider: ProviderKey,
@@ -37,9 +42,10 @@ pub struct NewDelivery {
     pub event: Option<String>,
     /// `valid`, `invalid` or `missing`.
     pub signature: &'static str,
+    /// `Queued` means "apply it"; anything else is recorded as it is.
     pub outcome: DeliveryOutcome,
     pub detail: Option<String>,
-    /// The verified body, kept until applied (only for `queued` deliveries).
+    /// The verified body, for deliveries to apply.
     pub payload: Option<String>,
     pub received: Instant,
     pub received_at: DateTime<Utc>,
@@ -57,21 +63,13 @@ struct WriteJob {
     reply: Option<oneshot::Sender<Result<Recorded, String>>>,
 }
 
-/// A marker that travels behind everything queued before it: answered once all of that is
-/// recorded and applied.
-type Flush = oneshot::Sender<()>;
-
-enum WriteMsg {
+enum Message {
     Record(WriteJob),
-    Flush(Flush),
+    /// Answered once everything queued before it is recorded and applied.
+    Flush(oneshot::Sender<()>),
 }
 
-enum ApplyMsg {
-    Apply(ApplyJob),
-    Flush(Flush),
-}
-
-/// A recorded delivery waiting to be applied.
+/// A recorded delivery to apply again (re-apply, sweep).
 #[derive(Debug, Clone)]
 pub struct ApplyJob {
     pub id: Uuid,
@@ -81,44 +79,42 @@ pub struct ApplyJob {
     pub received: Instant,
 }
 
-/// The queues; their receivers are taken by `spawn` once per process.
+/// The queue; its receiver is taken by `spawn` once per process.
 pub struct Intake {
-    writes: mpsc::Sender<WriteMsg>,
-    applies: mpsc::Sender<ApplyMsg>,
-    receivers: Mutex<Option<(mpsc::Receiver<WriteMsg>, mpsc::Receiver<ApplyMsg>)>>,
+    queue: mpsc::Sender<Message>,
+    receiver: Mutex<Option<mpsc::Receiver<Message>>>,
 }
 
 impl Default for Intake {
     fn default() -> Self {
-        let (writes, write_rx) = mpsc::channel(QUEUE_CAPACITY);
-        let (applies, apply_rx) = mpsc::channel(QUEUE_CAPACITY);
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
         Intake {
-            writes,
-            applies,
-            receivers: Mutex::new(Some((write_rx, apply_rx))),
+            queue,
+            receiver: Mutex::new(Some(receiver)),
         }
     }
 }
 
 impl Intake {
-    /// Starts the writer and the applier on the current runtime.
+    /// Starts the task that records and applies, and the sweep, on the current runtime.
     pub fn spawn(stint: &Stint) {
-        let Some((write_rx, apply_rx)) = stint
-            .intake
-            .receivers
-            .lock()
-            .ok()
-            .and_then(|mut r| r.take())
-        else {
+        let Some(receiver) = stint.intake.receiver.lock().ok().and_then(|mut r| r.take()) else {
             return;
         };
-        tokio::spawn(run_writer(stint.clone(), write_rx));
-        tokio::spawn(run_applier(stint.clone(), apply_rx));
+        tokio::spawn(run(stint.clone(), receiver));
+        let sweeper = stint.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                tick.tick().await;
+                sweep(&sweeper).await;
+            }
+        });
     }
 
-    /// Records a delivery and, if it is new and queued, hands it to the applier. Waits at most
-    /// `deadline` for the record: past it, the delivery stays in the writer's queue and will still
-    /// be recorded and applied (`Ok(None)`), so a slow database never makes the provider time out.
+    /// Records (and applies) a delivery. Waits at most `deadline`: past it the delivery stays in
+    /// the queue and is still recorded and applied (`Ok(None)`), so a slow database never makes
+    /// the provider time out.
     pub async fn record(
         &self,
         delivery: NewDelivery,
@@ -129,10 +125,9 @@ impl Intake {
             delivery,
             reply: Some(reply),
         };
-        let sent = tokio::time::timeout(deadline, self.writes.send(WriteMsg::Record(job))).await;
-        match sent {
+        match tokio::time::timeout(deadline, self.queue.send(Message::Record(job))).await {
             Ok(Ok(())) => {}
-            Ok(Err(_)) => return Err(CoreError::Internal("the webhook writer stopped".into())),
+            Ok(Err(_)) => return Err(CoreError::Internal("the webhook intake stopped".into())),
             Err(_) => {
                 return Err(CoreError::Unavailable(sea_orm::DbErr::Custom(
                     "the webhook queue is full".into(),
@@ -142,19 +137,19 @@ impl Intake {
         match tokio::time::timeout(deadline, answer).await {
             Ok(Ok(Ok(recorded))) => Ok(Some(recorded)),
             Ok(Ok(Err(reason))) => Err(CoreError::Unavailable(sea_orm::DbErr::Custom(reason))),
-            Ok(Err(_)) => Err(CoreError::Internal("the webhook writer stopped".into())),
+            Ok(Err(_)) => Err(CoreError::Internal("the webhook intake stopped".into())),
             Err(_) => Ok(None),
         }
     }
 
-    /// Records without waiting (deliveries that need no answer from the record, such as Slack
-    /// commands, which are answered inline).
+    /// Records without waiting (refusals, and Slack commands, which are answered inline).
     pub fn record_later(&self, delivery: NewDelivery) {
-        if let Err(err) = self.writes.try_send(WriteMsg::Record(WriteJob {
+        let job = WriteJob {
             delivery,
             reply: None,
-        })) {
-            tracing::warn!(error = %err, "webhook record queue full; a delivery record was dropped");
+        };
+        if let Err(err) = self.queue.try_send(Message::Record(job)) {
+            tracing::warn!(error = %err, "webhook queue full; a delivery record was dropped");
         }
     }
 
@@ -162,98 +157,189 @@ impl Intake {
     /// benchmarks and shutdown use it).
     pub async fn settle(&self) {
         let (flush, done) = oneshot::channel();
-        if self.writes.send(WriteMsg::Flush(flush)).await.is_ok() {
+        if self.queue.send(Message::Flush(flush)).await.is_ok() {
             let _ = done.await;
         }
     }
 }
 
-async fn run_writer(stint: Stint, mut rx: mpsc::Receiver<WriteMsg>) {
+async fn run(stint: Stint, mut receiver: mpsc::Receiver<Message>) {
+    sweep(&stint).await;
     let mut messages = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut messages, MAX_BATCH).await > 0 {
+    while receiver.recv_many(&mut messages, MAX_BATCH).await > 0 {
         let mut jobs = Vec::with_capacity(messages.len());
         for message in messages.drain(..) {
             match message {
-                WriteMsg::Record(job) => jobs.push(job),
-                WriteMsg::Flush(flush) => {
-                    write_jobs(&stint, std::mem::take(&mut jobs)).await;
-                    let _ = stint.intake.applies.send(ApplyMsg::Flush(flush)).await;
+                Message::Record(job) => jobs.push(job),
+                Message::Flush(done) => {
+                    process(&stint, std::mem::take(&mut jobs)).await;
+                    let _ = done.send(());
                 }
             }
         }
-        write_jobs(&stint, jobs).await;
+        process(&stint, jobs).await;
     }
 }
 
-async fn write_jobs(stint: &Stint, jobs: Vec<WriteJob>) {
+async fn process(stint: &Stint, jobs: Vec<WriteJob>) {
     if jobs.is_empty() {
         return;
     }
-    {
-        match write_batch(&stint.db, &jobs).await {
-            Ok(results) => {
-                for (job, recorded) in jobs.into_iter().zip(results) {
-                    if let (Recorded::New(id), Some(payload)) =
-                        (recorded, job.delivery.payload.clone())
-                        && job.delivery.outcome == DeliveryOutcome::Queued
-                    {
-                        let apply = ApplyJob {
-                            id,
-                            provider: job.delivery.provider,
-                            event: job.delivery.event.clone(),
-                            payload,
-                            received: job.delivery.received,
-                        };
-                        // Waiting here pushes back on the HTTP side, which answers the provider
-                        // after its deadline anyway; the delivery is recorded either way.
-                        let _ = stint.intake.applies.send(ApplyMsg::Apply(apply)).await;
-                    }
-                    if let Some(reply) = job.reply {
-                        let _ = reply.send(Ok(recorded));
-                    }
+    let started = Instant::now();
+    let result = match record_batch_fast(stint, &jobs).await {
+        Ok(done) => Ok(done),
+        Err(err) => {
+            // Something in the batch failed or raced; go again one savepoint per delivery, so
+            // that only the delivery at fault fails.
+            tracing::debug!(error = ?err, "batch fell back to one savepoint per delivery");
+            record_batch(stint, &jobs).await
+        }
+    };
+    tracing::debug!(
+        deliveries = jobs.len(),
+        elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "recorded webhook deliveries"
+    );
+    match result {
+        Ok((results, follow_ups)) => {
+            for (job, recorded) in jobs.into_iter().zip(results) {
+                if let Some(reply) = job.reply {
+                    let _ = reply.send(Ok(recorded));
                 }
             }
-            Err(err) => {
-                tracing::error!(error = %err, deliveries = jobs.len(), "could not record webhook deliveries");
-                for job in jobs {
-                    if let Some(reply) = job.reply {
-                        let _ =
-                            reply.send(Err("the database could not record the delivery".into()));
-                    }
+            for (delivery, follow_up) in follow_ups {
+                run_follow_up(stint, delivery, follow_up).await;
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, deliveries = jobs.len(), "could not record webhook deliveries");
+            for job in jobs {
+                if let Some(reply) = job.reply {
+                    let _ = reply.send(Err("the database could not record the delivery".into()));
                 }
             }
         }
     }
 }
 
-async fn write_batch(
-    db: &sea_orm::DatabaseConnection,
+fn row(delivery: &NewDelivery, id: Uuid) -> webhook_delivery::ActiveModel {
+    webhook_delivery::ActiveModel {
+        id: Set(id),
+        provider: Set(delivery.provider.as_str().to_owned()),
+        integration_id: Set(None),
+        delivery_id: Set(delivery.delivery_id.clone()),
+        event: Set(delivery.event.clone()),
+        signature: Set(delivery.signature.to_owned()),
+        outcome: Set(wire_name(&delivery.outcome)),
+        detail: Set(delivery.detail.clone()),
+        duration_ms: Set(elapsed_ms(delivery.received)),
+        received_at: Set(delivery.received_at),
+        payload: Set(None),
+        attempts: Set(0),
+    }
+}
+
+/// Inserts the record unless the delivery id is known; true when inserted.
+async fn insert<C: ConnectionTrait>(
+    db: &C,
+    model: webhook_delivery::ActiveModel,
+) -> Result<bool, sea_orm::DbErr> {
+    let inserted = webhook_delivery::Entity::insert(model)
+        .on_conflict(
+            OnConflict::columns([
+                webhook_delivery::Column::Provider,
+                webhook_delivery::Column::DeliveryId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
+type FollowUps = Vec<(Uuid, FollowUp)>;
+
+/// The delivery ids among `jobs` that are recorded already.
+async fn known_ids<C: ConnectionTrait>(
+    db: &C,
     jobs: &[WriteJob],
-) -> Result<Vec<Recorded>, sea_orm::DbErr> {
-    let txn = crate::db::begin_write(db).await?;
+) -> Result<HashSet<(ProviderKey, String)>, CoreError> {
+    let mut known = HashSet::new();
+    for provider in ProviderKey::ALL {
+        let ids: Vec<&str> = jobs
+            .iter()
+            .filter(|j| j.delivery.provider == provider)
+            .map(|j| j.delivery.delivery_id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let rows: Vec<String> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::DeliveryId)
+            .filter(webhook_delivery::Column::Provider.eq(provider.as_str()))
+            .filter(webhook_delivery::Column::DeliveryId.is_in(ids))
+            .into_tuple()
+            .all(db)
+            .await?;
+        known.extend(rows.into_iter().map(|id| (provider, id)));
+    }
+    Ok(known)
+}
+
+/// The common case in one pass without savepoints: duplicates are found with one query first, and
+/// anything unexpected (a failure to apply, another process recording the same delivery in the
+/// meantime) abandons the whole batch for `record_batch`, which isolates each delivery.
+async fn record_batch_fast(
+    stint: &Stint,
+    jobs: &[WriteJob],
+) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
+    let txn = stint.begin_write().await?;
+    let mut seen = known_ids(&*txn, jobs).await?;
+    let mut context = BatchContext::default();
     let mut results = Vec::with_capacity(jobs.len());
+    let mut follow_ups = Vec::new();
+    let mut records = Vec::with_capacity(jobs.len());
+    let raced = || CoreError::Conflict("a delivery was recorded meanwhile".into());
     for job in jobs {
-        let d = &job.delivery;
+        let delivery = &job.delivery;
+        if !seen.insert((delivery.provider, delivery.delivery_id.clone())) {
+            results.push(Recorded::Duplicate);
+            continue;
+        }
         let id = Uuid::now_v7();
-        let row = webhook_delivery::ActiveModel {
-            id: Set(id),
-            provider: Set(d.provider.as_str().to_owned()),
-            integration_id: Set(None),
-            delivery_id: Set(d.delivery_id.clone()),
-            event: Set(d.event.clone()),
-            signature: Set(d.signature.to_owned()),
-            outcome: Set(wire_name(&d.outcome)),
-            detail: Set(d.detail.clone()),
-            duration_ms: Set(elapsed_ms(d.received)),
-            received_at: Set(d.received_at),
-            payload: Set(if d.outcome == DeliveryOutcome::Queued {
-                d.payload.clone()
-            } else {
-                None
-            }),
-            attempts: Set(0),
-        };
-        let inserted = webhook_delivery::Entity::insert(row)
+        let mut model = row(delivery, id);
+        if let (Some(payload), DeliveryOutcome::Queued) = (&delivery.payload, delivery.outcome) {
+            let apply = ApplyJob {
+                id,
+                provider: delivery.provider,
+                event: delivery.event.clone(),
+                payload: payload.clone(),
+                received: delivery.received,
+            };
+            let (outcome, detail) = match apply_one(stint, &txn, &mut context, &apply).await {
+                Ok(handled) => {
+                    if let Some(follow_up) = handled.follow_up {
+                        follow_ups.push((id, follow_up));
+                    }
+                    (handled.outcome, handled.detail)
+                }
+                // Nothing was written before the body was found wanting.
+                Err(ApplyError::Malformed(reason)) => (DeliveryOutcome::Malformed, reason),
+                Err(ApplyError::Core(err)) => return Err(err),
+            };
+            model.outcome = Set(wire_name(&outcome));
+            model.detail = Set(Some(detail));
+            model.attempts = Set(1);
+        }
+        records.push(model);
+        results.push(Recorded::New(id));
+    }
+    // One statement records the whole batch.
+    let expected = records.len() as u64;
+    if expected > 0 {
+        let inserted = webhook_delivery::Entity::insert_many(records)
             .on_conflict(
                 OnConflict::columns([
                     webhook_delivery::Column::Provider,
@@ -262,57 +348,137 @@ async fn write_batch(
                 .do_nothing()
                 .to_owned(),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(&*txn)
             .await?;
-        results.push(if inserted == 1 {
-            Recorded::New(id)
-        } else {
-            Recorded::Duplicate
-        });
+        if inserted != expected {
+            return Err(raced());
+        }
     }
     txn.commit().await?;
-    Ok(results)
+    Ok((results, follow_ups))
+}
+
+async fn record_batch(
+    stint: &Stint,
+    jobs: &[WriteJob],
+) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
+    let txn = stint.begin_write().await?;
+    let mut context = BatchContext::default();
+    let mut results = Vec::with_capacity(jobs.len());
+    let mut follow_ups = Vec::new();
+    for job in jobs {
+        let delivery = &job.delivery;
+        let id = Uuid::now_v7();
+        let payload = match (&delivery.payload, delivery.outcome) {
+            (Some(payload), DeliveryOutcome::Queued) => payload,
+            _ => {
+                let inserted = insert(&*txn, row(delivery, id)).await?;
+                results.push(if inserted {
+                    Recorded::New(id)
+                } else {
+                    Recorded::Duplicate
+                });
+                continue;
+            }
+        };
+        let apply = ApplyJob {
+            id,
+            provider: delivery.provider,
+            event: delivery.event.clone(),
+            payload: payload.clone(),
+            received: delivery.received,
+        };
+        let savepoint = txn.begin().await?;
+        let (outcome, detail, keep_payload, follow_up) = match apply_one(
+            stint,
+            &savepoint,
+            &mut context,
+            &apply,
+        )
+        .await
+        {
+            Ok(handled) => (handled.outcome, handled.detail, false, handled.follow_up),
+            Err(ApplyError::Malformed(reason)) => {
+                savepoint.rollback().await?;
+                context.forget_projects();
+                let recorded = record_failure(
+                    &*txn,
+                    delivery,
+                    id,
+                    DeliveryOutcome::Malformed,
+                    reason,
+                    None,
+                )
+                .await?;
+                results.push(recorded);
+                continue;
+            }
+            Err(ApplyError::Core(err)) => {
+                savepoint.rollback().await?;
+                context.forget_projects();
+                tracing::warn!(delivery = %delivery.delivery_id, error = ?err, "applying a webhook delivery failed");
+                let recorded = record_failure(
+                    &*txn,
+                    delivery,
+                    id,
+                    DeliveryOutcome::Failed,
+                    err.public_detail(),
+                    Some(payload.clone()),
+                )
+                .await?;
+                results.push(recorded);
+                continue;
+            }
+        };
+        let mut model = row(delivery, id);
+        model.outcome = Set(wire_name(&outcome));
+        model.detail = Set(Some(detail));
+        model.attempts = Set(1);
+        if keep_payload {
+            model.payload = Set(Some(payload.clone()));
+        }
+        if insert(&savepoint, model).await? {
+            savepoint.commit().await?;
+            if let Some(follow_up) = follow_up {
+                follow_ups.push((id, follow_up));
+            }
+            results.push(Recorded::New(id));
+        } else {
+            // Recorded before (a redelivery, or another process was first): undo this apply.
+            savepoint.rollback().await?;
+            context.forget_projects();
+            results.push(Recorded::Duplicate);
+        }
+    }
+    txn.commit().await?;
+    Ok((results, follow_ups))
+}
+
+async fn record_failure<C: ConnectionTrait>(
+    db: &C,
+    delivery: &NewDelivery,
+    id: Uuid,
+    outcome: DeliveryOutcome,
+    detail: String,
+    payload: Option<String>,
+) -> Result<Recorded, CoreError> {
+    let mut model = row(delivery, id);
+    model.outcome = Set(wire_name(&outcome));
+    model.detail = Set(Some(detail));
+    model.attempts = Set(1);
+    model.payload = Set(payload);
+    Ok(if insert(db, model).await? {
+        Recorded::New(id)
+    } else {
+        Recorded::Duplicate
+    })
 }
 
 fn elapsed_ms(since: Instant) -> i32 {
     i32::try_from(since.elapsed().as_millis()).unwrap_or(i32::MAX)
 }
 
-async fn run_applier(stint: Stint, mut rx: mpsc::Receiver<ApplyMsg>) {
-    sweep(&stint).await;
-    let mut messages = Vec::with_capacity(MAX_BATCH);
-    loop {
-        match tokio::time::timeout(SWEEP_EVERY, rx.recv_many(&mut messages, MAX_BATCH)).await {
-            Ok(0) => return,
-            Ok(_) => {
-                let mut jobs = Vec::with_capacity(messages.len());
-                for message in messages.drain(..) {
-                    match message {
-                        ApplyMsg::Apply(job) => jobs.push(job),
-                        ApplyMsg::Flush(flush) => {
-                            apply_jobs(&stint, std::mem::take(&mut jobs)).await;
-                            let _ = flush.send(());
-                        }
-                    }
-                }
-                apply_jobs(&stint, jobs).await;
-            }
-            Err(_) => sweep(&stint).await,
-        }
-    }
-}
-
-async fn apply_jobs(stint: &Stint, jobs: Vec<ApplyJob>) {
-    if jobs.is_empty() {
-        return;
-    }
-    if let Err(err) = apply_batch(stint, jobs).await {
-        // The deliveries stay `queued`; the sweep retries them.
-        tracing::error!(error = ?err, "could not apply webhook deliveries");
-    }
-}
-
-/// Applies deliveries left `queued` (by a crash, a restart or a full queue).
+/// Applies deliveries left `queued` (a re-apply cut short by a crash).
 async fn sweep(stint: &Stint) {
     let cutoff = stint.clock.now() - chrono::Duration::from_std(SWEEP_AFTER).unwrap_or_default();
     let stuck = webhook_delivery::Entity::find()
@@ -339,7 +505,7 @@ async fn sweep(stint: &Stint) {
     );
     let jobs = stuck.into_iter().filter_map(job_from_row).collect();
     if let Err(err) = apply_batch(stint, jobs).await {
-        tracing::error!(error = %err, "could not apply queued webhook deliveries");
+        tracing::error!(error = ?err, "could not apply queued webhook deliveries");
     }
 }
 
@@ -411,6 +577,15 @@ pub(crate) struct BatchContext {
     pub github: Option<Option<crate::github::issues::GithubTarget>>,
 }
 
+impl BatchContext {
+    /// After a rollback: what was made in it is gone.
+    fn forget_projects(&self) {
+        if let Some(Some(target)) = &self.github {
+            target.forget_projects();
+        }
+    }
+}
+
 async fn apply_one(
     stint: &Stint,
     txn: &DatabaseTransaction,
@@ -433,13 +608,13 @@ async fn apply_one(
     }
 }
 
-/// Applies a batch in one transaction, a savepoint per delivery, and returns each delivery's
-/// final outcome.
+/// Applies recorded deliveries that are `queued` again (re-apply, sweep): one transaction, a
+/// savepoint each, and only while the row still says `queued`.
 pub(crate) async fn apply_batch(
     stint: &Stint,
     jobs: Vec<ApplyJob>,
 ) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
-    let txn = crate::db::begin_write(&stint.db).await?;
+    let txn = stint.begin_write().await?;
     let mut context = BatchContext::default();
     let mut follow_ups = Vec::new();
     let mut outcomes = Vec::with_capacity(jobs.len());
@@ -447,16 +622,17 @@ pub(crate) async fn apply_batch(
         let savepoint = txn.begin().await?;
         let result = apply_one(stint, &savepoint, &mut context, job).await;
         let (outcome, detail, keep_payload) = match result {
-            Ok(applied) => {
-                if mark(&savepoint, job, applied.outcome, &applied.detail, false).await? {
+            Ok(handled) => {
+                if mark(&savepoint, job, handled.outcome, &handled.detail, false).await? {
                     savepoint.commit().await?;
-                    if let Some(follow_up) = applied.follow_up {
+                    if let Some(follow_up) = handled.follow_up {
                         follow_ups.push((job.id, follow_up));
                     }
-                    outcomes.push((job.id, applied.outcome));
+                    outcomes.push((job.id, handled.outcome));
                 } else {
                     // Applied elsewhere meanwhile (another process, or a sweep).
                     savepoint.rollback().await?;
+                    context.forget_projects();
                 }
                 continue;
             }
@@ -467,7 +643,8 @@ pub(crate) async fn apply_batch(
             }
         };
         savepoint.rollback().await?;
-        if mark(&txn, job, outcome, &detail, keep_payload).await? {
+        context.forget_projects();
+        if mark(&*txn, job, outcome, &detail, keep_payload).await? {
             outcomes.push((job.id, outcome));
         }
     }
