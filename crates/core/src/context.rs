@@ -19,6 +19,8 @@ pub struct Stint {
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     pub principals: Arc<crate::auth::PrincipalCache>,
+    /// Slack member id → Stint user, for two seconds (cleared with the principals).
+    pub slack_members: Arc<crate::ttl_cache::TtlCache<stint_entity::user::Model>>,
     pub write_turns: Arc<crate::db::WriteTurns>,
     pub catalogue: Arc<Catalogue>,
     pub gateway: Arc<dyn ProviderGateway>,
@@ -87,6 +89,10 @@ impl Stint {
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
             principals: Arc::default(),
+            slack_members: Arc::new(crate::ttl_cache::TtlCache::new(
+                std::time::Duration::from_secs(2),
+                10_000,
+            )),
             write_turns: Arc::default(),
             config: Arc::new(config),
         })

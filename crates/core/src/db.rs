@@ -11,7 +11,7 @@ use sea_orm_migration::MigratorTrait;
 use stint_migrations::Migrator;
 use tokio::sync::OwnedMutexGuard;
 
-const SQLITE_POOL_SIZE: u32 = 4;
+const SQLITE_POOL_SIZE: u32 = 8;
 const POSTGRES_POOL_SIZE: u32 = 16;
 
 pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnection, DbErr> {

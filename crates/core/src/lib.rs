@@ -17,6 +17,7 @@ pub mod secret;
 pub mod slack;
 pub mod sync_runs;
 pub mod tracking;
+pub mod ttl_cache;
 pub mod users;
 pub mod validate;
 pub mod webhooks;

@@ -36,12 +36,18 @@ pub async fn resolve(
     stint: &Stint,
     slack_user_id: &str,
 ) -> Result<Result<user::Model, Unmatched>, CoreError> {
+    if let Some(found) = stint.slack_members.get(slack_user_id) {
+        return Ok(Ok(found));
+    }
     let known = user::Entity::find()
         .filter(user::Column::SlackUserId.eq(slack_user_id))
         .filter(user::Column::Active.eq(true))
         .one(&stint.db)
         .await?;
     if let Some(found) = known {
+        stint
+            .slack_members
+            .put(slack_user_id.to_owned(), found.clone());
         return Ok(Ok(found));
     }
     let Some((workspace, _)) = super::workspace(&stint.db).await? else {
