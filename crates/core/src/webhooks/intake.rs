@@ -7,7 +7,7 @@
 //! picked up by a periodic sweep.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -33,6 +33,8 @@ const MAX_BATCH: usize = 64;
 /// Deliveries still `queued` this long after receipt are picked up by the sweep.
 const SWEEP_AFTER: Duration = Duration::from_secs(15);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// Batches applied side by side on PostgreSQL, where writers do not wait for one another.
+const POSTGRES_WORKERS: usize = 4;
 
 /// A verified delivery.
 #[derive(Debug, Clone)]
@@ -101,7 +103,18 @@ impl Intake {
         let Some(receiver) = stint.intake.receiver.lock().ok().and_then(|mut r| r.take()) else {
             return;
         };
-        tokio::spawn(run(stint.clone(), receiver));
+        // SQLite has one writer, so one worker; PostgreSQL takes batches side by side.
+        let workers = match stint.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => 1,
+            _ => POSTGRES_WORKERS,
+        };
+        let shared = Arc::new(Shared {
+            receiver: tokio::sync::Mutex::new(receiver),
+            in_flight: tokio::sync::RwLock::new(()),
+        });
+        for _ in 0..workers {
+            tokio::spawn(run(stint.clone(), shared.clone()));
+        }
         let sweeper = stint.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(SWEEP_EVERY);
@@ -163,21 +176,40 @@ impl Intake {
     }
 }
 
-async fn run(stint: Stint, mut receiver: mpsc::Receiver<Message>) {
-    sweep(&stint).await;
+/// The queue as the workers share it. Each worker holds `in_flight` for reading while its batch
+/// runs (taken before it lets go of the receiver); a flush takes it for writing, which waits for
+/// every batch taken before the flush.
+struct Shared {
+    receiver: tokio::sync::Mutex<mpsc::Receiver<Message>>,
+    in_flight: tokio::sync::RwLock<()>,
+}
+
+async fn run(stint: Stint, shared: Arc<Shared>) {
     let mut messages = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut messages, MAX_BATCH).await > 0 {
+    loop {
+        let in_flight = {
+            let mut receiver = shared.receiver.lock().await;
+            if receiver.recv_many(&mut messages, MAX_BATCH).await == 0 {
+                return;
+            }
+            shared.in_flight.read().await
+        };
         let mut jobs = Vec::with_capacity(messages.len());
+        let mut flushes = Vec::new();
         for message in messages.drain(..) {
             match message {
                 Message::Record(job) => jobs.push(job),
-                Message::Flush(done) => {
-                    process(&stint, std::mem::take(&mut jobs)).await;
-                    let _ = done.send(());
-                }
+                Message::Flush(done) => flushes.push(done),
             }
         }
         process(&stint, jobs).await;
+        drop(in_flight);
+        if !flushes.is_empty() {
+            drop(shared.in_flight.write().await);
+            for done in flushes {
+                let _ = done.send(());
+            }
+        }
     }
 }
 
