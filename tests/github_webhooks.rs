@@ -520,3 +520,26 @@ async fn a_failed_delivery_can_be_reapplied_by_an_admin() {
     .await
     .problem(409, "conflict");
 }
+
+#[tokio::test]
+async fn a_flood_of_forged_deliveries_is_refused_without_filling_the_record() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let body =
+        serde_json::to_vec(&issue_event("opened", "octocat/Hello-World", 1, "x", &[])).unwrap();
+    for n in 0..70 {
+        deliver(&app, "issues", &format!("forged-{n}"), &body, "guess")
+            .await
+            .problem(401, "invalid_signature");
+    }
+    app.stint.intake.settle().await;
+    let page: Value = app
+        .get(
+            "/api/admin/webhook-deliveries?provider=github&outcome=rejected&limit=200",
+            &admin,
+        )
+        .await
+        .ok(200);
+    let recorded = page["items"].as_array().unwrap().len();
+    assert!((60..70).contains(&recorded), "{recorded} refusals recorded");
+}

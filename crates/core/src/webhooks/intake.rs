@@ -33,6 +33,8 @@ const MAX_BATCH: usize = 64;
 /// Deliveries still `queued` this long after receipt are picked up by the sweep.
 const SWEEP_AFTER: Duration = Duration::from_secs(15);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// Refused deliveries recorded per minute and process; beyond that they are only logged.
+const REFUSALS_RECORDED_PER_MINUTE: u32 = 60;
 /// Batches applied side by side on PostgreSQL, where writers do not wait for one another.
 const POSTGRES_WORKERS: usize = 4;
 
@@ -85,14 +87,19 @@ pub struct ApplyJob {
 pub struct Intake {
     queue: mpsc::Sender<Message>,
     receiver: Mutex<Option<mpsc::Receiver<Message>>>,
+    /// Anyone can send a refused request; recording them all would let a stranger fill the table.
+    refusals: governor::DefaultDirectRateLimiter,
 }
 
 impl Default for Intake {
     fn default() -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let per_minute = std::num::NonZeroU32::new(REFUSALS_RECORDED_PER_MINUTE)
+            .unwrap_or(std::num::NonZeroU32::MIN);
         Intake {
             queue,
             receiver: Mutex::new(Some(receiver)),
+            refusals: governor::RateLimiter::direct(governor::Quota::per_minute(per_minute)),
         }
     }
 }
@@ -163,6 +170,15 @@ impl Intake {
         };
         if let Err(err) = self.queue.try_send(Message::Record(job)) {
             tracing::warn!(error = %err, "webhook queue full; a delivery record was dropped");
+        }
+    }
+
+    /// Records a refused delivery, unless refusals come faster than anyone should send them.
+    pub fn record_refusal(&self, delivery: NewDelivery) {
+        if self.refusals.check().is_ok() {
+            self.record_later(delivery);
+        } else {
+            tracing::debug!(provider = %delivery.provider, "too many refused webhooks to record them all");
         }
     }
 
@@ -271,20 +287,23 @@ fn row(delivery: &NewDelivery, id: Uuid) -> webhook_delivery::ActiveModel {
     }
 }
 
+/// A delivery id recorded before wins; the new record is dropped.
+fn keep_first() -> OnConflict {
+    OnConflict::columns([
+        webhook_delivery::Column::Provider,
+        webhook_delivery::Column::DeliveryId,
+    ])
+    .do_nothing()
+    .to_owned()
+}
+
 /// Inserts the record unless the delivery id is known; true when inserted.
 async fn insert<C: ConnectionTrait>(
     db: &C,
     model: webhook_delivery::ActiveModel,
 ) -> Result<bool, sea_orm::DbErr> {
     let inserted = webhook_delivery::Entity::insert(model)
-        .on_conflict(
-            OnConflict::columns([
-                webhook_delivery::Column::Provider,
-                webhook_delivery::Column::DeliveryId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
+        .on_conflict(keep_first())
         .exec_without_returning(db)
         .await?;
     Ok(inserted == 1)
@@ -372,14 +391,7 @@ async fn record_batch_fast(
     let expected = records.len() as u64;
     if expected > 0 {
         let inserted = webhook_delivery::Entity::insert_many(records)
-            .on_conflict(
-                OnConflict::columns([
-                    webhook_delivery::Column::Provider,
-                    webhook_delivery::Column::DeliveryId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(keep_first())
             .exec_without_returning(&*txn)
             .await?;
         if inserted != expected {

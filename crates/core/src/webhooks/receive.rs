@@ -83,7 +83,7 @@ fn refuse(stint: &Stint, mut record: NewDelivery, err: SignatureError) -> CoreEr
     record.delivery_id = format!("refused:{}", Uuid::now_v7());
     record.signature = err.verdict();
     record.outcome = DeliveryOutcome::Rejected;
-    stint.intake.record_later(record);
+    stint.intake.record_refusal(record);
     CoreError::InvalidSignature(err.to_string())
 }
 
