@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -28,7 +29,8 @@ use crate::sync_runs;
 
 /// Longest wait for a rate limit to reset before the repository is given up for this run.
 const MAX_RATE_WAIT: Duration = Duration::from_secs(15 * 60);
-const MAX_RETRIES: u32 = 3;
+/// Retries after the first attempt.
+const MAX_RETRIES: usize = 2;
 const RESOURCE: &str = "issues";
 
 /// Queues a sync of the global GitHub integration and starts it in the background.
@@ -181,46 +183,62 @@ async fn sync_repository(
 
 /// One request, retried after a rate limit (`Retry-After` or the quota's reset) or a transient
 /// failure.
-async fn fetch<'a, F, Fut>(stint: &Stint, call: F) -> Result<IssuePage, String>
+async fn fetch<F, Fut>(stint: &Stint, call: F) -> Result<IssuePage, String>
 where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<IssuePage, GatewayError>> + 'a,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<IssuePage, GatewayError>>,
 {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let wait = match call().await {
-            Ok(page) => return Ok(page),
-            Err(GatewayError::RateLimited {
-                retry_after,
-                reset_at,
-            }) => retry_after
-                .or_else(|| reset_at.map(|reset| until(stint, reset)))
-                .unwrap_or(Duration::from_secs(60)),
-            Err(GatewayError::Inconclusive(reason)) if attempt < MAX_RETRIES => {
-                tracing::debug!(%reason, attempt, "GitHub request failed; retrying");
-                Duration::from_millis(500 * u64::from(attempt))
+    let outcome = call
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(500))
+                .with_max_times(MAX_RETRIES),
+        )
+        .when(|err| {
+            matches!(
+                err,
+                GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)
+            )
+        })
+        // A rate limit says when to come back; one too far off ends the attempt now.
+        .adjust(|err, backoff| match (err, backoff) {
+            (GatewayError::RateLimited { .. }, Some(_)) => {
+                Some(rate_wait(stint, err)).filter(|wait| *wait <= MAX_RATE_WAIT)
             }
-            Err(GatewayError::DeadAccessToken) => {
-                return Err("GitHub refused the token; reconnect GitHub".to_owned());
-            }
-            Err(other) => return Err(other.to_string()),
-        };
-        if attempt >= MAX_RETRIES {
-            return Err("GitHub's rate limit was still exhausted after waiting".to_owned());
-        }
-        if wait > MAX_RATE_WAIT {
-            return Err(format!(
-                "GitHub's rate limit resets in {} minutes; try again then",
-                wait.as_secs() / 60
-            ));
-        }
-        tracing::info!(
-            seconds = wait.as_secs_f32(),
-            "waiting for GitHub's rate limit"
-        );
-        tokio::time::sleep(wait).await;
+            (_, backoff) => backoff,
+        })
+        .notify(|err, wait| {
+            tracing::info!(seconds = wait.as_secs_f32(), error = %err, "asking GitHub again after a wait");
+        })
+        .await;
+    outcome.map_err(|err| match err {
+        GatewayError::RateLimited { .. } => match rate_wait(stint, &err) {
+            wait if wait > MAX_RATE_WAIT => too_long(wait),
+            _ => "GitHub's rate limit was still exhausted after waiting".to_owned(),
+        },
+        GatewayError::DeadAccessToken => "GitHub refused the token; reconnect GitHub".to_owned(),
+        other => other.to_string(),
+    })
+}
+
+/// How long a rate limit asks to wait: `Retry-After`, else until the quota resets.
+fn rate_wait(stint: &Stint, err: &GatewayError) -> Duration {
+    match err {
+        GatewayError::RateLimited {
+            retry_after,
+            reset_at,
+        } => retry_after
+            .or_else(|| reset_at.map(|reset| until(stint, reset)))
+            .unwrap_or(Duration::from_secs(60)),
+        _ => Duration::ZERO,
     }
+}
+
+fn too_long(wait: Duration) -> String {
+    format!(
+        "GitHub's rate limit resets in {} minutes; try again then",
+        wait.as_secs() / 60
+    )
 }
 
 fn until(stint: &Stint, reset_epoch: i64) -> Duration {
@@ -238,10 +256,7 @@ async fn wait_for_quota(stint: &Stint, page: &IssuePage) -> Result<(), String> {
         .map(|r| until(stint, r))
         .unwrap_or(Duration::from_secs(60));
     if wait > MAX_RATE_WAIT {
-        return Err(format!(
-            "GitHub's rate limit resets in {} minutes; try again then",
-            wait.as_secs() / 60
-        ));
+        return Err(too_long(wait));
     }
     tracing::info!(
         seconds = wait.as_secs(),

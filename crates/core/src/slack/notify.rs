@@ -6,6 +6,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use sea_orm::EntityTrait;
 use stint_api_types::providers::{IntegrationStatus, ProviderKey};
 use stint_entity::{notification_preference, time_entry, user};
@@ -20,7 +21,8 @@ use crate::integrations::{provider_apps, tokens};
 use crate::tracking::wire_name;
 
 const QUEUE_CAPACITY: usize = 1_024;
-const MAX_ATTEMPTS: u32 = 4;
+/// Retries after the first attempt.
+const MAX_RETRIES: usize = 3;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,32 +152,46 @@ pub(crate) async fn post(
     let token = tokens::get_valid_token(stint, integration_id)
         .await
         .map_err(|e| CoreError::ProviderUnavailable(e.to_string()))?;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let wait = match stint.slack.post_message(&spec, &token, channel, text).await {
-            Ok(()) => {
-                tracing::debug!(?token, channel, "posted to Slack");
-                return Ok(());
-            }
-            Err(GatewayError::RateLimited { retry_after, .. }) => retry_after
-                .unwrap_or(Duration::from_secs(1))
-                .min(MAX_RETRY_AFTER),
-            Err(GatewayError::Inconclusive(reason)) => {
-                tracing::debug!(%reason, attempt, "Slack post failed");
-                Duration::from_millis(200 * u64::from(attempt))
-            }
-            Err(other) => {
-                tracing::warn!(?token, channel, error = %other, "Slack refused a message");
-                return Err(CoreError::ProviderUnavailable(other.to_string()));
-            }
-        };
-        if attempt >= MAX_ATTEMPTS {
-            tracing::warn!(?token, channel, attempt, "giving up posting to Slack");
-            return Err(CoreError::ProviderUnavailable(
-                "Slack kept failing; the message was not posted".to_owned(),
-            ));
+    let outcome = (|| stint.slack.post_message(&spec, &token, channel, text))
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(200))
+                .with_max_delay(Duration::from_secs(2))
+                .with_max_times(MAX_RETRIES),
+        )
+        .when(|err| {
+            matches!(
+                err,
+                GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)
+            )
+        })
+        // After a 429 Slack says how long to wait.
+        .adjust(|err, backoff| match (err, backoff) {
+            (
+                GatewayError::RateLimited {
+                    retry_after: Some(after),
+                    ..
+                },
+                Some(_),
+            ) => Some((*after).min(MAX_RETRY_AFTER)),
+            (_, backoff) => backoff,
+        })
+        .notify(|err, wait| tracing::debug!(error = %err, ?wait, "Slack post failed; retrying"))
+        .await;
+    match outcome {
+        Ok(()) => {
+            tracing::debug!(?token, channel, "posted to Slack");
+            Ok(())
         }
-        tokio::time::sleep(wait).await;
+        Err(GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)) => {
+            tracing::warn!(?token, channel, "giving up posting to Slack");
+            Err(CoreError::ProviderUnavailable(
+                "Slack kept failing; the message was not posted".to_owned(),
+            ))
+        }
+        Err(other) => {
+            tracing::warn!(?token, channel, error = %other, "Slack refused a message");
+            Err(CoreError::ProviderUnavailable(other.to_string()))
+        }
     }
 }
