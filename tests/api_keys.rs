@@ -230,29 +230,17 @@ async fn quickbooks_names_the_company_from_the_callback_and_tests_against_it() {
     ])
     .await;
     let admin = app.admin_token().await;
-    let started: Value = app
-        .get("/api/integrations/quickbooks/connect?scope=global", &admin)
+    let state = crate::oauth::connect_to(&app, "quickbooks", &admin, "global")
         .await
-        .ok(200);
-    let url = url::Url::parse(started["authorization_url"].as_str().unwrap()).unwrap();
-    let state = url
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let response = app
-        .client
-        .get(app.url(&format!(
-            "/api/integrations/quickbooks/callback?code=c&state={state}&realmId=9130349451234567"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.headers()["location"],
-        "/integrations?connected=quickbooks"
-    );
+        .state;
+    let location = crate::oauth::callback_of(
+        &app,
+        &app.client,
+        "quickbooks",
+        &format!("code=c&state={state}&realmId=9130349451234567"),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=quickbooks");
     let status: Value = app
         .get("/api/integrations/quickbooks/status?scope=global", &admin)
         .await

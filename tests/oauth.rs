@@ -73,9 +73,14 @@ impl Started {
 }
 
 pub(crate) async fn connect(app: &TestApp, token: &str, scope: &str) -> Started {
+    connect_to(app, "github", token, scope).await
+}
+
+/// Starts connecting `provider`; the state and the authorization URL it returned.
+pub(crate) async fn connect_to(app: &TestApp, provider: &str, token: &str, scope: &str) -> Started {
     let body: Value = app
         .get(
-            &format!("/api/integrations/github/connect?scope={scope}"),
+            &format!("/api/integrations/{provider}/connect?scope={scope}"),
             token,
         )
         .await
@@ -91,8 +96,18 @@ pub(crate) async fn connect(app: &TestApp, token: &str, scope: &str) -> Started 
 }
 
 pub(crate) async fn callback(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
+    callback_of(app, client, "github", query).await
+}
+
+/// The provider sends the browser back; where Stint sends it on.
+pub(crate) async fn callback_of(
+    app: &TestApp,
+    client: &reqwest::Client,
+    provider: &str,
+    query: &str,
+) -> String {
     let response = client
-        .get(app.url(&format!("/api/integrations/github/callback?{query}")))
+        .get(app.url(&format!("/api/integrations/{provider}/callback?{query}")))
         .send()
         .await
         .unwrap();
@@ -319,17 +334,7 @@ async fn refused_callbacks_store_nothing() {
     )
     .await
     .ok::<Value>(200);
-    let slack: Value = app
-        .get("/api/integrations/slack/connect?scope=global", &admin)
-        .await
-        .ok(200);
-    let slack_url = url::Url::parse(slack["authorization_url"].as_str().unwrap()).unwrap();
-    let slack_state = slack_url
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let slack_state = connect_to(&app, "slack", &admin, "global").await.state;
     let location = callback(
         &app,
         &app.client,

@@ -8,6 +8,8 @@ use stint_test_support::{Answer, TestApp, captured_logs, spawn_app_with};
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::oauth::{callback_of, connect_to};
+
 const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
@@ -60,29 +62,15 @@ async fn slack_ready(slack: &MockServer, settings: Value) -> (TestApp, String) {
     )
     .await
     .ok::<Value>(200);
-    let started: Value = app
-        .get("/api/integrations/slack/connect?scope=global", &admin)
-        .await
-        .ok(200);
-    let url = url::Url::parse(started["authorization_url"].as_str().unwrap()).unwrap();
-    let state = url
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
-    let response = app
-        .client
-        .get(app.url(&format!(
-            "/api/integrations/slack/callback?code=c0de&state={state}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.headers()["location"],
-        "/integrations?connected=slack"
-    );
+    let state = connect_to(&app, "slack", &admin, "global").await.state;
+    let location = callback_of(
+        &app,
+        &app.client,
+        "slack",
+        &format!("code=c0de&state={state}"),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=slack");
     app.put(
         "/api/integrations/slack/config?scope=global",
         &admin,
