@@ -104,6 +104,20 @@ pub(crate) async fn deliver(
     .await
 }
 
+/// Sends GitHub's `issues` delivery for this action and issue, signed with the right secret.
+async fn deliver_issue(
+    app: &TestApp,
+    delivery: &str,
+    action: &str,
+    repo: &str,
+    number: u64,
+    title: &str,
+    labels: &[&str],
+) -> Answer {
+    let body = serde_json::to_vec(&issue_event(action, repo, number, title, labels)).unwrap();
+    deliver(app, "issues", delivery, &body, WEBHOOK_SECRET).await
+}
+
 async fn tasks(app: &TestApp, admin: &str) -> Vec<Value> {
     let page: Value = app.get("/api/tasks?limit=200", admin).await.ok(200);
     page["items"].as_array().unwrap().clone()
@@ -199,40 +213,40 @@ async fn issues_become_tasks_once_and_follow_their_issue() {
     );
 
     // The same number in another repository is another issue.
-    let other = serde_json::to_vec(&issue_event(
+    deliver_issue(
+        &app,
+        "d-other",
         "opened",
         "octocat/Spoon-Knife",
         1347,
         "Other repo",
         &[],
-    ))
-    .unwrap();
-    deliver(&app, "issues", "d-other", &other, WEBHOOK_SECRET)
-        .await
-        .ok::<Value>(200);
+    )
+    .await
+    .ok::<Value>(200);
     // Edits, labels, closing and reopening update the same task.
-    let edited = serde_json::to_vec(&issue_event(
+    deliver_issue(
+        &app,
+        "d-edit",
         "edited",
         "octocat/Hello-World",
         1347,
         "Found a bug (edited)",
         &["bug", "priority: high"],
-    ))
-    .unwrap();
-    deliver(&app, "issues", "d-edit", &edited, WEBHOOK_SECRET)
-        .await
-        .ok::<Value>(200);
-    let labeled = serde_json::to_vec(&issue_event(
+    )
+    .await
+    .ok::<Value>(200);
+    deliver_issue(
+        &app,
+        "d-label",
         "labeled",
         "octocat/Hello-World",
         1347,
         "Found a bug (edited)",
         &["bug", "urgent"],
-    ))
-    .unwrap();
-    deliver(&app, "issues", "d-label", &labeled, WEBHOOK_SECRET)
-        .await
-        .ok::<Value>(200);
+    )
+    .await
+    .ok::<Value>(200);
     app.stint.intake.settle().await;
     let all = tasks(&app, &admin).await;
     assert_eq!(all.len(), 2, "{:#?}", deliveries(&app, &admin).await);
@@ -261,17 +275,17 @@ async fn issues_become_tasks_once_and_follow_their_issue() {
     let id = task["id"].as_str().unwrap();
     let after: Value = app.get(&format!("/api/tasks/{id}"), &admin).await.ok(200);
     assert_eq!(after["status"], "done");
-    let reopened = serde_json::to_vec(&issue_event(
+    deliver_issue(
+        &app,
+        "d-reopen",
         "reopened",
         "octocat/Hello-World",
         1347,
         "Found a bug (edited)",
         &["bug"],
-    ))
-    .unwrap();
-    deliver(&app, "issues", "d-reopen", &reopened, WEBHOOK_SECRET)
-        .await
-        .ok::<Value>(200);
+    )
+    .await
+    .ok::<Value>(200);
     app.stint.intake.settle().await;
     let after: Value = app.get(&format!("/api/tasks/{id}"), &admin).await.ok(200);
     assert_eq!(after["status"], "todo");
