@@ -36,6 +36,12 @@ impl<V: Clone> TtlCache<V> {
         }
     }
 
+    pub fn remove(&self, key: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(key);
+        }
+    }
+
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();

@@ -135,10 +135,9 @@ pub async fn github(
         return Err(refuse(stint, new, err));
     }
     let (Some(event), Some(_)) = (&headers.event, &headers.delivery_id) else {
-        new.delivery_id = format!("unnamed:{}", Uuid::now_v7());
         return Err(malformed(
             stint,
-            new,
+            unnamed(new),
             "`X-GitHub-Event` and `X-GitHub-Delivery` are required".to_owned(),
         ));
     };

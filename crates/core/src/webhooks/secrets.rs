@@ -2,9 +2,7 @@
 //! every delivery would cost a query per request at thousands of requests a second. An admin's
 //! change applies at once in this process and within `TTL` in others.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stint_api_types::providers::ProviderKey;
 
@@ -12,38 +10,28 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::provider_apps;
 use crate::secret::Secret;
+use crate::ttl_cache::TtlCache;
 
 const TTL: Duration = Duration::from_secs(10);
 
-#[derive(Default)]
-pub struct SigningSecrets {
-    cached: Mutex<HashMap<ProviderKey, (Instant, Option<Secret>)>>,
+pub struct SigningSecrets(TtlCache<Option<Secret>>);
+
+impl Default for SigningSecrets {
+    fn default() -> Self {
+        SigningSecrets(TtlCache::new(TTL, 64))
+    }
 }
 
 impl SigningSecrets {
     pub fn forget(&self, key: ProviderKey) {
-        if let Ok(mut cached) = self.cached.lock() {
-            cached.remove(&key);
-        }
-    }
-
-    fn get(&self, key: ProviderKey) -> Option<Option<Secret>> {
-        let cached = self.cached.lock().ok()?;
-        let (at, secret) = cached.get(&key)?;
-        (at.elapsed() < TTL).then(|| secret.clone())
-    }
-
-    fn put(&self, key: ProviderKey, secret: Option<Secret>) {
-        if let Ok(mut cached) = self.cached.lock() {
-            cached.insert(key, (Instant::now(), secret));
-        }
+        self.0.remove(key.as_str());
     }
 }
 
 /// The secret a provider's webhooks are signed with: Slack's signing secret, else the webhook
 /// secret of the provider app.
 pub async fn signing_secret(stint: &Stint, key: ProviderKey) -> Result<Option<Secret>, CoreError> {
-    if let Some(secret) = stint.signing_secrets.get(key) {
+    if let Some(secret) = stint.signing_secrets.0.get(key.as_str()) {
         return Ok(secret);
     }
     let app = provider_apps::load(stint, key).await?;
@@ -51,6 +39,9 @@ pub async fn signing_secret(stint: &Stint, key: ProviderKey) -> Result<Option<Se
         ProviderKey::Slack => app.signing_secret,
         _ => app.webhook_secret,
     };
-    stint.signing_secrets.put(key, secret.clone());
+    stint
+        .signing_secrets
+        .0
+        .put(key.as_str().to_owned(), secret.clone());
     Ok(secret)
 }
