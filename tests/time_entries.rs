@@ -229,3 +229,101 @@ async fn entry_rules() {
         .ok(201);
     assert_eq!(e["billable"], false);
 }
+
+/// Pages are served from a cache while the user's entries are unchanged; changes made around the
+/// server (another process, a foreign-key cascade) must show at once all the same.
+#[tokio::test]
+async fn a_listed_page_shows_changes_made_behind_the_servers_back() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use stint_entity::{project, time_entry};
+
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project_id = app.project(&admin, "Apollo").await;
+    let (_, ada) = app.member("ada@example.com").await;
+    let mut body = entry("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z");
+    body["project_id"] = json!(project_id);
+    app.post("/api/time-entries", &ada, &body)
+        .await
+        .ok::<Value>(201);
+    let first: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    let again: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(first, again);
+    assert_eq!(first["items"][0]["project_id"], project_id);
+
+    let elsewhere = stint_core::db::connect(&app.database_url, Some(1))
+        .await
+        .unwrap();
+    time_entry::Entity::update_many()
+        .col_expr(time_entry::Column::Notes, Expr::value("edited elsewhere"))
+        .filter(time_entry::Column::Notes.eq("work"))
+        .exec(&elsewhere)
+        .await
+        .unwrap();
+    let edited: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(edited["items"][0]["notes"], "edited elsewhere");
+
+    // Deleting the project clears the entry's project through the foreign key's ON DELETE SET NULL.
+    project::Entity::delete_by_id(project_id.parse::<uuid::Uuid>().unwrap())
+        .exec(&elsewhere)
+        .await
+        .unwrap();
+    let unassigned: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert!(unassigned["items"][0]["project_id"].is_null());
+
+    time_entry::Entity::delete_many()
+        .exec(&elsewhere)
+        .await
+        .unwrap();
+    let emptied: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(emptied["items"], json!([]));
+    elsewhere.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_running_entry_in_a_listed_page_counts_up_to_now() {
+    let app = spawn_app().await;
+    let (_, ada) = app.member("ada@example.com").await;
+    app.post("/api/timer/start", &ada, &json!({}))
+        .await
+        .ok::<Value>(200);
+    app.clock.advance(chrono::Duration::seconds(30));
+    let page: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(page["items"][0]["duration_seconds"], 30);
+    app.clock.advance(chrono::Duration::seconds(5));
+    let later: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(later["items"][0]["duration_seconds"], 35);
+}
+
+/// An admin's page of one user's entries and that user's own page are kept apart from the
+/// admin's page of everyone's.
+#[tokio::test]
+async fn pages_of_different_users_and_queries_are_not_mixed_up() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (ada_id, ada) = app.member("ada@example.com").await;
+    let (grace_id, grace) = app.member("grace@example.com").await;
+    for token in [&ada, &grace] {
+        app.post(
+            "/api/time-entries",
+            token,
+            &entry("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z"),
+        )
+        .await
+        .ok::<Value>(201);
+    }
+    for (token, id) in [(&ada, &ada_id), (&grace, &grace_id)] {
+        let own: Value = app.get("/api/time-entries", token).await.ok(200);
+        assert_eq!(own["items"][0]["user_id"], *id);
+        let by_admin: Value = app
+            .get(&format!("/api/time-entries?user_id={id}"), &admin)
+            .await
+            .ok(200);
+        assert_eq!(by_admin, own);
+    }
+    let all: Value = app.get("/api/time-entries", &admin).await.ok(200);
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let one: Value = app.get("/api/time-entries?limit=1", &ada).await.ok(200);
+    assert_eq!(one["items"].as_array().unwrap().len(), 1);
+    assert!(one["next_cursor"].is_null());
+}

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261124_000001_webhook_payloads;
+mod m20261125_000001_time_entry_versions;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261124_000001_webhook_payloads::Migration),
+            Box::new(m20261125_000001_time_entry_versions::Migration),
         ]
     }
 }

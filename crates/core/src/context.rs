@@ -22,6 +22,8 @@ pub struct Stint {
     /// Slack member id → Stint user, for two seconds (cleared with the principals).
     pub slack_members: Arc<crate::ttl_cache::TtlCache<stint_entity::user::Model>>,
     pub write_turns: Arc<crate::db::WriteTurns>,
+    /// Pages of time entries, served while their user's entries are unchanged.
+    pub entry_pages: Arc<crate::tracking::entry_pages::EntryPages>,
     pub catalogue: Arc<Catalogue>,
     pub gateway: Arc<dyn ProviderGateway>,
     pub keys: Arc<KeyRing>,
@@ -94,6 +96,7 @@ impl Stint {
                 10_000,
             )),
             write_turns: Arc::default(),
+            entry_pages: Arc::default(),
             config: Arc::new(config),
         })
     }

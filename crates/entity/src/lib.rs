@@ -15,6 +15,7 @@ pub mod sync_run;
 pub mod sync_state;
 pub mod task;
 pub mod time_entry;
+pub mod time_entry_version;
 pub mod user;
 pub mod webhook_delivery;
 

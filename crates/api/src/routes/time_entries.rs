@@ -37,10 +37,11 @@ async fn list(
     stint: Data<Stint>,
     ReadAccess(principal): ReadAccess,
     query: Query<TimeEntryQuery>,
-) -> Result<Json<Page<TimeEntry>>, ApiError> {
-    Ok(Json(
-        time_entries::list(&stint, &principal, query.into_inner()).await?,
-    ))
+) -> Result<HttpResponse, ApiError> {
+    let body = time_entries::list_json(&stint, &principal, query.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 /// Create a time entry

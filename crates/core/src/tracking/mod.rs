@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod cursor;
+pub mod entry_pages;
 pub mod projects;
 pub mod tasks;
 pub mod time_entries;

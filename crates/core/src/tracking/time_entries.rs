@@ -1,3 +1,4 @@
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
@@ -8,6 +9,8 @@ use stint_api_types::tracking::{CreateTimeEntry, TimeEntry, TimeEntryQuery, Upda
 use stint_api_types::{Page, ProjectId, TaskId, TimeEntryId};
 use stint_entity::time_entry;
 use uuid::Uuid;
+
+use super::entry_pages::{self, PageKey};
 
 use super::{cursor, from_wire_name, projects, tasks, wire_name};
 use crate::auth::Principal;
@@ -110,11 +113,14 @@ pub(crate) async fn resolve_references(
     })
 }
 
-pub async fn list(
-    stint: &Stint,
-    principal: &Principal,
-    query: TimeEntryQuery,
-) -> Result<Page<TimeEntry>, CoreError> {
+/// A checked listing: what to select, how many, and whose entries it shows when that is one user.
+struct Listing {
+    select: Select<time_entry::Entity>,
+    limit: u64,
+    key: Option<PageKey>,
+}
+
+fn listing(principal: &Principal, query: TimeEntryQuery) -> Result<Listing, CoreError> {
     principal.require_scope(Scope::Read)?;
     let limit = validate::page_limit(query.limit)?;
     if let (Some(from), Some(to)) = (query.from, query.to)
@@ -126,6 +132,7 @@ pub async fn list(
         .order_by_desc(time_entry::Column::StartedAt)
         .order_by_desc(time_entry::Column::Id)
         .limit(limit + 1);
+    let mut owner = (!principal.acts_as_admin()).then(|| principal.user_id.as_uuid());
     if let Some(user_id) = query.user_id {
         if !principal.acts_as_admin() && user_id != principal.user_id {
             return Err(CoreError::Forbidden(
@@ -133,12 +140,15 @@ pub async fn list(
             ));
         }
         select = select.filter(time_entry::Column::UserId.eq(user_id.as_uuid()));
+        owner = Some(user_id.as_uuid());
     }
-    if let Some(from) = query.from {
-        select = select.filter(time_entry::Column::StartedAt.gte(truncate_to_seconds(from)));
+    let from = query.from.map(truncate_to_seconds);
+    let to = query.to.map(truncate_to_seconds);
+    if let Some(from) = from {
+        select = select.filter(time_entry::Column::StartedAt.gte(from));
     }
-    if let Some(to) = query.to {
-        select = select.filter(time_entry::Column::StartedAt.lt(truncate_to_seconds(to)));
+    if let Some(to) = to {
+        select = select.filter(time_entry::Column::StartedAt.lt(to));
     }
     if let Some(project_id) = query.project_id {
         select = select.filter(time_entry::Column::ProjectId.eq(project_id.as_uuid()));
@@ -158,14 +168,74 @@ pub async fn list(
                 ),
         );
     }
-    let mut rows = select.all(&stint.db).await?;
+    let key = owner.map(|user_id| PageKey {
+        user_id,
+        from: from.map(|at| at.timestamp()),
+        to: to.map(|at| at.timestamp()),
+        project_id: query.project_id.map(|id| id.as_uuid()),
+        task_id: query.task_id.map(|id| id.as_uuid()),
+        limit,
+        cursor: query.cursor,
+    });
+    Ok(Listing { select, limit, key })
+}
+
+async fn fetch(stint: &Stint, listing: Listing) -> Result<Page<TimeEntry>, CoreError> {
+    let mut rows = listing.select.all(&stint.db).await?;
     let now = stint.clock.now();
     cursor::page_with(
         &mut rows,
-        limit,
+        listing.limit,
         |m| cursor::encode_time_id(m.started_at, m.id),
         |m| to_api(m, now),
     )
+}
+
+pub async fn list(
+    stint: &Stint,
+    principal: &Principal,
+    query: TimeEntryQuery,
+) -> Result<Page<TimeEntry>, CoreError> {
+    fetch(stint, listing(principal, query)?).await
+}
+
+/// `list`, as the JSON document the API answers with. A page of one user's entries is served
+/// from `entry_pages` while their entries are unchanged.
+pub async fn list_json(
+    stint: &Stint,
+    principal: &Principal,
+    query: TimeEntryQuery,
+) -> Result<Bytes, CoreError> {
+    let mut listing = listing(principal, query)?;
+    let Some(key) = listing.key.take() else {
+        return encode(&fetch(stint, listing).await?);
+    };
+    // Read before the page: a change committed in between makes the version newer than the
+    // page was made at, which costs a miss, never a stale answer.
+    let version = entry_pages::version_of(&stint.db, key.user_id).await?;
+    if let Some(body) = stint
+        .entry_pages
+        .get(&key, version, stint.clock.now().timestamp())
+    {
+        return Ok(body);
+    }
+    let page = fetch(stint, listing).await?;
+    let live_second = page
+        .items
+        .iter()
+        .any(|entry| entry.ended_at.is_none())
+        .then(|| stint.clock.now().timestamp());
+    let body = encode(&page)?;
+    stint
+        .entry_pages
+        .put(key, version, body.clone(), live_second);
+    Ok(body)
+}
+
+fn encode(page: &Page<TimeEntry>) -> Result<Bytes, CoreError> {
+    serde_json::to_vec(page)
+        .map(Bytes::from)
+        .map_err(|err| CoreError::Internal(format!("cannot encode time entries: {err}")))
 }
 
 pub async fn get(
