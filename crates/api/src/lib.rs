@@ -18,7 +18,6 @@ use actix_web::web::{self, Data, PayloadConfig};
 use actix_web::{App, HttpServer};
 use stint_core::users::{BootstrappedAdmin, bootstrap_admin};
 use stint_core::{Clock, Config, CoreError, Stint};
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::metrics::Metrics;
@@ -72,17 +71,14 @@ impl Application {
         stint.spawn_background();
 
         let metrics = Data::new(Metrics::new()?);
-        let document = openapi::document();
-        let document_json = Data::new(OpenApiJson(document.to_json().unwrap_or_default()));
+        let document_json = Data::new(OpenApiJson::default());
         let state = Data::new(stint.clone());
         let body_limit = stint.config.body_limit;
 
         let mut server = HttpServer::new(move || {
-            let (app, _) = App::new()
-                .into_utoipa_app()
-                .configure(routes::configure)
-                .split_for_parts();
-            app.app_data(state.clone())
+            App::new()
+                .configure(routes::serve)
+                .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(document_json.clone())
                 .app_data(extract_errors::json_config(body_limit))

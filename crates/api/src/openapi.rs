@@ -164,7 +164,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let (_, mut api) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::routes::configure)
+        .configure(crate::routes::document)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     api

@@ -1,14 +1,14 @@
+use super::Routes;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, get, patch, post};
 use stint_api_types::users::{CreateUser, UpdateUser, User};
 use stint_api_types::{Page, PageQuery, UserId};
 use stint_core::{Stint, users};
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::AdminAccess;
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
         .service(create)
         .service(get_one)

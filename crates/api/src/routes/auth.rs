@@ -1,14 +1,14 @@
+use super::Routes;
 use actix_web::web::{Data, Json};
 use actix_web::{HttpRequest, get, patch, post};
 use stint_api_types::auth::{LoginRequest, LoginResponse, Me};
 use stint_api_types::users::UpdateMe;
 use stint_core::{Stint, auth, users};
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(login).service(me).service(update_me);
 }
 

@@ -1,16 +1,16 @@
+use super::Routes;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{get, post};
 use stint_api_types::Page;
 use stint_api_types::webhooks::{DeliveryQuery, WebhookDelivery};
 use stint_core::Stint;
 use stint_core::webhooks::deliveries;
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::AdminAccess;
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list).service(reapply);
 }
 

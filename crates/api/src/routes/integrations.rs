@@ -1,3 +1,4 @@
+use super::Routes;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
@@ -9,12 +10,11 @@ use stint_api_types::providers::{
 use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
 use stint_core::integrations::{checks, connections, provider_apps, settings};
 use stint_core::{CoreError, Stint};
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
         .service(connect)
         .service(callback)

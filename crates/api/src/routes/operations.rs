@@ -1,15 +1,15 @@
+use super::Routes;
 use actix_web::http::header::ContentType;
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get};
 use serde::Serialize;
 use stint_core::{CoreError, Stint};
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(healthz)
         .service(readyz)
         .service(metrics)
@@ -65,8 +65,17 @@ async fn metrics(metrics: Data<Metrics>) -> HttpResponse {
 async fn openapi_json(document: Data<OpenApiJson>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(ContentType::json())
-        .body(document.0.clone())
+        .body(document.get().to_owned())
 }
 
-/// The serialised document, made once at start.
-pub struct OpenApiJson(pub String);
+/// The serialised document, made when first asked for: making it allocates several megabytes
+/// that a server never asked for its document should not keep.
+#[derive(Default)]
+pub struct OpenApiJson(std::sync::OnceLock<String>);
+
+impl OpenApiJson {
+    pub fn get(&self) -> &str {
+        self.0
+            .get_or_init(|| crate::openapi::document().to_json().unwrap_or_default())
+    }
+}

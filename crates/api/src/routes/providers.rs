@@ -1,14 +1,14 @@
+use super::Routes;
 use actix_web::web::{Data, Json, Path};
 use actix_web::{get, put};
 use stint_api_types::providers::{ProviderApp, ProviderInfo, ProviderKey, UpdateProviderApp};
 use stint_core::Stint;
 use stint_core::integrations::provider_apps;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::{AdminAccess, ReadAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list).service(get_app).service(update_app);
 }
 

@@ -1,15 +1,15 @@
+use super::Routes;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, get, post};
 use stint_api_types::providers::{IntegrationScope, ProviderKey, ScopeQuery};
 use stint_api_types::webhooks::{SyncRun, SyncStarted, SyncTrigger};
 use stint_core::{CoreError, Stint, github, sync_runs};
-use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(start).service(get_one).service(list);
 }
 

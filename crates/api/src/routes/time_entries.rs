@@ -1,15 +1,15 @@
+use super::Routes;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, patch, post};
 use stint_api_types::tracking::{CreateTimeEntry, TimeEntry, TimeEntryQuery, UpdateTimeEntry};
 use stint_api_types::{Page, TimeEntryId};
 use stint_core::Stint;
 use stint_core::tracking::time_entries;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
         .service(create)
         .service(get_one)

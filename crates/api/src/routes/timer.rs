@@ -1,15 +1,15 @@
+use super::Routes;
 use actix_web::web::{Bytes, Data, Json};
 use actix_web::{get, post};
 use stint_api_types::ErrorCode;
 use stint_api_types::tracking::{StartTimer, TimeEntry, TimeEntrySource, TimerState};
 use stint_core::Stint;
 use stint_core::tracking::timer;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(state).service(start).service(stop);
 }
 

@@ -1,14 +1,14 @@
+use super::Routes;
 use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpResponse, delete, get, post};
 use stint_api_types::ApiTokenId;
 use stint_api_types::auth::{ApiToken, CreateApiToken, CreatedApiToken};
 use stint_core::{Stint, auth};
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list).service(create).service(remove);
 }
 

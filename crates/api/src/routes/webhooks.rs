@@ -1,6 +1,7 @@
 //! Webhook routes. No session: the signature over the raw bytes is the authentication, checked
 //! before anything is parsed. Bodies over the limit are refused while they stream in.
 
+use super::Routes;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse, post};
@@ -10,11 +11,10 @@ use stint_api_types::webhooks::WebhookAck;
 use stint_core::webhooks::receive::{self, GithubHeaders, Receipt, SlackHeaders};
 use stint_core::{CoreError, Stint};
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(github)
         .service(slack_events)
         .service(slack_commands);
