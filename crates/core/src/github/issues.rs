@@ -150,7 +150,8 @@ async fn insert_link<C: ConnectionTrait>(
     external_version: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<(), CoreError> {
-    external_link::ActiveModel {
+    // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
+    external_link::Entity::insert(external_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         integration_id: Set(integration_id),
         entity_type: Set(entity_type.to_owned()),
@@ -161,8 +162,8 @@ async fn insert_link<C: ConnectionTrait>(
         external_version: Set(external_version),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }
@@ -366,7 +367,7 @@ async fn create<C: ConnectionTrait>(
         TaskStatus::Todo
     };
     let task_id = Uuid::now_v7();
-    task::ActiveModel {
+    task::Entity::insert(task::ActiveModel {
         id: Set(task_id),
         project_id: Set(project_id),
         title: Set(title_of(issue)),
@@ -377,8 +378,8 @@ async fn create<C: ConnectionTrait>(
         created_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     insert_link(
         db,

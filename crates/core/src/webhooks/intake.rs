@@ -36,7 +36,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// Refused deliveries recorded per minute and process; beyond that they are only logged.
 const REFUSALS_RECORDED_PER_MINUTE: u32 = 60;
 /// Batches applied side by side on PostgreSQL, where writers do not wait for one another.
-const POSTGRES_WORKERS: usize = 4;
+const POSTGRES_WORKERS: usize = 2;
 
 /// A verified delivery.
 #[derive(Debug, Clone)]
