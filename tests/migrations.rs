@@ -180,3 +180,82 @@ async fn schema_constraints_hold() {
     let orphan = uuid_literal(&db, "'00000000-0000-7000-8000-00000000dead'");
     assert!(exec(&db, &format!("INSERT INTO api_tokens (id, user_id, name, token_hash, token_prefix, scopes, created_at) VALUES ({orphan}, {orphan}, 'x', 'h', 'p', 'read', {ts})")).await.is_err());
 }
+
+/// Every migration rolls back to empty and applies again.
+#[tokio::test]
+async fn migrations_roll_back_and_apply_again() {
+    use stint_migrations::MigratorTrait;
+    let (db, _dir) = fresh().await;
+    stint_migrations::Migrator::down(&db, None).await.unwrap();
+    assert!(
+        exec(&db, "SELECT COUNT(*) FROM time_entry_versions")
+            .await
+            .is_err()
+    );
+    assert!(exec(&db, "SELECT COUNT(*) FROM users").await.is_err());
+    let all = stint_migrations::Migrator::migrations().len();
+    assert_eq!(stint_core::db::migrate(&db).await.unwrap(), all);
+}
+
+/// The database itself counts changes to a user's time entries, whoever makes them.
+#[tokio::test]
+async fn time_entry_changes_bump_their_users_version() {
+    let (db, _dir) = fresh().await;
+    let a = uuid_literal(&db, USER_A);
+    let ts = "'2026-01-05T09:00:00+00:00'";
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO users (id, email, display_name, role, timezone, active, created_at, updated_at) \
+             VALUES ({a}, 'a', 'A', 'member', 'UTC', true, {ts}, {ts})"
+        ),
+    )
+    .await
+    .unwrap();
+    let version = || async {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT version FROM time_entry_versions WHERE user_id = {a}"),
+            ))
+            .await
+            .unwrap();
+        row.map_or(0, |row| row.try_get_by_index::<i64>(0).unwrap())
+    };
+    assert_eq!(version().await, 0);
+    let id = uuid_literal(&db, "'00000000-0000-7000-8000-000000000001'");
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO time_entries (id, user_id, started_at, ended_at, notes, billable, source, created_at, updated_at) \
+             VALUES ({id}, {a}, {ts}, NULL, '', true, 'timer', {ts}, {ts})"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(version().await, 1);
+    exec(
+        &db,
+        &format!("UPDATE time_entries SET notes = 'x' WHERE id = {id}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(version().await, 2);
+    exec(&db, &format!("DELETE FROM time_entries WHERE id = {id}"))
+        .await
+        .unwrap();
+    assert_eq!(version().await, 3);
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO time_entries (id, user_id, started_at, ended_at, notes, billable, source, created_at, updated_at) \
+             VALUES ({id}, {a}, {ts}, {ts}, '', true, 'manual', {ts}, {ts})"
+        ),
+    )
+    .await
+    .unwrap();
+    // Deleting the user cascades to their entries; the version row stays behind, harmlessly.
+    exec(&db, &format!("DELETE FROM users WHERE id = {a}"))
+        .await
+        .unwrap();
+}
