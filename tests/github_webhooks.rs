@@ -557,3 +557,55 @@ async fn a_flood_of_forged_deliveries_is_refused_without_filling_the_record() {
     let recorded = page["items"].as_array().unwrap().len();
     assert!((60..70).contains(&recorded), "{recorded} refusals recorded");
 }
+
+/// Deliveries that arrive together are applied in one batch: an issue opened and edited within
+/// the same batch gets one task, with the newer content, whichever delivery comes first.
+#[tokio::test]
+async fn deliveries_arriving_together_make_one_task_per_issue() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let sends = (1..=15u64).flat_map(|number| {
+        let app = &app;
+        ["opened", "edited"]
+            .into_iter()
+            .map(move |action| async move {
+                let title = format!("{action} {number}");
+                let delivery = format!("together-{action}-{number}");
+                deliver_issue(app, &delivery, action, "octo/together", number, &title, &[]).await
+            })
+    });
+    for answer in futures_util::future::join_all(sends).await {
+        assert!(
+            answer.status == 200 || answer.status == 202,
+            "{}",
+            answer.status
+        );
+    }
+    let made = tasks(&app, &admin).await;
+    assert_eq!(made.len(), 15);
+    let mut titles: Vec<&str> = made.iter().map(|t| t["title"].as_str().unwrap()).collect();
+    titles.sort_unstable();
+    let mut expected: Vec<String> = (1..=15).map(|n| format!("edited {n}")).collect();
+    expected.sort_unstable();
+    assert_eq!(titles, expected);
+    // Once more, all together: nothing new is made.
+    let again = (1..=15u64).map(|number| {
+        let app = &app;
+        async move {
+            let title = format!("edited {number}");
+            let delivery = format!("again-{number}");
+            deliver_issue(
+                app,
+                &delivery,
+                "edited",
+                "octo/together",
+                number,
+                &title,
+                &[],
+            )
+            .await
+        }
+    });
+    futures_util::future::join_all(again).await;
+    assert_eq!(tasks(&app, &admin).await.len(), 15);
+}

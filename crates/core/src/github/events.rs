@@ -27,6 +27,32 @@ const UPDATING_ACTIONS: &[&str] = &[
     "unassigned",
 ];
 
+/// The external id (`owner/repo#n`) of the issue an `issues` delivery is about, read without
+/// keeping the rest of the body; `None` for anything else.
+pub fn issue_reference(event: Option<&str>, payload: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Repository {
+        full_name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Number {
+        number: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        repository: Repository,
+        issue: Number,
+    }
+    if !event.is_some_and(is_applied_event) {
+        return None;
+    }
+    let reference: Reference = serde_json::from_str(payload).ok()?;
+    Some(issues::external_id(
+        &reference.repository.full_name,
+        reference.issue.number,
+    ))
+}
+
 pub async fn apply<C: ConnectionTrait>(
     db: &C,
     target: Option<&GithubTarget>,

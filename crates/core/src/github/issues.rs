@@ -2,7 +2,7 @@
 //! by repository and number (`owner/repo#123`; numbers repeat across repositories), in the project
 //! mapped to the repository or one named after it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -32,6 +32,27 @@ pub struct GithubTarget {
     /// Repository → project, as found or made during this batch or run. Whoever rolls back a
     /// write calls `forget_projects`, since a project made there is gone.
     projects: Arc<Mutex<HashMap<String, Uuid>>>,
+    /// Set for a batch applied in one pass (see `begin_batch`).
+    batch: Arc<Mutex<Option<IssueBatch>>>,
+}
+
+/// A batch's issue links, looked up in one query, and the tasks it creates, inserted together by
+/// `flush` before the batch commits: three statements per new issue become three per batch.
+#[derive(Debug, Default)]
+struct IssueBatch {
+    /// External id → its link, or `None` when it had none. Each is used once: after a delivery
+    /// changed it, the database is asked again.
+    looked_up: HashMap<String, Option<external_link::Model>>,
+    /// External ids whose task waits in `tasks`.
+    pending: HashSet<String>,
+    tasks: Vec<task::ActiveModel>,
+    links: Vec<external_link::ActiveModel>,
+}
+
+enum Known {
+    Pending,
+    LookedUp(Option<external_link::Model>),
+    Unknown,
 }
 
 impl GithubTarget {
@@ -49,6 +70,144 @@ impl GithubTarget {
         if let Ok(mut projects) = self.projects.lock() {
             projects.insert(repository.to_owned(), project_id);
         }
+    }
+
+    fn known(&self, external_id: &str) -> Known {
+        let Ok(mut batch) = self.batch.lock() else {
+            return Known::Unknown;
+        };
+        let Some(batch) = batch.as_mut() else {
+            return Known::Unknown;
+        };
+        if batch.pending.contains(external_id) {
+            return Known::Pending;
+        }
+        match batch.looked_up.remove(external_id) {
+            Some(found) => Known::LookedUp(found),
+            None => Known::Unknown,
+        }
+    }
+
+    /// Keeps a new task and its link for `flush`; gives them back when no batch is open.
+    #[allow(clippy::result_large_err)]
+    fn defer(
+        &self,
+        external_id: &str,
+        task: task::ActiveModel,
+        link: external_link::ActiveModel,
+    ) -> Result<(), (task::ActiveModel, external_link::ActiveModel)> {
+        let Ok(mut batch) = self.batch.lock() else {
+            return Err((task, link));
+        };
+        let Some(batch) = batch.as_mut() else {
+            return Err((task, link));
+        };
+        batch.pending.insert(external_id.to_owned());
+        batch.tasks.push(task);
+        batch.links.push(link);
+        Ok(())
+    }
+
+    /// Opens a batch: the links of these issues (`owner/repo#n`, as `external_id` makes them) are
+    /// looked up at once, and new tasks wait for `flush`. Only for a batch that is abandoned
+    /// whole on any failure: a savepoint rolled back would not take a deferred task with it.
+    pub async fn begin_batch<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        external_ids: Vec<String>,
+    ) -> Result<(), CoreError> {
+        let mut looked_up: HashMap<String, Option<external_link::Model>> = external_ids
+            .into_iter()
+            .map(|external_id| (external_id, None))
+            .collect();
+        if !looked_up.is_empty() {
+            let ids: Vec<&String> = looked_up.keys().collect();
+            let list = serde_json::to_string(&ids)
+                .map_err(|err| CoreError::Internal(format!("cannot list issue ids: {err}")))?;
+            // One statement whatever the number of ids (a JSON array parameter), so PostgreSQL
+            // plans it once rather than once per list length; and one unique-index probe per id,
+            // whatever the table's statistics say (a growing table's can be far behind).
+            let backend = db.get_database_backend();
+            let sql = match backend {
+                sea_orm::DatabaseBackend::Postgres => {
+                    r#"SELECT l.* FROM jsonb_array_elements_text($1::jsonb) AS wanted(external_id)
+                       CROSS JOIN LATERAL (
+                         SELECT * FROM external_links
+                         WHERE integration_id = $2 AND external_type = 'issue'
+                           AND external_id = wanted.external_id
+                         LIMIT 1
+                       ) AS l"#
+                }
+                _ => {
+                    r#"SELECT l.* FROM json_each(?) AS wanted
+                       CROSS JOIN external_links AS l
+                       WHERE l.integration_id = ? AND l.external_type = 'issue'
+                         AND l.external_id = wanted.value"#
+                }
+            };
+            let found = external_link::Entity::find()
+                .from_raw_sql(sea_orm::Statement::from_sql_and_values(
+                    backend,
+                    sql,
+                    [list.into(), self.integration_id.into()],
+                ))
+                .all(db)
+                .await?;
+            for link in found {
+                looked_up.insert(link.external_id.clone(), Some(link));
+            }
+        }
+        if let Ok(mut batch) = self.batch.lock() {
+            *batch = Some(IssueBatch {
+                looked_up,
+                ..IssueBatch::default()
+            });
+        }
+        Ok(())
+    }
+
+    /// Inserts the tasks and links the batch made so far, one statement each.
+    pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), CoreError> {
+        let (tasks, links) = match self.batch.lock() {
+            Ok(mut batch) => match batch.as_mut() {
+                Some(batch) => {
+                    batch.pending.clear();
+                    (
+                        std::mem::take(&mut batch.tasks),
+                        std::mem::take(&mut batch.links),
+                    )
+                }
+                None => return Ok(()),
+            },
+            Err(_) => return Ok(()),
+        };
+        if !tasks.is_empty() {
+            task::Entity::insert_many(tasks)
+                .exec_without_returning(db)
+                .await?;
+        }
+        if !links.is_empty() {
+            external_link::Entity::insert_many(links)
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The link of an issue: from the batch's lookup when it has one, else from the database.
+async fn issue_link<C: ConnectionTrait>(
+    db: &C,
+    target: &GithubTarget,
+    external_id: &str,
+) -> Result<Option<external_link::Model>, CoreError> {
+    match target.known(external_id) {
+        Known::LookedUp(found) => Ok(found),
+        Known::Pending => {
+            target.flush(db).await?;
+            link(db, target.integration_id, ISSUE, external_id).await
+        }
+        Known::Unknown => link(db, target.integration_id, ISSUE, external_id).await,
     }
 }
 
@@ -69,6 +228,7 @@ pub async fn target<C: ConnectionTrait>(db: &C) -> Result<Option<GithubTarget>, 
         integration_id: found.id,
         settings,
         projects: Arc::default(),
+        batch: Arc::default(),
     }))
 }
 
@@ -139,8 +299,7 @@ async fn link<C: ConnectionTrait>(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_link<C: ConnectionTrait>(
-    db: &C,
+fn link_model(
     integration_id: Uuid,
     entity_type: &str,
     entity_id: Uuid,
@@ -149,9 +308,8 @@ async fn insert_link<C: ConnectionTrait>(
     external_url: Option<String>,
     external_version: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(), CoreError> {
-    // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
-    external_link::Entity::insert(external_link::ActiveModel {
+) -> external_link::ActiveModel {
+    external_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         integration_id: Set(integration_id),
         entity_type: Set(entity_type.to_owned()),
@@ -162,10 +320,7 @@ async fn insert_link<C: ConnectionTrait>(
         external_version: Set(external_version),
         created_at: Set(now),
         updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+    }
 }
 
 /// The project for a repository: the configured one, else the one Stint made for it (linked, so a
@@ -226,8 +381,8 @@ async fn find_or_make_project<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    insert_link(
-        db,
+    // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
+    external_link::Entity::insert(link_model(
         target.integration_id,
         PROJECT,
         project_id,
@@ -236,7 +391,8 @@ async fn find_or_make_project<C: ConnectionTrait>(
         Some(format!("https://github.com/{repository}")),
         None,
         now,
-    )
+    ))
+    .exec_without_returning(db)
     .await?;
     Ok(project_id)
 }
@@ -300,7 +456,7 @@ pub async fn upsert<C: ConnectionTrait>(
 ) -> Result<Upserted, CoreError> {
     let external = external_id(repository, issue.number);
     let version = issue.updated_at.map(|t| t.to_rfc3339());
-    let found = link(db, target.integration_id, ISSUE, &external).await?;
+    let found = issue_link(db, target, &external).await?;
     let existing = match &found {
         Some(l) => task::Entity::find_by_id(l.entity_id).one(db).await?,
         None => None,
@@ -367,7 +523,7 @@ async fn create<C: ConnectionTrait>(
         TaskStatus::Todo
     };
     let task_id = Uuid::now_v7();
-    task::Entity::insert(task::ActiveModel {
+    let task = task::ActiveModel {
         id: Set(task_id),
         project_id: Set(project_id),
         title: Set(title_of(issue)),
@@ -378,21 +534,26 @@ async fn create<C: ConnectionTrait>(
         created_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
-    insert_link(
-        db,
+    };
+    let link = link_model(
         target.integration_id,
         TASK,
         task_id,
         ISSUE,
-        external,
+        external.clone(),
         issue.html_url.clone(),
         version,
         now,
-    )
-    .await?;
+    );
+    if let Err((task, link)) = target.defer(&external, task, link) {
+        // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
+        task::Entity::insert(task)
+            .exec_without_returning(db)
+            .await?;
+        external_link::Entity::insert(link)
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(Upserted::Created(task_id))
 }
 
@@ -403,14 +564,7 @@ pub async fn task_of<C: ConnectionTrait>(
     repository: &str,
     number: u64,
 ) -> Result<Option<task::Model>, CoreError> {
-    let Some(found) = link(
-        db,
-        target.integration_id,
-        ISSUE,
-        &external_id(repository, number),
-    )
-    .await?
-    else {
+    let Some(found) = issue_link(db, target, &external_id(repository, number)).await? else {
         return Ok(None);
     };
     Ok(task::Entity::find_by_id(found.entity_id).one(db).await?)

@@ -323,6 +323,7 @@ async fn record_batch_fast(
     let txn = stint.begin_write().await?;
     let mut seen = HashSet::new();
     let mut context = BatchContext::default();
+    context.begin_github_batch(&txn, jobs).await?;
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     let mut records = Vec::with_capacity(jobs.len());
@@ -361,6 +362,7 @@ async fn record_batch_fast(
         records.push(model);
         results.push(Recorded::New(id));
     }
+    context.flush(&txn).await?;
     // One statement records the whole batch.
     let expected = records.len() as u64;
     if expected > 0 {
@@ -596,6 +598,39 @@ pub(crate) struct BatchContext {
 }
 
 impl BatchContext {
+    /// For a batch applied in one pass: the links of every GitHub issue in it are looked up at
+    /// once, and new tasks are inserted together by `flush`.
+    async fn begin_github_batch(
+        &mut self,
+        txn: &DatabaseTransaction,
+        jobs: &[WriteJob],
+    ) -> Result<(), CoreError> {
+        let issues: Vec<String> = jobs
+            .iter()
+            .map(|job| &job.delivery)
+            .filter(|d| d.provider == ProviderKey::Github && d.outcome == DeliveryOutcome::Queued)
+            .filter_map(|d| {
+                crate::github::events::issue_reference(d.event.as_deref(), d.payload.as_deref()?)
+            })
+            .collect();
+        if issues.is_empty() {
+            return Ok(());
+        }
+        let target = crate::github::issues::target(txn).await?;
+        if let Some(target) = &target {
+            target.begin_batch(txn, issues).await?;
+        }
+        self.github = Some(target);
+        Ok(())
+    }
+
+    async fn flush(&self, txn: &DatabaseTransaction) -> Result<(), CoreError> {
+        if let Some(Some(target)) = &self.github {
+            target.flush(txn).await?;
+        }
+        Ok(())
+    }
+
     /// After a rollback: what was made in it is gone.
     fn forget_projects(&self) {
         if let Some(Some(target)) = &self.github {
