@@ -72,40 +72,37 @@ impl GithubTarget {
         }
     }
 
-    fn known(&self, external_id: &str) -> Known {
-        let Ok(mut batch) = self.batch.lock() else {
-            return Known::Unknown;
-        };
-        let Some(batch) = batch.as_mut() else {
-            return Known::Unknown;
-        };
-        if batch.pending.contains(external_id) {
-            return Known::Pending;
-        }
-        match batch.looked_up.remove(external_id) {
-            Some(found) => Known::LookedUp(found),
-            None => Known::Unknown,
-        }
+    /// Runs `f` on the open batch; `None` when there is none.
+    fn with_batch<T>(&self, f: impl FnOnce(&mut IssueBatch) -> T) -> Option<T> {
+        self.batch.lock().ok()?.as_mut().map(f)
     }
 
-    /// Keeps a new task and its link for `flush`; gives them back when no batch is open.
-    #[allow(clippy::result_large_err)]
+    fn known(&self, external_id: &str) -> Known {
+        self.with_batch(|batch| {
+            if batch.pending.contains(external_id) {
+                return Known::Pending;
+            }
+            match batch.looked_up.remove(external_id) {
+                Some(found) => Known::LookedUp(found),
+                None => Known::Unknown,
+            }
+        })
+        .unwrap_or(Known::Unknown)
+    }
+
+    /// Keeps a new task and its link for `flush`; false when no batch is open.
     fn defer(
         &self,
         external_id: &str,
-        task: task::ActiveModel,
-        link: external_link::ActiveModel,
-    ) -> Result<(), (task::ActiveModel, external_link::ActiveModel)> {
-        let Ok(mut batch) = self.batch.lock() else {
-            return Err((task, link));
-        };
-        let Some(batch) = batch.as_mut() else {
-            return Err((task, link));
-        };
-        batch.pending.insert(external_id.to_owned());
-        batch.tasks.push(task);
-        batch.links.push(link);
-        Ok(())
+        task: &task::ActiveModel,
+        link: &external_link::ActiveModel,
+    ) -> bool {
+        self.with_batch(|batch| {
+            batch.pending.insert(external_id.to_owned());
+            batch.tasks.push(task.clone());
+            batch.links.push(link.clone());
+        })
+        .is_some()
     }
 
     /// Opens a batch: the links of these issues (`owner/repo#n`, as `external_id` makes them) are
@@ -168,18 +165,14 @@ impl GithubTarget {
 
     /// Inserts the tasks and links the batch made so far, one statement each.
     pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), CoreError> {
-        let (tasks, links) = match self.batch.lock() {
-            Ok(mut batch) => match batch.as_mut() {
-                Some(batch) => {
-                    batch.pending.clear();
-                    (
-                        std::mem::take(&mut batch.tasks),
-                        std::mem::take(&mut batch.links),
-                    )
-                }
-                None => return Ok(()),
-            },
-            Err(_) => return Ok(()),
+        let Some((tasks, links)) = self.with_batch(|batch| {
+            batch.pending.clear();
+            (
+                std::mem::take(&mut batch.tasks),
+                std::mem::take(&mut batch.links),
+            )
+        }) else {
+            return Ok(());
         };
         if !tasks.is_empty() {
             task::Entity::insert_many(tasks)
@@ -545,7 +538,7 @@ async fn create<C: ConnectionTrait>(
         version,
         now,
     );
-    if let Err((task, link)) = target.defer(&external, task, link) {
+    if !target.defer(&external, &task, &link) {
         // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
         task::Entity::insert(task)
             .exec_without_returning(db)

@@ -194,12 +194,7 @@ where
                 .with_min_delay(Duration::from_millis(500))
                 .with_max_times(MAX_RETRIES),
         )
-        .when(|err| {
-            matches!(
-                err,
-                GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)
-            )
-        })
+        .when(GatewayError::is_temporary)
         // A rate limit says when to come back; one too far off ends the attempt now.
         .adjust(|err, backoff| match (err, backoff) {
             (GatewayError::RateLimited { .. }, Some(_)) => {

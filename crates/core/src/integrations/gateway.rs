@@ -59,6 +59,16 @@ pub enum GatewayError {
     Refused(String),
 }
 
+impl GatewayError {
+    /// A rate limit or a failure that says nothing about the request itself: worth asking again.
+    pub fn is_temporary(&self) -> bool {
+        matches!(
+            self,
+            GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)
+        )
+    }
+}
+
 #[async_trait::async_trait]
 pub trait ProviderGateway: Send + Sync {
     async fn exchange_code(

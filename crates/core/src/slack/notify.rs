@@ -159,12 +159,7 @@ pub(crate) async fn post(
                 .with_max_delay(Duration::from_secs(2))
                 .with_max_times(MAX_RETRIES),
         )
-        .when(|err| {
-            matches!(
-                err,
-                GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)
-            )
-        })
+        .when(GatewayError::is_temporary)
         // After a 429 Slack says how long to wait.
         .adjust(|err, backoff| match (err, backoff) {
             (
@@ -183,7 +178,7 @@ pub(crate) async fn post(
             tracing::debug!(?token, channel, "posted to Slack");
             Ok(())
         }
-        Err(GatewayError::RateLimited { .. } | GatewayError::Inconclusive(_)) => {
+        Err(err) if err.is_temporary() => {
             tracing::warn!(?token, channel, "giving up posting to Slack");
             Err(CoreError::ProviderUnavailable(
                 "Slack kept failing; the message was not posted".to_owned(),

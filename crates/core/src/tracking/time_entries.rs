@@ -191,16 +191,8 @@ async fn fetch(stint: &Stint, listing: Listing) -> Result<Page<TimeEntry>, CoreE
     )
 }
 
-pub async fn list(
-    stint: &Stint,
-    principal: &Principal,
-    query: TimeEntryQuery,
-) -> Result<Page<TimeEntry>, CoreError> {
-    fetch(stint, listing(principal, query)?).await
-}
-
-/// `list`, as the JSON document the API answers with. A page of one user's entries is served
-/// from `entry_pages` while their entries are unchanged.
+/// A page of time entries, as the JSON document the API answers with. A page of one user's
+/// entries is served from `entry_pages` while their entries are unchanged.
 pub async fn list_json(
     stint: &Stint,
     principal: &Principal,
