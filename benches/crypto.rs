@@ -10,11 +10,10 @@ use stint_api_types::Email;
 use stint_api_types::auth::Role;
 use stint_api_types::providers::{ApiKeyCredentials, IntegrationScope, ProviderKey};
 use stint_api_types::users::CreateUser;
-use stint_core::catalogue::ProviderSpec;
+use stint_core::catalogue::{Connector, ProviderSpec};
+use stint_core::connectors::{AccountApi, Revoker};
 use stint_core::crypto::{KeyRing, SecretSlot};
-use stint_core::integrations::gateway::{
-    AccountIdentity, AppCredentials, GatewayError, ProviderGateway, Providers, TokenGrant,
-};
+use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
 use stint_core::{Clock, Config, Secret, Stint};
 
 const SLOT: SecretSlot<'static> = SecretSlot {
@@ -40,36 +39,10 @@ fn crypto(c: &mut Criterion) {
 }
 
 /// Answers the one call connecting needs; the fresh-token path never reaches a provider.
-struct StaticGateway;
+struct StaticAccount;
 
 #[async_trait::async_trait]
-impl ProviderGateway for StaticGateway {
-    async fn exchange_code(
-        &self,
-        _: &ProviderSpec,
-        _: &AppCredentials,
-        _: &str,
-        _: Option<&Secret>,
-        _: &str,
-    ) -> Result<TokenGrant, GatewayError> {
-        Err(GatewayError::Inconclusive("not used".to_owned()))
-    }
-    async fn refresh(
-        &self,
-        _: &ProviderSpec,
-        _: &AppCredentials,
-        _: &Secret,
-    ) -> Result<TokenGrant, GatewayError> {
-        Err(GatewayError::Inconclusive("not used".to_owned()))
-    }
-    async fn revoke(
-        &self,
-        _: &ProviderSpec,
-        _: &AppCredentials,
-        _: &Secret,
-    ) -> Result<(), GatewayError> {
-        Ok(())
-    }
+impl AccountApi for StaticAccount {
     async fn identity(
         &self,
         _: &ProviderSpec,
@@ -80,13 +53,17 @@ impl ProviderGateway for StaticGateway {
             label: "bench".to_owned(),
         }))
     }
-    async fn test_call(
+}
+
+#[async_trait::async_trait]
+impl Revoker for StaticAccount {
+    async fn revoke(
         &self,
         _: &ProviderSpec,
+        _: &AppCredentials,
         _: &Secret,
-        _: Option<&str>,
-    ) -> Result<bool, GatewayError> {
-        Ok(true)
+    ) -> Result<(), GatewayError> {
+        Ok(())
     }
 }
 
@@ -98,11 +75,16 @@ fn fresh_token(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let vars = HashMap::from([("STINT_DATA_DIR", dir.path().display().to_string())]);
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
-    let providers = Providers {
-        specs: stint_providers::catalogue(),
-        gateway: Arc::new(StaticGateway),
-        ..stint_providers::providers()
-    };
+    let providers = stint_providers::providers();
+    let trello = providers
+        .connectors
+        .iter()
+        .find(|c| c.spec.key == ProviderKey::Trello)
+        .expect("Trello")
+        .spec
+        .clone();
+    let account = Arc::new(StaticAccount);
+    let providers = providers.register(Connector::new(trello, account.clone(), account));
     let (stint, integration_id) = runtime.block_on(async {
         let stint = Stint::start(config, Clock::system(), providers)
             .await

@@ -13,6 +13,7 @@ mod oauth;
 mod operations;
 mod providers;
 mod slack;
+mod test_provider;
 mod time_entries;
 mod timer;
 mod tokens;

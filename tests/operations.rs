@@ -168,9 +168,9 @@ fn every_operation_is_documented_with_errors() {
         "/api/integrations/{provider}/sync",
         "/api/integrations/{provider}/sync-runs",
         "/api/sync-runs/{id}",
-        "/api/integrations/github/webhook",
-        "/api/integrations/slack/events",
-        "/api/integrations/slack/commands",
+        "/api/integrations/{provider}/webhook",
+        "/api/integrations/{provider}/events",
+        "/api/integrations/{provider}/commands",
         "/api/admin/webhook-deliveries",
         "/api/admin/webhook-deliveries/{id}/reapply",
     ];

@@ -526,10 +526,10 @@ async fn the_daily_summary_goes_to_the_member() {
     )
     .await
     .ok::<Value>(201);
-    let outcome = stint_core::slack::summary::post_daily_summary(&app.stint, id.parse().unwrap())
+    let outcome = stint_core::notify::summary::post_daily_summary(&app.stint, id.parse().unwrap())
         .await
         .unwrap();
-    let stint_core::slack::summary::SummaryOutcome::Posted { text } = outcome else {
+    let stint_core::notify::summary::SummaryOutcome::Posted { text } = outcome else {
         panic!("not posted: {outcome:?}");
     };
     assert!(text.contains("*1h 30m* tracked"), "{text}");

@@ -16,6 +16,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::web::{self, Data, PayloadConfig};
 use actix_web::{App, HttpServer};
+use stint_core::integrations::gateway::Providers;
 use stint_core::users::{BootstrappedAdmin, bootstrap_admin};
 use stint_core::{Clock, Config, CoreError, Stint};
 use utoipa_swagger_ui::SwaggerUi;
@@ -50,7 +51,16 @@ impl Application {
         Self::build_with_clock(config, Clock::system()).await
     }
 
-    pub async fn build_with_clock(mut config: Config, clock: Clock) -> Result<Self, BuildError> {
+    pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Self, BuildError> {
+        Self::build_with_providers(config, clock, stint_providers::providers()).await
+    }
+
+    /// With a catalogue of one's own: tests register providers of their own so.
+    pub async fn build_with_providers(
+        mut config: Config,
+        clock: Clock,
+        providers: Providers,
+    ) -> Result<Self, BuildError> {
         let listen = config.listen;
         let workers = config.http_workers;
         let bind_error = |source| BuildError::Bind {
@@ -64,7 +74,7 @@ impl Application {
             // With port 0 the real port is known only now.
             config.public_url = format!("http://{bound}");
         }
-        let stint = Stint::start(config, clock, stint_providers::providers()).await?;
+        let stint = Stint::start(config, clock, providers).await?;
         let bootstrapped = bootstrap_admin(&stint)
             .await
             .map_err(BuildError::Bootstrap)?;

@@ -1,13 +1,19 @@
-//! The shape of a provider catalogue entry. The entries themselves are declared in
-//! `stint-providers`; core only needs their data (endpoints, token behaviour, modes), which is why
-//! the type lives here and the values there.
+//! The catalogue: one entry per provider, each with its data (endpoints, token behaviour, modes)
+//! and the capabilities its module implements (`Connector`). The entries are declared in
+//! `stint-providers`; core dispatches through them and never names a provider.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use stint_api_types::providers::{AuthKind, Capability, IntegrationScope, ProviderKey};
+use stint_api_types::tracking::TimeEntrySource;
+use stint_entity::user;
 
 use crate::config::ProviderEnv;
+use crate::connectors::{
+    AccountApi, ChatCommands, EventReader, IssueTracker, Notifier, Revoker, WebhookReceiver,
+};
 
 /// How a provider signs the webhooks it sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +73,119 @@ pub struct ProviderSpec {
     /// Refresh this long before the access token expires.
     pub refresh_margin: Duration,
     pub webhook: WebhookScheme,
+    /// The last segment of the webhook URL: `webhook`, or Slack's `events`.
+    pub webhook_endpoint: &'static str,
     pub capabilities: Vec<Capability>,
     pub modes: ModeRule,
     /// Extra authorize-URL parameters (Google: `access_type=offline`, `prompt=consent`).
     pub extra_authorize_params: Vec<(&'static str, &'static str)>,
+    /// Which of a Stint user's handles names them at this provider (an assignee's login, a chat
+    /// member id).
+    pub user_handle: Option<UserHandle>,
+    /// How time entries this provider starts are labelled.
+    pub entry_source: TimeEntrySource,
+}
+
+/// A user's handle at a provider, kept on the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserHandle {
+    /// `users.github_username`, stored lower-case.
+    GithubUsername,
+    /// `users.slack_user_id`.
+    SlackUserId,
+}
+
+impl UserHandle {
+    pub fn column(self) -> user::Column {
+        match self {
+            UserHandle::GithubUsername => user::Column::GithubUsername,
+            UserHandle::SlackUserId => user::Column::SlackUserId,
+        }
+    }
+
+    pub fn of(self, person: &user::Model) -> Option<&str> {
+        match self {
+            UserHandle::GithubUsername => person.github_username.as_deref(),
+            UserHandle::SlackUserId => person.slack_user_id.as_deref(),
+        }
+    }
+
+    /// How a handle is stored (GitHub logins are case-insensitive).
+    pub fn normalize(self, handle: &str) -> String {
+        match self {
+            UserHandle::GithubUsername => handle.to_ascii_lowercase(),
+            UserHandle::SlackUserId => handle.to_owned(),
+        }
+    }
+}
+
+/// A provider's catalogue entry and the capabilities its module implements.
+#[derive(Clone)]
+pub struct Connector {
+    pub spec: ProviderSpec,
+    pub account: Arc<dyn AccountApi>,
+    pub revoker: Arc<dyn Revoker>,
+    pub webhook: Option<Arc<dyn WebhookReceiver>>,
+    pub events: Option<Arc<dyn EventReader>>,
+    pub issues: Option<Arc<dyn IssueTracker>>,
+    pub notifier: Option<Arc<dyn Notifier>>,
+    pub chat: Option<Arc<dyn ChatCommands>>,
+}
+
+impl Connector {
+    pub fn new(
+        spec: ProviderSpec,
+        account: Arc<dyn AccountApi>,
+        revoker: Arc<dyn Revoker>,
+    ) -> Self {
+        Connector {
+            spec,
+            account,
+            revoker,
+            webhook: None,
+            events: None,
+            issues: None,
+            notifier: None,
+            chat: None,
+        }
+    }
+
+    /// Webhooks received and read by one value.
+    pub fn with_webhooks<T: WebhookReceiver + EventReader + 'static>(
+        mut self,
+        value: Arc<T>,
+    ) -> Self {
+        self.webhook = Some(value.clone());
+        self.events = Some(value);
+        self
+    }
+
+    pub fn with_issues(mut self, value: Arc<dyn IssueTracker>) -> Self {
+        self.issues = Some(value);
+        self
+    }
+
+    pub fn with_notifier(mut self, value: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(value);
+        self
+    }
+
+    pub fn with_chat(mut self, value: Arc<dyn ChatCommands>) -> Self {
+        self.chat = Some(value);
+        self
+    }
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("key", &self.spec.key)
+            .field("webhook", &self.webhook.is_some())
+            .field("issues", &self.issues.is_some())
+            .field("notifier", &self.notifier.is_some())
+            .field("chat", &self.chat.is_some())
+            .finish()
+    }
 }
 
 impl ProviderSpec {
@@ -87,11 +202,8 @@ impl ProviderSpec {
 
     /// The path webhooks for this provider are received on, if it sends any.
     pub fn webhook_path(&self) -> Option<String> {
-        match (self.webhook, self.key) {
-            (WebhookScheme::None, _) => None,
-            (_, ProviderKey::Slack) => Some("/api/integrations/slack/events".to_owned()),
-            (_, key) => Some(format!("/api/integrations/{key}/webhook")),
-        }
+        (self.webhook != WebhookScheme::None)
+            .then(|| format!("/api/integrations/{}/{}", self.key, self.webhook_endpoint))
     }
 
     pub fn redirect_path(&self) -> String {
@@ -103,12 +215,12 @@ impl ProviderSpec {
 /// (`STINT_PROVIDER_<KEY>_AUTHORIZE_URL`, `_TOKEN_URL`, `_REVOKE_URL`, `_API_BASE`).
 #[derive(Debug, Clone)]
 pub struct Catalogue {
-    entries: Vec<ProviderSpec>,
+    entries: Vec<Connector>,
 }
 
 impl Catalogue {
-    pub fn new(mut entries: Vec<ProviderSpec>, env: &HashMap<ProviderKey, ProviderEnv>) -> Self {
-        for spec in &mut entries {
+    pub fn new(mut entries: Vec<Connector>, env: &HashMap<ProviderKey, ProviderEnv>) -> Self {
+        for spec in entries.iter_mut().map(|c| &mut c.spec) {
             let Some(overrides) = env.get(&spec.key) else {
                 continue;
             };
@@ -125,15 +237,24 @@ impl Catalogue {
                 spec.api_base.clone_from(url);
             }
         }
-        entries.sort_by_key(|spec| spec.key);
+        entries.sort_by_key(|c| c.spec.key);
+        entries.dedup_by_key(|c| c.spec.key);
         Catalogue { entries }
     }
 
     pub fn get(&self, key: ProviderKey) -> Option<&ProviderSpec> {
-        self.entries.iter().find(|spec| spec.key == key)
+        self.connector(key).map(|c| &c.spec)
+    }
+
+    pub fn connector(&self, key: ProviderKey) -> Option<&Connector> {
+        self.entries.iter().find(|c| c.spec.key == key)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &ProviderSpec> {
+        self.entries.iter().map(|c| &c.spec)
+    }
+
+    pub fn connectors(&self) -> impl Iterator<Item = &Connector> {
         self.entries.iter()
     }
 }

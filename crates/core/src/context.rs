@@ -7,7 +7,7 @@ use crate::catalogue::Catalogue;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{CryptoError, KeyRing};
-use crate::integrations::gateway::{ProviderGateway, Providers};
+use crate::integrations::gateway::{OAuthClient, Providers};
 
 /// Everything a service needs: the database, the clock, the configuration and the keys.
 /// Cheap to clone; one per process.
@@ -19,19 +19,18 @@ pub struct Stint {
     pub sessions: Arc<SessionKeys>,
     pub login_limiter: Arc<LoginLimiter>,
     pub principals: Arc<crate::auth::PrincipalCache>,
-    /// Slack member id → Stint user, for two seconds (cleared with the principals).
-    pub slack_members: Arc<crate::ttl_cache::TtlCache<stint_entity::user::Model>>,
+    /// `provider:member id` → Stint user, for two seconds (cleared with the principals).
+    pub chat_members: Arc<crate::ttl_cache::TtlCache<stint_entity::user::Model>>,
     pub write_turns: Arc<crate::db::WriteTurns>,
     /// Pages of time entries, served while their user's entries are unchanged.
     pub entry_pages: Arc<crate::tracking::entry_pages::EntryPages>,
+    /// Every provider's entry and the capabilities its module implements.
     pub catalogue: Arc<Catalogue>,
-    pub gateway: Arc<dyn ProviderGateway>,
+    pub oauth: Arc<dyn OAuthClient>,
     pub keys: Arc<KeyRing>,
     pub refresh_locks: Arc<crate::integrations::tokens::RefreshLocks>,
-    pub github: Arc<dyn crate::github::api::GithubApi>,
-    pub slack: Arc<dyn crate::slack::api::SlackApi>,
     pub intake: Arc<crate::webhooks::Intake>,
-    pub notifier: Arc<crate::slack::notify::Notifier>,
+    pub notifier: Arc<crate::notify::Notifier>,
     pub signing_secrets: Arc<crate::webhooks::secrets::SigningSecrets>,
     /// The id of every sync run that finishes in this process, for whoever follows them.
     pub finished_syncs: tokio::sync::broadcast::Sender<uuid::Uuid>,
@@ -78,10 +77,8 @@ impl Stint {
         Ok(Stint {
             db,
             clock,
-            catalogue: Arc::new(Catalogue::new(providers.specs, &config.providers)),
-            gateway: providers.gateway,
-            github: providers.github,
-            slack: providers.slack,
+            catalogue: Arc::new(Catalogue::new(providers.connectors, &config.providers)),
+            oauth: providers.oauth,
             intake: Arc::default(),
             notifier: Arc::default(),
             signing_secrets: Arc::default(),
@@ -91,7 +88,7 @@ impl Stint {
             sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
             login_limiter: Arc::new(LoginLimiter::new()),
             principals: Arc::default(),
-            slack_members: Arc::new(crate::ttl_cache::TtlCache::new(
+            chat_members: Arc::new(crate::ttl_cache::TtlCache::new(
                 std::time::Duration::from_secs(2),
                 10_000,
             )),
@@ -114,7 +111,7 @@ impl Stint {
     pub fn spawn_background(&self) {
         crate::db::spawn_checkpoints(&self.db);
         crate::webhooks::Intake::spawn(self);
-        crate::slack::notify::Notifier::spawn(self);
+        crate::notify::Notifier::spawn(self);
     }
 }
 

@@ -74,7 +74,7 @@ async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, Co
     })?;
     // A role or an account's status may have changed: authenticate everyone afresh.
     stint.principals.clear();
-    stint.slack_members.clear();
+    stint.chat_members.clear();
     Ok(saved)
 }
 

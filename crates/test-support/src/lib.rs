@@ -84,6 +84,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts Stint with extra `STINT_*` variables, as an operator would configure it.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_with_providers(extra, None).await
+}
+
+/// Starts Stint with extra variables and, when given, a catalogue of the test's own.
+pub async fn spawn_app_with_providers(
+    extra: &[(&str, &str)],
+    providers: Option<stint_core::integrations::gateway::Providers>,
+) -> TestApp {
     init_logging();
     let data_dir = tempfile::tempdir().expect("temporary directory");
     let database_url = test_database_url(data_dir.path()).await;
@@ -103,9 +111,11 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     }
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
     let (clock, handle) = Clock::manual(epoch());
-    let app = Application::build_with_clock(config, clock)
-        .await
-        .expect("application builds");
+    let app = match providers {
+        Some(providers) => Application::build_with_providers(config, clock, providers).await,
+        None => Application::build_with_clock(config, clock).await,
+    }
+    .expect("application builds");
     let port = app.port();
     let stint = app.stint().clone();
     tokio::spawn(app.run_until_stopped());

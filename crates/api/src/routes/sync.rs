@@ -3,7 +3,7 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, get, post};
 use stint_api_types::providers::{IntegrationScope, ProviderKey, ScopeQuery};
 use stint_api_types::webhooks::{SyncRun, SyncStarted, SyncTrigger};
-use stint_core::{CoreError, Stint, github, sync_runs};
+use stint_core::{Stint, sync, sync_runs};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -15,13 +15,14 @@ pub fn configure<R: Routes>(cfg: &mut R) {
 
 /// Start a sync
 ///
-/// Queues a sync of the organisation's connection and answers at once with the run to follow.
-/// GitHub: the open issues of every configured repository (pages followed, pull requests skipped,
-/// the label filter applied, incremental after the first run) become or update tasks; re-running
-/// creates nothing new. Admins only; 409 while a run is in progress.
+/// Queues a sync of a connection and answers at once with the run to follow: the organisation's
+/// (`scope=global`, the default; admins only) or your own (`scope=personal`). GitHub: the open
+/// issues of every configured repository (pages followed, pull requests skipped, the label filter
+/// applied, incremental after the first run) become or update tasks; re-running creates nothing
+/// new. 409 while a run is in progress or when Stint cannot sync the provider yet.
 #[utoipa::path(
     tag = "integrations",
-    params(("provider" = ProviderKey, Path, description = "The provider (`github`)")),
+    params(("provider" = ProviderKey, Path, description = "The provider (`github`)"), ScopeQuery),
     responses(
         (status = 202, body = SyncStarted),
         (status = 400, response = crate::openapi::BadRequest),
@@ -37,13 +38,17 @@ async fn start(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
     provider: Path<ProviderKey>,
+    query: Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let run = match provider.into_inner() {
-        ProviderKey::Github => github::sync::start(&stint, &principal, SyncTrigger::Manual).await?,
-        other => {
-            return Err(CoreError::Conflict(format!("Stint cannot sync {other} yet")).into());
-        }
-    };
+    let scope = query.scope.unwrap_or(IntegrationScope::Global);
+    let run = sync::start(
+        &stint,
+        &principal,
+        provider.into_inner(),
+        scope,
+        SyncTrigger::Manual,
+    )
+    .await?;
     Ok(HttpResponse::Accepted().json(SyncStarted { sync_run_id: run }))
 }
 

@@ -1,23 +1,24 @@
-//! Webhook routes. No session: the signature over the raw bytes is the authentication, checked
-//! before anything is parsed. Bodies over the limit are refused while they stream in.
+//! Webhook routes, the same for every provider: the catalogue says which provider receives what.
+//! No session: the signature over the raw bytes is the authentication, checked before anything is
+//! parsed. Bodies over the limit are refused while they stream in.
 
 use super::Routes;
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Bytes, Data};
+use actix_web::web::{self, Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse, post};
 use futures_util::StreamExt;
 use serde::Serialize;
+use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::WebhookAck;
-use stint_core::webhooks::receive::{self, GithubHeaders, Receipt, SlackHeaders};
+use stint_core::connectors::{Headers, WebhookRequest};
+use stint_core::webhooks::receive::{self, Receipt};
 use stint_core::{CoreError, Stint};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
-    cfg.service(github)
-        .service(slack_events)
-        .service(slack_commands);
+    cfg.service(webhook).service(events).service(commands);
 }
 
 /// Reads the body up to the configured limit (1 MiB by default), refusing more with 413.
@@ -51,11 +52,13 @@ async fn read_body(
     Ok(body.freeze())
 }
 
-fn header(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// The request's headers as core reads them.
+struct RequestHeaders<'a>(&'a actix_web::http::header::HeaderMap);
+
+impl Headers for RequestHeaders<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 fn ack(receipt: Receipt) -> HttpResponse {
@@ -64,9 +67,7 @@ fn ack(receipt: Receipt) -> HttpResponse {
         Receipt::Duplicate => (StatusCode::OK, ("duplicate", None)),
         Receipt::Ignored => (StatusCode::ACCEPTED, ("ignored", None)),
         Receipt::Pong => (StatusCode::OK, ("pong", None)),
-        Receipt::Challenge(challenge) => {
-            return HttpResponse::Ok().json(SlackChallenge { challenge });
-        }
+        Receipt::Reply(body) => return HttpResponse::Ok().json(body),
     };
     HttpResponse::build(status).json(WebhookAck {
         status: body.0.to_owned(),
@@ -74,70 +75,74 @@ fn ack(receipt: Receipt) -> HttpResponse {
     })
 }
 
-/// GitHub webhook
+async fn receive_webhook(
+    stint: &Stint,
+    req: &HttpRequest,
+    payload: web::Payload,
+    provider: ProviderKey,
+    endpoint: &str,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(stint, req, payload).await?;
+    let request = WebhookRequest {
+        headers: &RequestHeaders(req.headers()),
+        body: &body,
+    };
+    Ok(ack(
+        receive::webhook(stint, provider, endpoint, request).await?
+    ))
+}
+
+/// A provider's webhook
 ///
-/// `X-Hub-Signature-256` must be the HMAC-SHA256 of the raw body with the GitHub webhook secret
-/// (`sha1=` alone is refused). `ping` answers `pong`; `issues` deliveries are recorded and applied
-/// to tasks in the background (200 `accepted`); a delivery id seen before answers 200 `duplicate`
-/// and is not applied again; other events answer 202 `ignored`.
+/// Where providers that send webhooks post them (Slack posts to `events` instead). Each request
+/// is verified over its raw bytes with the provider app's secret before anything is read:
+/// **GitHub** signs with `X-Hub-Signature-256` (`sha256=` HMAC-SHA256 of the body; `sha1=` alone
+/// is refused) and names the delivery in `X-GitHub-Delivery` and the event in `X-GitHub-Event`.
+/// `ping` answers `pong`; `issues` deliveries are recorded and applied to tasks in the background
+/// (200 `accepted`); a delivery id seen before answers 200 `duplicate` and is not applied again;
+/// other events answer 202 `ignored`. A provider that sends no webhooks answers 404.
 #[utoipa::path(
     tag = "webhooks",
-    request_body(content = Object, content_type = "application/json", description = "GitHub's event payload"),
+    request_body(content = Object, content_type = "application/json", description = "The provider's event payload"),
     params(
-        ("X-GitHub-Event" = String, Header, description = "`issues`, `ping`, …"),
-        ("X-GitHub-Delivery" = String, Header, description = "Unique per delivery; redeliveries repeat it"),
-        ("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256(secret, body)>`"),
+        ("provider" = ProviderKey, Path, description = "The provider (`github`)"),
+        ("X-GitHub-Event" = Option<String>, Header, description = "GitHub: `issues`, `ping`, …"),
+        ("X-GitHub-Delivery" = Option<String>, Header, description = "GitHub: unique per delivery; redeliveries repeat it"),
+        ("X-Hub-Signature-256" = Option<String>, Header, description = "GitHub: `sha256=<hex HMAC-SHA256(secret, body)>`"),
     ),
     responses(
         (status = 200, body = WebhookAck, description = "Recorded (`accepted`), seen before (`duplicate`) or `pong`"),
         (status = 202, body = WebhookAck, description = "Verified and recorded; Stint does not use this event"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 503, response = crate::openapi::ServiceUnavailable),
     ),
     security(("github_signature" = []))
 )]
-#[post("/integrations/github/webhook")]
-async fn github(
+#[post("/integrations/{provider}/webhook")]
+async fn webhook(
     stint: Data<Stint>,
     req: HttpRequest,
+    provider: Path<ProviderKey>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&stint, &req, payload).await?;
-    let headers = GithubHeaders {
-        event: header(&req, "x-github-event"),
-        delivery_id: header(&req, "x-github-delivery"),
-        signature_256: header(&req, "x-hub-signature-256"),
-        has_sha1_signature: req.headers().contains_key("x-hub-signature"),
-    };
-    Ok(ack(receive::github(&stint, headers, &body).await?))
+    receive_webhook(&stint, &req, payload, provider.into_inner(), "webhook").await
 }
 
-fn slack_headers(req: &HttpRequest) -> SlackHeaders {
-    SlackHeaders {
-        timestamp: header(req, "x-slack-request-timestamp"),
-        signature: header(req, "x-slack-signature"),
-        retry_num: header(req, "x-slack-retry-num"),
-    }
-}
-
-/// Slack's `url_verification` answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SlackChallenge {
-    pub challenge: String,
-}
-
-/// Slack events
+/// A provider's events
 ///
-/// Signed with `X-Slack-Signature` (`v0=` HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing
-/// secret); a timestamp more than five minutes from now is refused. `url_verification` is answered
-/// with its challenge at once; `event_callback`s are recorded by `event_id`, so Slack's retries
-/// (`X-Slack-Retry-Num`) are acknowledged without being applied twice.
+/// Where Slack posts Events API deliveries. Signed with `X-Slack-Signature` (`v0=` HMAC-SHA256 of
+/// `v0:{timestamp}:{body}` with the signing secret); a timestamp more than five minutes from now is
+/// refused. `url_verification` is answered with its challenge at once; `event_callback`s are
+/// recorded by `event_id`, so Slack's retries (`X-Slack-Retry-Num`) are acknowledged without being
+/// applied twice. A provider that posts no events here answers 404.
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = Object, content_type = "application/json", description = "Slack's event envelope"),
     params(
+        ("provider" = ProviderKey, Path, description = "The provider (`slack`)"),
         ("X-Slack-Request-Timestamp" = String, Header, description = "Seconds since the epoch"),
         ("X-Slack-Signature" = String, Header, description = "`v0=<hex>`"),
     ),
@@ -146,24 +151,20 @@ pub struct SlackChallenge {
         (status = 202, body = WebhookAck, description = "Verified and recorded; Stint does not use this event"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 503, response = crate::openapi::ServiceUnavailable),
     ),
     security(("slack_signature" = []))
 )]
-#[post("/integrations/slack/events")]
-async fn slack_events(
+#[post("/integrations/{provider}/events")]
+async fn events(
     stint: Data<Stint>,
     req: HttpRequest,
+    provider: Path<ProviderKey>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&stint, &req, payload).await?;
-    Ok(ack(receive::slack_event(
-        &stint,
-        slack_headers(&req),
-        &body,
-    )
-    .await?))
+    receive_webhook(&stint, &req, payload, provider.into_inner(), "events").await
 }
 
 /// The form Slack posts for a slash command (only the fields Stint reads).
@@ -188,16 +189,18 @@ pub struct SlashCommandReply {
     pub text: String,
 }
 
-/// Slack slash command `/tt`
+/// Chat command `/tt`
 ///
 /// `/tt start [project]` (a project id or part of its name; several matches list the choices),
-/// `/tt stop`, `/tt status`, `/tt today`, anything else shows help. Signed like Slack events.
-/// Slack members are matched to Stint users by `slack_user_id`, else by their Slack email (asked
-/// once and remembered). The reply comes within Slack's 3 seconds.
+/// `/tt stop`, `/tt status`, `/tt today`, anything else shows help. Slack signs commands like its
+/// events. Members are matched to Stint users by their member id (`slack_user_id`), else by
+/// their email at the provider (asked once and remembered). The reply comes within the provider's
+/// deadline (Slack: 3 seconds). A provider without chat commands answers 404.
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = SlashCommandForm, content_type = "application/x-www-form-urlencoded"),
     params(
+        ("provider" = ProviderKey, Path, description = "The provider (`slack`)"),
         ("X-Slack-Request-Timestamp" = String, Header, description = "Seconds since the epoch"),
         ("X-Slack-Signature" = String, Header, description = "`v0=<hex>`"),
     ),
@@ -205,20 +208,22 @@ pub struct SlashCommandReply {
         (status = 200, body = SlashCommandReply),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
     ),
     security(("slack_signature" = []))
 )]
-#[post("/integrations/slack/commands")]
-async fn slack_commands(
+#[post("/integrations/{provider}/commands")]
+async fn commands(
     stint: Data<Stint>,
     req: HttpRequest,
+    provider: Path<ProviderKey>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(&stint, &req, payload).await?;
-    let text = receive::slack_command(&stint, slack_headers(&req), &body).await?;
-    Ok(HttpResponse::Ok().json(SlashCommandReply {
-        response_type: "ephemeral",
-        text,
-    }))
+    let request = WebhookRequest {
+        headers: &RequestHeaders(req.headers()),
+        body: &body,
+    };
+    Ok(HttpResponse::Ok().json(receive::command(&stint, provider.into_inner(), request).await?))
 }

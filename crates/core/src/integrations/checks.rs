@@ -42,7 +42,8 @@ pub async fn connect_with_key(
     request: ApiKeyCredentials,
 ) -> Result<Integration, CoreError> {
     principal.require_scope(Scope::Write)?;
-    let spec = provider_apps::spec(stint, key)?;
+    let connector = provider_apps::connector(stint, key)?;
+    let spec = &connector.spec;
     if spec.auth_kind != AuthKind::ApiKey {
         return Err(CoreError::invalid(
             "provider",
@@ -59,7 +60,7 @@ pub async fn connect_with_key(
         plain_token("api_key", &request.api_key)?,
         plain_token("token", &request.token)?
     ));
-    let identity = match stint.gateway.identity(spec, &secret).await {
+    let identity = match connector.account.identity(spec, &secret).await {
         Ok(identity) => identity,
         Err(GatewayError::DeadAccessToken | GatewayError::DeadGrant(_)) => {
             return Err(CoreError::invalid(
@@ -100,12 +101,13 @@ pub async fn test_connection(
     scope: IntegrationScope,
 ) -> Result<ConnectionTest, CoreError> {
     let found = connections::visible(stint, principal, key, scope, true).await?;
-    let spec = provider_apps::spec(stint, key)?;
+    let connector = provider_apps::connector(stint, key)?;
+    let spec = &connector.spec;
     let started = Instant::now();
     let outcome = async {
         let token = get_valid_token(stint, found.id).await?;
-        match stint
-            .gateway
+        match connector
+            .account
             .test_call(spec, &token, found.external_account_id.as_deref())
             .await
         {
@@ -116,8 +118,8 @@ pub async fn test_connection(
                     .unwrap_or_default();
                 let token = refresh_after_rejection(stint, found.id, version).await?;
                 Ok::<_, TokenError>(
-                    stint
-                        .gateway
+                    connector
+                        .account
                         .test_call(spec, &token, found.external_account_id.as_deref())
                         .await,
                 )

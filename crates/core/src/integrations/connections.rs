@@ -95,7 +95,8 @@ pub async fn disconnect(
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
     principal.require_scope(stint_api_types::auth::Scope::Write)?;
     let found = visible(stint, principal, key, scope, true).await?;
-    let spec = super::provider_apps::spec(stint, key)?;
+    let connector = super::provider_apps::connector(stint, key)?;
+    let spec = &connector.spec;
     let mut revoke_error = None;
     if let (Some(_), Some(tokens)) = (
         &spec.revoke_url,
@@ -106,8 +107,8 @@ pub async fn disconnect(
             client_id: app.client_id.clone().unwrap_or_default(),
             client_secret: app.client_secret.clone(),
         };
-        if let Err(err) = stint
-            .gateway
+        if let Err(err) = connector
+            .revoker
             .revoke(spec, &credentials, &tokens.access_token)
             .await
         {

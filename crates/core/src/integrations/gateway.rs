@@ -1,11 +1,11 @@
-//! What core needs from a provider over HTTP — code exchange, refresh, revocation, the connected
-//! account — as a trait that `stint-providers` implements. Core keeps the rules (state, storage,
+//! What core needs from a provider's OAuth endpoints — code exchange and refresh — as a trait
+//! that `stint-providers` implements, and the errors every provider call classifies into. Core keeps the rules (state, storage,
 //! status); the adapters keep the wire formats.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::catalogue::ProviderSpec;
+use crate::catalogue::{Connector, ProviderSpec};
 use crate::secret::Secret;
 
 /// The client credentials of a provider app.
@@ -69,8 +69,9 @@ impl GatewayError {
     }
 }
 
+/// OAuth 2.0 code exchange and refresh: the same for every OAuth provider in the catalogue.
 #[async_trait::async_trait]
-pub trait ProviderGateway: Send + Sync {
+pub trait OAuthClient: Send + Sync {
     async fn exchange_code(
         &self,
         spec: &ProviderSpec,
@@ -86,39 +87,21 @@ pub trait ProviderGateway: Send + Sync {
         app: &AppCredentials,
         refresh_token: &Secret,
     ) -> Result<TokenGrant, GatewayError>;
-
-    /// Revokes at the provider; only called for providers with a revoke endpoint.
-    async fn revoke(
-        &self,
-        spec: &ProviderSpec,
-        app: &AppCredentials,
-        access_token: &Secret,
-    ) -> Result<(), GatewayError>;
-
-    /// The connected account, where the provider has a way to ask.
-    async fn identity(
-        &self,
-        spec: &ProviderSpec,
-        access_token: &Secret,
-    ) -> Result<Option<AccountIdentity>, GatewayError>;
-
-    /// The cheapest authenticated call the provider offers (GitHub `GET /user`, Slack
-    /// `auth.test`, Google `calendarList?maxResults=1`, Trello `members/me`). `Ok(false)` when
-    /// Stint has no test call for this provider yet. `account_id` is the connected account's id
-    /// at the provider (QuickBooks needs its company id in the URL).
-    async fn test_call(
-        &self,
-        spec: &ProviderSpec,
-        access_token: &Secret,
-        account_id: Option<&str>,
-    ) -> Result<bool, GatewayError>;
 }
 
-/// The catalogue and the adapters that speak to the providers in it.
+/// The catalogue's connectors and the OAuth client they share.
 #[derive(Clone)]
 pub struct Providers {
-    pub specs: Vec<ProviderSpec>,
-    pub gateway: Arc<dyn ProviderGateway>,
-    pub github: Arc<dyn crate::github::api::GithubApi>,
-    pub slack: Arc<dyn crate::slack::api::SlackApi>,
+    pub connectors: Vec<Connector>,
+    pub oauth: Arc<dyn OAuthClient>,
+}
+
+impl Providers {
+    /// Puts a connector in place of the one with the same key, or adds it (tests register their
+    /// own providers so).
+    pub fn register(mut self, connector: Connector) -> Self {
+        self.connectors.retain(|c| c.spec.key != connector.spec.key);
+        self.connectors.push(connector);
+        self
+    }
 }

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod gateway;
 pub mod oauth;
 pub mod provider_apps;
+pub mod resolve;
 pub mod settings;
 pub mod tokens;
 

@@ -261,7 +261,8 @@ async fn complete(
         .filter(|c| !c.is_empty())
         .ok_or(Failure::Known("provider_error"))?;
 
-    let spec = provider_apps::spec(stint, key)?;
+    let connector = provider_apps::connector(stint, key)?;
+    let spec = &connector.spec;
     let app = provider_apps::load(stint, key).await?;
     let (Some(client_id), true) = (app.client_id.clone(), app.configured(spec)) else {
         return Err(Failure::Known("not_configured"));
@@ -287,35 +288,26 @@ async fn complete(
         .transpose()?;
     let redirect_uri = format!("{}{}", stint.config.public_url, spec.redirect_path());
     let grant = stint
-        .gateway
+        .oauth
         .exchange_code(spec, &credentials, &code, verifier.as_ref(), &redirect_uri)
         .await
         .map_err(|err| {
             tracing::warn!(provider = %key, error = %err, "token exchange failed");
             Failure::Known("token_exchange_failed")
         })?;
-    let identity = stint
-        .gateway
+    let identity = connector
+        .account
         .identity(spec, &grant.access_token)
         .await
         .map_err(|err| {
             tracing::warn!(provider = %key, error = %err, "could not read the connected account");
             Failure::Known("identity_failed")
         })?;
-    // QuickBooks has no identity call without the company id its callback carries.
-    let identity = match (identity, params.realm_id.as_deref()) {
-        (None, Some(realm))
-            if key == ProviderKey::Quickbooks
-                && realm.len() <= 64
-                && realm.chars().all(|c| c.is_ascii_digit()) =>
-        {
-            Some(super::gateway::AccountIdentity {
-                id: realm.to_owned(),
-                label: format!("QuickBooks company {realm}"),
-            })
-        }
-        (identity, _) => identity,
-    };
+    let identity = identity.or_else(|| {
+        connector
+            .account
+            .identity_from_callback(params.realm_id.as_deref())
+    });
 
     let scope: IntegrationScope = crate::tracking::from_wire_name(&row.scope)?;
     let actor = crate::users::principal_for(stint, row.user_id).await?;

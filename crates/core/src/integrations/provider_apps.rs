@@ -10,7 +10,7 @@ use stint_api_types::providers::{
 use stint_entity::provider_app;
 
 use crate::auth::Principal;
-use crate::catalogue::ProviderSpec;
+use crate::catalogue::{Connector, ProviderSpec};
 use crate::context::Stint;
 use crate::crypto::SecretSlot;
 use crate::error::CoreError;
@@ -44,9 +44,13 @@ impl EffectiveApp {
 }
 
 pub(crate) fn spec(stint: &Stint, key: ProviderKey) -> Result<&ProviderSpec, CoreError> {
+    connector(stint, key).map(|c| &c.spec)
+}
+
+pub(crate) fn connector(stint: &Stint, key: ProviderKey) -> Result<&Connector, CoreError> {
     stint
         .catalogue
-        .get(key)
+        .connector(key)
         .ok_or(CoreError::NotFound("provider"))
 }
 

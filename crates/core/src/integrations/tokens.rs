@@ -179,7 +179,7 @@ async fn refresh(
     // Network failures and 5xx are retried with backoff and jitter; a refused grant is not.
     let attempt = || async {
         stint
-            .gateway
+            .oauth
             .refresh(&spec, &credentials, &refresh_token)
             .await
     };

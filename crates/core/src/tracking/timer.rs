@@ -16,7 +16,7 @@ use super::wire_name;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::slack::notify::Notice;
+use crate::notify::Notice;
 use crate::validate;
 
 pub async fn running_entry(
@@ -104,4 +104,32 @@ pub async fn stop(stint: &Stint, principal: &Principal) -> Result<TimeEntry, Cor
         entry_id: stopped.id,
     });
     to_api(&stopped, now)
+}
+
+/// Starts the timer of a user an issue was just assigned to, on its task, unless one runs
+/// already; says what it did (recorded on the webhook delivery).
+pub async fn start_for_assignee(
+    stint: &Stint,
+    user_id: Uuid,
+    login: &str,
+    project_id: Uuid,
+    task_id: Uuid,
+    source: TimeEntrySource,
+) -> String {
+    let principal = match crate::users::principal_for(stint, user_id).await {
+        Ok(p) => p,
+        Err(err) => return format!("could not start {login}'s timer: {err}"),
+    };
+    let request = StartTimer {
+        project_id: Some(project_id.into()),
+        task_id: Some(task_id.into()),
+        notes: None,
+    };
+    match start(stint, &principal, request, source).await {
+        Ok(entry) => format!("started {login}'s timer (entry {})", entry.id),
+        Err(CoreError::TimerAlreadyRunning) => {
+            format!("{login} already had a timer running; left it running")
+        }
+        Err(err) => format!("could not start {login}'s timer: {}", err.public_detail()),
+    }
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::DeliveryOutcome;
@@ -22,8 +22,11 @@ use stint_entity::webhook_delivery;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::catalogue::Connector;
+use crate::connectors::ExternalEvent;
 use crate::context::Stint;
 use crate::error::CoreError;
+use crate::issues::{Batch, IssueTarget};
 use crate::tracking::wire_name;
 
 const QUEUE_CAPACITY: usize = 8_192;
@@ -322,13 +325,17 @@ async fn record_batch_fast(
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
     let txn = stint.begin_write().await?;
     let mut seen = HashSet::new();
-    let mut context = BatchContext::default();
-    context.begin_github_batch(&txn, jobs).await?;
+    let mut events: Vec<Option<Result<(&Connector, ExternalEvent), String>>> = jobs
+        .iter()
+        .map(|job| read_event(stint, &job.delivery))
+        .collect();
+    let mut batch = Batch::default();
+    begin_issue_batches(&txn, &mut batch, &events).await?;
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     let mut records = Vec::with_capacity(jobs.len());
     let raced = || CoreError::Conflict("a delivery was recorded meanwhile".into());
-    for job in jobs {
+    for (index, job) in jobs.iter().enumerate() {
         let delivery = &job.delivery;
         if !seen.insert((delivery.provider, delivery.delivery_id.clone())) {
             results.push(Recorded::Duplicate);
@@ -344,7 +351,8 @@ async fn record_batch_fast(
                 payload: payload.clone(),
                 received: delivery.received,
             };
-            let (outcome, detail) = match apply_one(stint, &txn, &mut context, &apply).await {
+            let event = events[index].take();
+            let (outcome, detail) = match apply_read(stint, &txn, &mut batch, &apply, event).await {
                 Ok(handled) => {
                     if let Some(follow_up) = handled.follow_up {
                         follow_ups.push((id, follow_up));
@@ -362,7 +370,9 @@ async fn record_batch_fast(
         records.push(model);
         results.push(Recorded::New(id));
     }
-    context.flush(&txn).await?;
+    for target in batch.targets() {
+        target.flush(&*txn).await?;
+    }
     // One statement records the whole batch.
     let expected = records.len() as u64;
     if expected > 0 {
@@ -383,7 +393,7 @@ async fn record_batch(
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
     let txn = stint.begin_write().await?;
-    let mut context = BatchContext::default();
+    let mut batch = Batch::default();
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     for job in jobs {
@@ -408,19 +418,15 @@ async fn record_batch(
             payload: payload.clone(),
             received: delivery.received,
         };
-        let savepoint = txn.begin().await?;
-        let (outcome, detail, keep_payload, follow_up) = match apply_one(
-            stint,
-            &savepoint,
-            &mut context,
-            &apply,
-        )
-        .await
-        {
+        let mut savepoint = batch.savepoint(&txn).await?;
+        let applied = {
+            let (db, batch) = savepoint.parts()?;
+            apply_one(stint, db, batch, &apply).await
+        };
+        let (outcome, detail, keep_payload, follow_up) = match applied {
             Ok(handled) => (handled.outcome, handled.detail, false, handled.follow_up),
             Err(ApplyError::Malformed(reason)) => {
                 savepoint.rollback().await?;
-                context.forget_projects();
                 let recorded = record_failure(
                     &*txn,
                     delivery,
@@ -435,7 +441,6 @@ async fn record_batch(
             }
             Err(ApplyError::Core(err)) => {
                 savepoint.rollback().await?;
-                context.forget_projects();
                 tracing::warn!(delivery = %delivery.delivery_id, error = ?err, "applying a webhook delivery failed");
                 let recorded = record_failure(
                     &*txn,
@@ -457,7 +462,7 @@ async fn record_batch(
         if keep_payload {
             model.payload = Set(Some(payload.clone()));
         }
-        if insert(&savepoint, model).await? {
+        if insert(savepoint.parts()?.0, model).await? {
             savepoint.commit().await?;
             if let Some(follow_up) = follow_up {
                 follow_ups.push((id, follow_up));
@@ -466,7 +471,6 @@ async fn record_batch(
         } else {
             // Recorded before (a redelivery, or another process was first): undo this apply.
             savepoint.rollback().await?;
-            context.forget_projects();
             results.push(Recorded::Duplicate);
         }
     }
@@ -568,11 +572,13 @@ impl Handled {
 /// Work that must wait until the batch is committed (it takes its own transaction).
 #[derive(Debug, Clone)]
 pub enum FollowUp {
+    /// An issue was assigned to this user: their timer starts on its task.
     StartTimer {
         user_id: Uuid,
         login: String,
         project_id: Uuid,
         task_id: Uuid,
+        source: stint_api_types::tracking::TimeEntrySource,
     },
 }
 
@@ -591,74 +597,95 @@ impl From<sea_orm::DbErr> for ApplyError {
     }
 }
 
-/// Per-batch context: what every delivery of a provider needs, loaded once.
-#[derive(Default)]
-pub(crate) struct BatchContext {
-    pub github: Option<Option<crate::github::issues::GithubTarget>>,
+/// The connector and event of a delivery to apply; `None` for one recorded as it is, `Err` for a
+/// body its provider would not send.
+fn read_event<'s>(
+    stint: &'s Stint,
+    delivery: &NewDelivery,
+) -> Option<Result<(&'s Connector, ExternalEvent), String>> {
+    let payload = delivery.payload.as_deref()?;
+    if delivery.outcome != DeliveryOutcome::Queued {
+        return None;
+    }
+    Some(read_payload(
+        stint,
+        delivery.provider,
+        delivery.event.as_deref(),
+        payload,
+    ))
 }
 
-impl BatchContext {
-    /// For a batch applied in one pass: the links of every GitHub issue in it are looked up at
-    /// once, and new tasks are inserted together by `flush`.
-    async fn begin_github_batch(
-        &mut self,
-        txn: &DatabaseTransaction,
-        jobs: &[WriteJob],
-    ) -> Result<(), CoreError> {
-        let issues: Vec<String> = jobs
-            .iter()
-            .map(|job| &job.delivery)
-            .filter(|d| d.provider == ProviderKey::Github && d.outcome == DeliveryOutcome::Queued)
-            .filter_map(|d| {
-                crate::github::events::issue_reference(d.event.as_deref(), d.payload.as_deref()?)
-            })
-            .collect();
-        if issues.is_empty() {
-            return Ok(());
+fn read_payload<'s>(
+    stint: &'s Stint,
+    provider: ProviderKey,
+    event: Option<&str>,
+    payload: &str,
+) -> Result<(&'s Connector, ExternalEvent), String> {
+    let connector = stint.catalogue.connector(provider);
+    match connector.and_then(|c| Some((c, c.events.as_ref()?))) {
+        Some((connector, reader)) => Ok((connector, reader.read(event, payload)?)),
+        None => match connector {
+            Some(connector) => Ok((
+                connector,
+                ExternalEvent::Ignored(format!("Stint does not apply {provider} webhooks yet")),
+            )),
+            None => Err(format!("`{provider}` is not in the catalogue")),
+        },
+    }
+}
+
+/// For a batch applied in one pass: the links of every issue in it are looked up at once per
+/// connection, and new tasks are inserted together when the batch is flushed.
+async fn begin_issue_batches(
+    txn: &DatabaseTransaction,
+    batch: &mut Batch,
+    events: &[Option<Result<(&Connector, ExternalEvent), String>>],
+) -> Result<(), CoreError> {
+    let mut references: std::collections::HashMap<ProviderKey, (&Connector, Vec<String>)> =
+        std::collections::HashMap::new();
+    for (connector, event) in events.iter().flatten().flatten() {
+        if let ExternalEvent::IssueChanged(change) = event {
+            references
+                .entry(connector.spec.key)
+                .or_insert_with(|| (connector, Vec::new()))
+                .1
+                .push(change.issue.reference.clone());
         }
-        let target = crate::github::issues::target(txn).await?;
+    }
+    for (key, (connector, references)) in references {
+        let target: Option<IssueTarget> =
+            crate::issues::apply::global_target(txn, connector).await?;
         if let Some(target) = &target {
-            target.begin_batch(txn, issues).await?;
+            target.begin_batch(txn, references).await?;
         }
-        self.github = Some(target);
-        Ok(())
+        batch.insert(key, target);
     }
-
-    async fn flush(&self, txn: &DatabaseTransaction) -> Result<(), CoreError> {
-        if let Some(Some(target)) = &self.github {
-            target.flush(txn).await?;
-        }
-        Ok(())
-    }
-
-    /// After a rollback: what was made in it is gone.
-    fn forget_projects(&self) {
-        if let Some(Some(target)) = &self.github {
-            target.forget_projects();
-        }
-    }
+    Ok(())
 }
 
 async fn apply_one(
     stint: &Stint,
     txn: &DatabaseTransaction,
-    context: &mut BatchContext,
+    batch: &mut Batch,
     job: &ApplyJob,
 ) -> Result<Handled, ApplyError> {
-    let now = stint.clock.now();
-    match job.provider {
-        ProviderKey::Github => {
-            if context.github.is_none() {
-                context.github = Some(crate::github::issues::target(txn).await?);
-            }
-            let target = context.github.as_ref().and_then(Option::as_ref);
-            crate::github::events::apply(txn, target, job.event.as_deref(), &job.payload, now).await
-        }
-        ProviderKey::Slack => crate::slack::events::apply(txn, &job.payload, now).await,
-        other => Ok(Handled::ignored(format!(
-            "Stint does not apply {other} webhooks yet"
-        ))),
-    }
+    let event = read_payload(stint, job.provider, job.event.as_deref(), &job.payload);
+    apply_read(stint, txn, batch, job, Some(event)).await
+}
+
+async fn apply_read(
+    stint: &Stint,
+    txn: &DatabaseTransaction,
+    batch: &mut Batch,
+    job: &ApplyJob,
+    event: Option<Result<(&Connector, ExternalEvent), String>>,
+) -> Result<Handled, ApplyError> {
+    let (connector, event) = match event {
+        Some(read) => read.map_err(ApplyError::Malformed)?,
+        None => read_payload(stint, job.provider, job.event.as_deref(), &job.payload)
+            .map_err(ApplyError::Malformed)?,
+    };
+    crate::issues::apply::apply(txn, batch, connector, event, stint.clock.now()).await
 }
 
 /// Applies recorded deliveries that are `queued` again (re-apply, sweep): one transaction, a
@@ -668,15 +695,26 @@ pub(crate) async fn apply_batch(
     jobs: Vec<ApplyJob>,
 ) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
     let txn = stint.begin_write().await?;
-    let mut context = BatchContext::default();
+    let mut batch = Batch::default();
     let mut follow_ups = Vec::new();
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in &jobs {
-        let savepoint = txn.begin().await?;
-        let result = apply_one(stint, &savepoint, &mut context, job).await;
+        let mut savepoint = batch.savepoint(&txn).await?;
+        let result = {
+            let (db, batch) = savepoint.parts()?;
+            apply_one(stint, db, batch, job).await
+        };
         let (outcome, detail, keep_payload) = match result {
             Ok(handled) => {
-                if mark(&savepoint, job, handled.outcome, &handled.detail, false).await? {
+                if mark(
+                    savepoint.parts()?.0,
+                    job,
+                    handled.outcome,
+                    &handled.detail,
+                    false,
+                )
+                .await?
+                {
                     savepoint.commit().await?;
                     if let Some(follow_up) = handled.follow_up {
                         follow_ups.push((job.id, follow_up));
@@ -685,7 +723,6 @@ pub(crate) async fn apply_batch(
                 } else {
                     // Applied elsewhere meanwhile (another process, or a sweep).
                     savepoint.rollback().await?;
-                    context.forget_projects();
                 }
                 continue;
             }
@@ -696,7 +733,6 @@ pub(crate) async fn apply_batch(
             }
         };
         savepoint.rollback().await?;
-        context.forget_projects();
         if mark(&*txn, job, outcome, &detail, keep_payload).await? {
             outcomes.push((job.id, outcome));
         }
@@ -754,9 +790,12 @@ async fn run_follow_up(stint: &Stint, delivery: Uuid, follow_up: FollowUp) {
             login,
             project_id,
             task_id,
+            source,
         } => {
-            crate::github::events::start_assignee_timer(stint, user_id, &login, project_id, task_id)
-                .await
+            crate::tracking::timer::start_for_assignee(
+                stint, user_id, &login, project_id, task_id, source,
+            )
+            .await
         }
     };
     let result = append_detail(stint, delivery, &detail).await;

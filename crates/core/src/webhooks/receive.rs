@@ -1,25 +1,21 @@
-//! What each webhook route does with a request, before and after the record: verify the raw
-//! bytes, refuse what is not signed, parse, record, and say what happened. Applying happens in the
-//! background (see `intake`).
+//! What a webhook route does with a request, for every provider: find the provider's receiver in
+//! the catalogue, verify the raw bytes with its secret, refuse what is not signed, triage, record,
+//! and say what happened. Applying happens in the background (see `intake`).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde_json::Value;
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::DeliveryOutcome;
 use uuid::Uuid;
 
 use super::intake::{NewDelivery, Recorded};
 use super::secrets::signing_secret;
-use super::signature::{self, SignatureError};
+use super::signature::SignatureError;
+use crate::catalogue::Connector;
+use crate::connectors::webhook::{Malformed, Triage};
+use crate::connectors::{WebhookReceiver, WebhookRequest};
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::slack::commands::{self, SlashCommand};
-
-/// GitHub gives up after 10 s; answer well before.
-const GITHUB_DEADLINE: Duration = Duration::from_secs(8);
-/// Slack gives up after 3 s.
-const SLACK_DEADLINE: Duration = Duration::from_millis(2_500);
 
 /// What the provider is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,25 +27,8 @@ pub enum Receipt {
     /// Verified and recorded, but Stint does not use this event.
     Ignored,
     Pong,
-    /// Slack's `url_verification`: echo the challenge.
-    Challenge(String),
-}
-
-/// The headers of a GitHub delivery.
-#[derive(Debug, Clone, Default)]
-pub struct GithubHeaders {
-    pub event: Option<String>,
-    pub delivery_id: Option<String>,
-    pub signature_256: Option<String>,
-    pub has_sha1_signature: bool,
-}
-
-/// The headers Slack signs with.
-#[derive(Debug, Clone, Default)]
-pub struct SlackHeaders {
-    pub timestamp: Option<String>,
-    pub signature: Option<String>,
-    pub retry_num: Option<String>,
+    /// Answered with this body and nothing recorded (Slack's `url_verification`).
+    Reply(serde_json::Value),
 }
 
 fn delivery(
@@ -87,17 +66,29 @@ fn refuse(stint: &Stint, mut record: NewDelivery, err: SignatureError) -> CoreEr
     CoreError::InvalidSignature(err.to_string())
 }
 
-fn malformed(stint: &Stint, mut record: NewDelivery, reason: String) -> CoreError {
+fn malformed(stint: &Stint, mut record: NewDelivery, found: Malformed) -> CoreError {
+    match found.delivery_id {
+        Some(id) => record.delivery_id = id,
+        None => record = unnamed(record),
+    }
+    if found.event.is_some() {
+        record.event = found.event;
+    }
     record.outcome = DeliveryOutcome::Malformed;
-    record.detail = Some(reason.clone());
+    record.detail = Some(found.reason.clone());
     stint.intake.record_later(record);
-    CoreError::Malformed(reason)
+    CoreError::Malformed(found.reason)
+}
+
+fn unnamed(mut record: NewDelivery) -> NewDelivery {
+    record.delivery_id = format!("unnamed:{}", Uuid::now_v7());
+    record
 }
 
 async fn record(
     stint: &Stint,
     record: NewDelivery,
-    deadline: Duration,
+    deadline: std::time::Duration,
 ) -> Result<Receipt, CoreError> {
     let outcome = record.outcome;
     Ok(match stint.intake.record(record, deadline).await? {
@@ -111,175 +102,130 @@ async fn record(
     })
 }
 
-pub async fn github(
+/// The provider's connector and webhook receiver, if it receives webhooks on `endpoint` (the last
+/// segment of the URL: `webhook`, or Slack's `events`).
+fn receiver(
     stint: &Stint,
-    headers: GithubHeaders,
-    body: &[u8],
+    provider: ProviderKey,
+) -> Result<(&Connector, &dyn WebhookReceiver), CoreError> {
+    let connector = stint
+        .catalogue
+        .connector(provider)
+        .ok_or(CoreError::NotFound("provider"))?;
+    let receiver = connector
+        .webhook
+        .as_deref()
+        .ok_or(CoreError::NotFound("webhook endpoint"))?;
+    Ok((connector, receiver))
+}
+
+/// Verifies the request with the provider's signing secret; a refusal is recorded.
+async fn verify(
+    stint: &Stint,
+    receiver: &dyn WebhookReceiver,
+    new: &NewDelivery,
+    request: &WebhookRequest<'_>,
+) -> Result<(), CoreError> {
+    let secret = signing_secret(stint, new.provider, receiver.signing_key()).await?;
+    receiver
+        .verify(secret.as_ref(), request, stint.clock.now())
+        .map_err(|err| refuse(stint, new.clone(), err))
+}
+
+/// A delivery to a provider's webhook URL.
+pub async fn webhook(
+    stint: &Stint,
+    provider: ProviderKey,
+    endpoint: &str,
+    request: WebhookRequest<'_>,
 ) -> Result<Receipt, CoreError> {
     let received = Instant::now();
-    let claimed = headers.delivery_id.clone().unwrap_or_default();
+    let (connector, receiver) = receiver(stint, provider)?;
+    if connector.spec.webhook_endpoint != endpoint {
+        return Err(CoreError::NotFound("webhook endpoint"));
+    }
+    let claimed = receiver.claimed(&request);
     let mut new = delivery(
         stint,
-        ProviderKey::Github,
-        claimed,
-        headers.event.clone(),
+        provider,
+        claimed.delivery_id.unwrap_or_default(),
+        claimed.event,
         received,
     );
-    let secret = signing_secret(stint, ProviderKey::Github).await?;
-    if let Err(err) = signature::verify_github(
-        secret.as_ref(),
-        headers.signature_256.as_deref(),
-        headers.has_sha1_signature,
-        body,
-    ) {
-        return Err(refuse(stint, new, err));
-    }
-    let (Some(event), Some(_)) = (&headers.event, &headers.delivery_id) else {
-        return Err(malformed(
-            stint,
-            unnamed(new),
-            "`X-GitHub-Event` and `X-GitHub-Delivery` are required".to_owned(),
-        ));
-    };
-    if let Err(err) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-        return Err(malformed(
-            stint,
-            new,
-            format!("the body is not JSON: {err}"),
-        ));
-    }
-    if event == "ping" {
-        new.outcome = DeliveryOutcome::Applied;
-        new.detail = Some("pong".to_owned());
-        record(stint, new, GITHUB_DEADLINE).await?;
-        return Ok(Receipt::Pong);
-    }
-    if !crate::github::events::is_applied_event(event) {
-        new.outcome = DeliveryOutcome::Ignored;
-        new.detail = Some(format!("`{event}` events are not used"));
-        return record(stint, new, GITHUB_DEADLINE).await;
-    }
-    new.payload = Some(String::from_utf8_lossy(body).into_owned());
-    record(stint, new, GITHUB_DEADLINE).await
-}
-
-async fn verify_slack(
-    stint: &Stint,
-    headers: &SlackHeaders,
-    body: &[u8],
-) -> Result<(), SignatureError> {
-    let secret = signing_secret(stint, ProviderKey::Slack)
-        .await
-        .map_err(|_| SignatureError::NoSecret)?;
-    signature::verify_slack(
-        secret.as_ref(),
-        headers.timestamp.as_deref(),
-        headers.signature.as_deref(),
-        body,
-        stint.clock.now(),
-    )
-}
-
-pub async fn slack_event(
-    stint: &Stint,
-    headers: SlackHeaders,
-    body: &[u8],
-) -> Result<Receipt, CoreError> {
-    let received = Instant::now();
-    let mut new = delivery(stint, ProviderKey::Slack, String::new(), None, received);
-    if let Err(err) = verify_slack(stint, &headers, body).await {
-        return Err(refuse(stint, new, err));
-    }
-    let mut envelope: Value = match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Value::Object(map),
-        Ok(_) => {
-            return Err(malformed(
-                stint,
-                unnamed(new),
-                "the body is not a JSON object".into(),
-            ));
+    verify(stint, receiver, &new, &request).await?;
+    let deadline = receiver.deadline();
+    match receiver.triage(&request) {
+        Err(found) => Err(malformed(stint, new, found)),
+        Ok(Triage::Reply(body)) => Ok(Receipt::Reply(body)),
+        Ok(Triage::Record {
+            delivery_id,
+            event,
+            outcome,
+            detail,
+        }) => {
+            new.delivery_id = delivery_id;
+            new.event = event.or(new.event);
+            new.outcome = outcome;
+            new.detail = Some(detail);
+            record(stint, new, deadline).await
         }
-        Err(err) => {
-            return Err(malformed(
-                stint,
-                unnamed(new),
-                format!("the body is not JSON: {err}"),
-            ));
+        Ok(Triage::Apply {
+            delivery_id,
+            event,
+            payload,
+            detail,
+        }) => {
+            new.delivery_id = delivery_id;
+            new.event = Some(event);
+            new.detail = detail;
+            new.payload = Some(payload);
+            record(stint, new, deadline).await
         }
-    };
-    let kind = envelope["type"].as_str().unwrap_or_default().to_owned();
-    if kind == "url_verification" {
-        let challenge = envelope["challenge"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        return Ok(Receipt::Challenge(challenge));
     }
-    let Some(event_id) = envelope["event_id"].as_str().map(str::to_owned) else {
-        return Err(malformed(
-            stint,
-            unnamed(new),
-            "`event_id` is missing".into(),
-        ));
-    };
-    let event_type = envelope["event"]["type"]
-        .as_str()
-        .unwrap_or(&kind)
-        .to_owned();
-    new.delivery_id = event_id;
-    new.event = Some(event_type.clone());
-    if let Some(retry) = &headers.retry_num {
-        new.detail = Some(format!("Slack retry {retry}"));
-    }
-    if !matches!(event_type.as_str(), "app_uninstalled" | "tokens_revoked") {
-        new.outcome = DeliveryOutcome::Ignored;
-        new.detail = Some(format!("`{event_type}` events are not used"));
-        return record(stint, new, SLACK_DEADLINE).await;
-    }
-    // The legacy verification token is a secret; it is not kept.
-    if let Some(map) = envelope.as_object_mut() {
-        map.remove("token");
-    }
-    new.payload = Some(envelope.to_string());
-    record(stint, new, SLACK_DEADLINE).await
 }
 
-fn unnamed(mut record: NewDelivery) -> NewDelivery {
-    record.delivery_id = format!("unnamed:{}", Uuid::now_v7());
-    record
-}
-
-/// Answers a slash command inline: the reply text, shown only to the member.
-pub async fn slack_command(
+/// A chat command, answered inline: the provider's reply body, shown only to the member.
+pub async fn command(
     stint: &Stint,
-    headers: SlackHeaders,
-    body: &[u8],
-) -> Result<String, CoreError> {
+    provider: ProviderKey,
+    request: WebhookRequest<'_>,
+) -> Result<serde_json::Value, CoreError> {
     let received = Instant::now();
-    let mut new = delivery(stint, ProviderKey::Slack, String::new(), None, received);
-    if let Err(err) = verify_slack(stint, &headers, body).await {
-        return Err(refuse(stint, new, err));
-    }
-    let command = match SlashCommand::parse(body) {
+    let (connector, receiver) = receiver(stint, provider)?;
+    let chat = connector
+        .chat
+        .as_deref()
+        .ok_or(CoreError::NotFound("commands endpoint"))?;
+    let mut new = delivery(stint, provider, String::new(), None, received);
+    verify(stint, receiver, &new, &request).await?;
+    let command = match chat.parse(request.body) {
         Ok(command) => command,
-        Err(reason) => return Err(malformed(stint, unnamed(new), reason)),
+        Err(reason) => return Err(malformed(stint, new, Malformed::new(reason))),
     };
     let verb = command.verb();
-    let reply = match tokio::time::timeout(SLACK_DEADLINE, commands::answer(stint, &command)).await
-    {
+    let answered = tokio::time::timeout(
+        receiver.deadline(),
+        crate::chat::answer(stint, connector, &command),
+    )
+    .await;
+    let reply = match answered {
         Ok(Ok(reply)) => {
             new.outcome = DeliveryOutcome::Applied;
             reply
         }
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "a Slack command failed");
+            tracing::warn!(error = %err, "a chat command failed");
             new.outcome = DeliveryOutcome::Failed;
             new.detail = Some(err.public_detail());
             "Something went wrong in Stint; try again in a moment.".to_owned()
         }
         Err(_) => {
             new.outcome = DeliveryOutcome::Failed;
-            new.detail = Some("no answer within Slack's 3 seconds".to_owned());
+            new.detail = Some(format!(
+                "no answer within {}'s {} seconds",
+                connector.spec.display_name,
+                receiver.deadline().as_secs_f32().ceil()
+            ));
             "Stint is taking longer than usual; check `/tt status` in a moment.".to_owned()
         }
     };
@@ -290,5 +236,5 @@ pub async fn slack_command(
     };
     new.event = Some(format!("{} {verb}", command.command).trim().to_owned());
     stint.intake.record_later(new);
-    Ok(reply)
+    Ok(chat.reply(&reply))
 }

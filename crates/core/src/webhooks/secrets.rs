@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use stint_api_types::providers::ProviderKey;
 
+use crate::connectors::webhook::SigningKey;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::provider_apps;
@@ -28,16 +29,20 @@ impl SigningSecrets {
     }
 }
 
-/// The secret a provider's webhooks are signed with: Slack's signing secret, else the webhook
-/// secret of the provider app.
-pub async fn signing_secret(stint: &Stint, key: ProviderKey) -> Result<Option<Secret>, CoreError> {
+/// The secret a provider's webhooks are signed with: the app's signing secret or its webhook
+/// secret, as the provider's receiver says.
+pub async fn signing_secret(
+    stint: &Stint,
+    key: ProviderKey,
+    which: SigningKey,
+) -> Result<Option<Secret>, CoreError> {
     if let Some(secret) = stint.signing_secrets.0.get(key.as_str()) {
         return Ok(secret);
     }
     let app = provider_apps::load(stint, key).await?;
-    let secret = match key {
-        ProviderKey::Slack => app.signing_secret,
-        _ => app.webhook_secret,
+    let secret = match which {
+        SigningKey::SigningSecret => app.signing_secret,
+        SigningKey::WebhookSecret => app.webhook_secret,
     };
     stint
         .signing_secrets

@@ -1,59 +1,23 @@
-//! `/tt start [project] | stop | status | today | help`, answered inline with an ephemeral
-//! message (Slack waits 3 s; Stint never calls `response_url`).
+//! Chat commands for every chat provider: `/tt start [project] | stop | status | today | help`,
+//! answered inline with a message only the member sees (Slack waits 3 s; Stint never calls
+//! `response_url`).
+
+pub mod members;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use stint_api_types::ProjectId;
-use stint_api_types::tracking::{StartTimer, TimeEntrySource};
+use stint_api_types::tracking::StartTimer;
 use stint_entity::{project, user};
 use uuid::Uuid;
 
-use super::report::{self, clock_time, duration, time_zone};
+use crate::catalogue::Connector;
+use crate::connectors::chat::ChatCommand;
 use crate::context::Stint;
 use crate::error::CoreError;
+use crate::notify::report::{self, clock_time, duration, time_zone};
 use crate::tracking::timer;
 
-/// The fields of Slack's slash-command form that Stint reads.
-#[derive(Debug, Clone, Default)]
-pub struct SlashCommand {
-    pub user_id: String,
-    pub command: String,
-    pub text: String,
-    pub trigger_id: String,
-    pub team_id: String,
-}
-
-impl SlashCommand {
-    /// From the form-encoded body. Fields Stint does not read (the legacy verification `token`,
-    /// `response_url`) are dropped here and never stored.
-    pub fn parse(body: &[u8]) -> Result<SlashCommand, String> {
-        let mut command = SlashCommand::default();
-        for (key, value) in url::form_urlencoded::parse(body) {
-            match key.as_ref() {
-                "user_id" => command.user_id = value.into_owned(),
-                "command" => command.command = value.into_owned(),
-                "text" => command.text = value.into_owned(),
-                "trigger_id" => command.trigger_id = value.into_owned(),
-                "team_id" => command.team_id = value.into_owned(),
-                _ => {}
-            }
-        }
-        if command.user_id.is_empty() || command.command.is_empty() {
-            return Err("a slash command needs `user_id` and `command`".to_owned());
-        }
-        Ok(command)
-    }
-
-    /// The sub-command word, lower-cased (`start`, `stop`, …).
-    pub fn verb(&self) -> String {
-        self.text
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-    }
-}
-
-pub const HELP: &str = "*Stint* tracks your time from Slack:\n\
+const HELP: &str = "*Stint* tracks your time from {chat}:\n\
 • `/tt start [project]` starts your timer, on a project named (or partly named) like that\n\
 • `/tt stop` stops it\n\
 • `/tt status` says what is running\n\
@@ -61,23 +25,22 @@ pub const HELP: &str = "*Stint* tracks your time from Slack:\n\
 • `/tt help` shows this";
 
 /// Answers a command; the text is shown only to the member who typed it.
-pub async fn answer(stint: &Stint, command: &SlashCommand) -> Result<String, CoreError> {
-    let user = match super::users::resolve(stint, &command.user_id).await? {
+pub async fn answer(
+    stint: &Stint,
+    connector: &Connector,
+    command: &ChatCommand,
+) -> Result<String, CoreError> {
+    let user = match members::resolve(stint, connector, &command.member).await? {
         Ok(user) => user,
-        Err(unmatched) => return Ok(unmatched.message()),
+        Err(unmatched) => return Ok(unmatched.message(connector.spec.display_name)),
     };
-    let argument = command
-        .text
-        .trim()
-        .split_once(char::is_whitespace)
-        .map(|(_, rest)| rest.trim())
-        .unwrap_or_default();
+    let argument = command.argument();
     match command.verb().as_str() {
-        "start" => start(stint, &user, argument).await,
+        "start" => start(stint, connector, &user, argument).await,
         "stop" => stop(stint, &user).await,
         "status" => status(stint, &user).await,
         "today" => today(stint, &user).await,
-        _ => Ok(HELP.to_owned()),
+        _ => Ok(HELP.replace("{chat}", connector.spec.display_name)),
     }
 }
 
@@ -130,7 +93,12 @@ fn list_projects(projects: &[project::Model]) -> String {
     text
 }
 
-async fn start(stint: &Stint, user: &user::Model, wanted: &str) -> Result<String, CoreError> {
+async fn start(
+    stint: &Stint,
+    connector: &Connector,
+    user: &user::Model,
+    wanted: &str,
+) -> Result<String, CoreError> {
     let project = match choose_project(stint, wanted).await? {
         ProjectChoice::None => None,
         ProjectChoice::One(p) => Some(p),
@@ -157,7 +125,7 @@ async fn start(stint: &Stint, user: &user::Model, wanted: &str) -> Result<String
         notes: None,
     };
     let tz = time_zone(user);
-    match timer::start(stint, &principal, request, TimeEntrySource::Slack).await {
+    match timer::start(stint, &principal, request, connector.spec.entry_source).await {
         Ok(entry) => Ok(format!(
             "⏱ Timer started on {} at {}.",
             project
@@ -222,26 +190,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_documented_form_parses_and_drops_the_token() {
-        let body = b"token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&enterprise_id=E0001&enterprise_name=Globular%20Construct%20Inc&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=/weather&text=94070&response_url=https://hooks.slack.com/commands/1234/5678&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456";
-        let command = SlashCommand::parse(body).unwrap();
-        assert_eq!(command.user_id, "U2147483697");
-        assert_eq!(command.command, "/weather");
-        assert_eq!(command.text, "94070");
-        assert_eq!(
-            command.trigger_id,
-            "13345224609.738474920.8088930838d88f008e0"
-        );
-        assert!(!format!("{command:?}").contains("gIkuvaNzQIHg97ATvDxqgjtO"));
-    }
-
-    #[test]
-    fn verbs_are_case_insensitive() {
-        let command = SlashCommand {
-            text: "  START acme ".into(),
+    fn verbs_are_case_insensitive_and_the_argument_follows() {
+        let command = ChatCommand {
+            text: "  START acme corp ".into(),
             ..Default::default()
         };
         assert_eq!(command.verb(), "start");
-        assert!(SlashCommand::parse(b"text=x").is_err());
+        assert_eq!(command.argument(), "acme corp");
+        assert!(HELP.replace("{chat}", "Slack").contains("from Slack"));
     }
 }

@@ -1,6 +1,6 @@
-//! GitHub issues as Stint tasks: one task per issue, found again through an external link keyed
-//! by repository and number (`owner/repo#123`; numbers repeat across repositories), in the project
-//! mapped to the repository or one named after it.
+//! External issues as Stint tasks, for every issue tracker: one task per issue, found again
+//! through an external link keyed by its reference (`owner/repo#123`), in the project mapped to
+//! its container or one named after it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -10,27 +10,32 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter,
 };
-use stint_api_types::providers::{GithubSettings, IntegrationScope, ProviderKey};
-use stint_api_types::tracking::{TaskPriority, TaskStatus};
+use stint_api_types::providers::ProviderKey;
+use stint_api_types::tracking::{TaskPriority, TaskStatus, TimeEntrySource};
 use stint_entity::{external_link, integration, project, task, user};
 use uuid::Uuid;
 
-use super::payload::Issue;
+use crate::catalogue::{Connector, UserHandle};
+use crate::connectors::{ExternalIssue, IssueRouting};
 use crate::error::CoreError;
 use crate::tracking::wire_name;
 
 const ISSUE: &str = "issue";
 const TASK: &str = "task";
-const REPOSITORY: &str = "repository";
 const PROJECT: &str = "project";
 
-/// The global GitHub integration and its settings: where issues land.
+/// A connection of an issue tracker and its settings: where its issues land.
 #[derive(Debug, Clone)]
-pub struct GithubTarget {
+pub struct IssueTarget {
     pub integration_id: Uuid,
-    pub settings: GithubSettings,
-    /// Repository → project, as found or made during this batch or run. Whoever rolls back a
-    /// write calls `forget_projects`, since a project made there is gone.
+    pub provider: ProviderKey,
+    pub display_name: &'static str,
+    pub routing: IssueRouting,
+    /// How an assignee's handle finds a Stint user.
+    pub handle: Option<UserHandle>,
+    pub entry_source: TimeEntrySource,
+    /// Container → project, as found or made during this batch or run. A savepoint taken with
+    /// `Batch::savepoint` puts it back as it was when rolled back.
     projects: Arc<Mutex<HashMap<String, Uuid>>>,
     /// Set for a batch applied in one pass (see `begin_batch`).
     batch: Arc<Mutex<Option<IssueBatch>>>,
@@ -55,10 +60,29 @@ enum Known {
     Unknown,
 }
 
-impl GithubTarget {
-    pub fn forget_projects(&self) {
+impl IssueTarget {
+    /// The connection `integration` of `connector`, with its settings read by the connector.
+    pub fn new(connector: &Connector, integration: &integration::Model) -> Option<IssueTarget> {
+        let tracker = connector.issues.as_ref()?;
+        Some(IssueTarget {
+            integration_id: integration.id,
+            provider: connector.spec.key,
+            display_name: connector.spec.display_name,
+            routing: tracker.routing(&integration.config),
+            handle: connector.spec.user_handle,
+            entry_source: connector.spec.entry_source,
+            projects: Arc::default(),
+            batch: Arc::default(),
+        })
+    }
+
+    pub(crate) fn remembered_projects(&self) -> HashMap<String, Uuid> {
+        self.projects.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn restore_projects(&self, remembered: HashMap<String, Uuid>) {
         if let Ok(mut projects) = self.projects.lock() {
-            projects.clear();
+            *projects = remembered;
         }
     }
 
@@ -105,8 +129,7 @@ impl GithubTarget {
         .is_some()
     }
 
-    /// Opens a batch: the links of these issues (`owner/repo#n`, as `external_id` makes them) are
-    /// looked up at once, and new tasks wait for `flush`. Only for a batch that is abandoned
+    /// Opens a batch: the links of these issues (by reference) are looked up at once, and new tasks wait for `flush`. Only for a batch that is abandoned
     /// whole on any failure: a savepoint rolled back would not take a deferred task with it.
     pub async fn begin_batch<C: ConnectionTrait>(
         &self,
@@ -191,7 +214,7 @@ impl GithubTarget {
 /// The link of an issue: from the batch's lookup when it has one, else from the database.
 async fn issue_link<C: ConnectionTrait>(
     db: &C,
-    target: &GithubTarget,
+    target: &IssueTarget,
     external_id: &str,
 ) -> Result<Option<external_link::Model>, CoreError> {
     match target.known(external_id) {
@@ -202,27 +225,6 @@ async fn issue_link<C: ConnectionTrait>(
         }
         Known::Unknown => link(db, target.integration_id, ISSUE, external_id).await,
     }
-}
-
-pub async fn target<C: ConnectionTrait>(db: &C) -> Result<Option<GithubTarget>, CoreError> {
-    let Some(found) = crate::integrations::find_integration(
-        db,
-        ProviderKey::Github,
-        IntegrationScope::Global,
-        None,
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    // Settings were checked when stored; an unreadable value means defaults, not a failure.
-    let settings = serde_json::from_value(found.config.clone()).unwrap_or_default();
-    Ok(Some(GithubTarget {
-        integration_id: found.id,
-        settings,
-        projects: Arc::default(),
-        batch: Arc::default(),
-    }))
 }
 
 /// What an upsert did.
@@ -248,11 +250,11 @@ impl Upserted {
 }
 
 /// Labels that carry a priority, in the spellings teams use.
-pub fn priority_from_labels(issue: &Issue) -> TaskPriority {
+pub fn priority_from_labels(issue: &ExternalIssue) -> TaskPriority {
     issue
         .labels
         .iter()
-        .filter_map(|label| label_priority(&label.name))
+        .filter_map(|label| label_priority(label))
         .max()
         .unwrap_or(TaskPriority::Normal)
 }
@@ -271,10 +273,6 @@ fn label_priority(label: &str) -> Option<TaskPriority> {
         "low" | "p3" | "p4" | "lowest" | "low priority" => Some(TaskPriority::Low),
         _ => None,
     }
-}
-
-pub fn external_id(repository: &str, number: u64) -> String {
-    format!("{}#{number}", repository.to_ascii_lowercase())
 }
 
 async fn link<C: ConnectionTrait>(
@@ -316,31 +314,32 @@ fn link_model(
     }
 }
 
-/// The project for a repository: the configured one, else the one Stint made for it (linked, so a
-/// rename in Stint keeps it), else a new project named after the repository.
+/// The project for an issue's container: the configured one, else the one Stint made for it
+/// (linked, so a rename in Stint keeps it), else a new project named after the container.
 pub async fn project_for<C: ConnectionTrait>(
     db: &C,
-    target: &GithubTarget,
-    repository: &str,
+    target: &IssueTarget,
+    issue: &ExternalIssue,
     now: DateTime<Utc>,
 ) -> Result<Uuid, CoreError> {
-    let repository = repository.to_ascii_lowercase();
-    if let Some(project_id) = target.remembered_project(&repository) {
+    let container = issue.container.to_ascii_lowercase();
+    if let Some(project_id) = target.remembered_project(&container) {
         return Ok(project_id);
     }
-    let project_id = find_or_make_project(db, target, &repository, now).await?;
-    target.remember_project(&repository, project_id);
+    let project_id = find_or_make_project(db, target, issue, &container, now).await?;
+    target.remember_project(&container, project_id);
     Ok(project_id)
 }
 
 async fn find_or_make_project<C: ConnectionTrait>(
     db: &C,
-    target: &GithubTarget,
-    repository: &str,
+    target: &IssueTarget,
+    issue: &ExternalIssue,
+    container: &str,
     now: DateTime<Utc>,
 ) -> Result<Uuid, CoreError> {
-    let repository = repository.to_owned();
-    if let Some(project_id) = target.settings.repository_projects.get(&repository)
+    let repository = container.to_owned();
+    if let Some(project_id) = target.routing.container_projects.get(&repository)
         && project::Entity::find_by_id(project_id.as_uuid())
             .one(db)
             .await?
@@ -348,7 +347,7 @@ async fn find_or_make_project<C: ConnectionTrait>(
     {
         return Ok(project_id.as_uuid());
     }
-    if let Some(found) = link(db, target.integration_id, REPOSITORY, &repository).await? {
+    if let Some(found) = link(db, target.integration_id, issue.container_kind, &repository).await? {
         if project::Entity::find_by_id(found.entity_id)
             .one(db)
             .await?
@@ -379,9 +378,9 @@ async fn find_or_make_project<C: ConnectionTrait>(
         target.integration_id,
         PROJECT,
         project_id,
-        REPOSITORY,
+        issue.container_kind,
         repository.clone(),
-        Some(format!("https://github.com/{repository}")),
+        issue.container_url.clone(),
         None,
         now,
     ))
@@ -390,44 +389,46 @@ async fn find_or_make_project<C: ConnectionTrait>(
     Ok(project_id)
 }
 
-/// The Stint user whose `github_username` is this login (stored lower-case).
-pub async fn user_by_login<C: ConnectionTrait>(
+/// The active Stint user with this handle at the target's provider.
+pub async fn user_by_handle<C: ConnectionTrait>(
     db: &C,
+    target: &IssueTarget,
     login: &str,
 ) -> Result<Option<user::Model>, CoreError> {
+    let Some(handle) = target.handle else {
+        return Ok(None);
+    };
     Ok(user::Entity::find()
-        .filter(user::Column::GithubUsername.eq(login.to_ascii_lowercase()))
+        .filter(handle.column().eq(handle.normalize(login)))
         .filter(user::Column::Active.eq(true))
         .one(db)
         .await?)
 }
 
-async fn assignee_of<C: ConnectionTrait>(db: &C, issue: &Issue) -> Result<Option<Uuid>, CoreError> {
-    for account in &issue.assignees {
-        if let Some(found) = user_by_login(db, &account.login).await? {
+async fn assignee_of<C: ConnectionTrait>(
+    db: &C,
+    target: &IssueTarget,
+    issue: &ExternalIssue,
+) -> Result<Option<Uuid>, CoreError> {
+    for login in &issue.assignees {
+        if let Some(found) = user_by_handle(db, target, login).await? {
             return Ok(Some(found.id));
         }
     }
     Ok(None)
 }
 
-fn title_of(issue: &Issue) -> String {
+fn title_of(issue: &ExternalIssue) -> String {
     let title: String = issue.title.trim().chars().take(500).collect();
     if title.is_empty() {
-        format!("Issue #{}", issue.number)
+        issue.fallback_title.clone()
     } else {
         title
     }
 }
 
-fn description_of(issue: &Issue) -> String {
-    issue
-        .body
-        .as_deref()
-        .unwrap_or_default()
-        .chars()
-        .take(100_000)
-        .collect()
+fn description_of(issue: &ExternalIssue) -> String {
+    issue.description.chars().take(100_000).collect()
 }
 
 /// Whether equal versions count as applied already: a sync skips them, a webhook (labels change
@@ -441,13 +442,12 @@ pub enum Freshness {
 /// Creates or updates the task of an issue.
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
-    target: &GithubTarget,
-    repository: &str,
-    issue: &Issue,
+    target: &IssueTarget,
+    issue: &ExternalIssue,
     freshness: Freshness,
     now: DateTime<Utc>,
 ) -> Result<Upserted, CoreError> {
-    let external = external_id(repository, issue.number);
+    let external = issue.reference.clone();
     let version = issue.updated_at.map(|t| t.to_rfc3339());
     let found = issue_link(db, target, &external).await?;
     let existing = match &found {
@@ -461,7 +461,7 @@ pub async fn upsert<C: ConnectionTrait>(
                 .exec(db)
                 .await?;
         }
-        return create(db, target, repository, issue, external, version, now).await;
+        return create(db, target, issue, external, version, now).await;
     };
     let stored = found
         .external_version
@@ -475,14 +475,16 @@ pub async fn upsert<C: ConnectionTrait>(
             return Ok(Upserted::Unchanged(existing.id));
         }
     }
-    let status = if issue.is_closed() {
+    let status = if issue.closed {
         wire_name(&TaskStatus::Done)
     } else if existing.status == wire_name(&TaskStatus::Done) {
         wire_name(&TaskStatus::Todo)
     } else {
         existing.status.clone()
     };
-    let assignee = assignee_of(db, issue).await?.or(existing.assignee_id);
+    let assignee = assignee_of(db, target, issue)
+        .await?
+        .or(existing.assignee_id);
     let task_id = existing.id;
     let mut model = existing.into_active_model();
     model.title = Set(title_of(issue));
@@ -494,7 +496,7 @@ pub async fn upsert<C: ConnectionTrait>(
     model.update(db).await?;
     let mut link = found.into_active_model();
     link.external_version = Set(version);
-    link.external_url = Set(issue.html_url.clone());
+    link.external_url = Set(issue.url.clone());
     link.updated_at = Set(now);
     link.update(db).await?;
     Ok(Upserted::Updated(task_id))
@@ -502,15 +504,14 @@ pub async fn upsert<C: ConnectionTrait>(
 
 async fn create<C: ConnectionTrait>(
     db: &C,
-    target: &GithubTarget,
-    repository: &str,
-    issue: &Issue,
+    target: &IssueTarget,
+    issue: &ExternalIssue,
     external: String,
     version: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Upserted, CoreError> {
-    let project_id = project_for(db, target, repository, now).await?;
-    let status = if issue.is_closed() {
+    let project_id = project_for(db, target, issue, now).await?;
+    let status = if issue.closed {
         TaskStatus::Done
     } else {
         TaskStatus::Todo
@@ -523,7 +524,7 @@ async fn create<C: ConnectionTrait>(
         description: Set(description_of(issue)),
         status: Set(wire_name(&status)),
         priority: Set(wire_name(&priority_from_labels(issue))),
-        assignee_id: Set(assignee_of(db, issue).await?),
+        assignee_id: Set(assignee_of(db, target, issue).await?),
         created_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -534,7 +535,7 @@ async fn create<C: ConnectionTrait>(
         task_id,
         ISSUE,
         external.clone(),
-        issue.html_url.clone(),
+        issue.url.clone(),
         version,
         now,
     );
@@ -553,11 +554,10 @@ async fn create<C: ConnectionTrait>(
 /// The task of an issue, if it has one.
 pub async fn task_of<C: ConnectionTrait>(
     db: &C,
-    target: &GithubTarget,
-    repository: &str,
-    number: u64,
+    target: &IssueTarget,
+    reference: &str,
 ) -> Result<Option<task::Model>, CoreError> {
-    let Some(found) = issue_link(db, target, &external_id(repository, number)).await? else {
+    let Some(found) = issue_link(db, target, reference).await? else {
         return Ok(None);
     };
     Ok(task::Entity::find_by_id(found.entity_id).one(db).await?)
@@ -583,23 +583,20 @@ pub async fn touch_integration<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::payload::Label;
 
-    fn issue_with(labels: &[&str]) -> Issue {
-        Issue {
-            number: 1,
+    fn issue_with(labels: &[&str]) -> ExternalIssue {
+        ExternalIssue {
+            container: "a/x".into(),
+            container_kind: "repository",
+            container_url: None,
+            reference: "a/x#1".into(),
+            fallback_title: "Issue #1".into(),
             title: "t".into(),
-            body: None,
-            state: "open".into(),
-            html_url: None,
-            labels: labels
-                .iter()
-                .map(|name| Label {
-                    name: (*name).to_owned(),
-                })
-                .collect(),
+            description: String::new(),
+            closed: false,
+            labels: labels.iter().map(|name| (*name).to_owned()).collect(),
             assignees: vec![],
-            pull_request: None,
+            url: None,
             updated_at: None,
         }
     }
@@ -631,11 +628,5 @@ mod tests {
             priority_from_labels(&issue_with(&["p0"])),
             TaskPriority::Urgent
         );
-    }
-
-    #[test]
-    fn external_ids_keep_repositories_apart() {
-        assert_eq!(external_id("Octo/Hello", 7), "octo/hello#7");
-        assert_ne!(external_id("a/x", 1), external_id("a/y", 1));
     }
 }

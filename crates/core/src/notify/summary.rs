@@ -1,15 +1,15 @@
-//! The daily summary: a user's day, sent to them in Slack. Its 30-minute schedule arrives with the
+//! The daily summary: a user's day, sent to them through the chat provider that serves them (their
+//! own connection first, else the organisation's). Its 30-minute schedule arrives with the
 //! background workers; this is the function that schedule calls.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
-use stint_api_types::providers::IntegrationStatus;
 use stint_entity::{notification_preference, user};
 use uuid::Uuid;
 
 use super::report::{self, time_zone};
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::tracking::wire_name;
+use crate::integrations::resolve;
 
 /// What posting a summary did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub enum SummaryOutcome {
     Posted {
         text: String,
     },
-    /// Why nothing was posted (no Slack connection, no Slack id for the user).
+    /// Why nothing was posted (no chat connection, no member id for the user).
     Skipped(String),
 }
 
@@ -27,28 +27,38 @@ pub async fn post_daily_summary(stint: &Stint, user_id: Uuid) -> Result<SummaryO
         .one(&stint.db)
         .await?
         .ok_or(CoreError::NotFound("user"))?;
-    let Some((workspace, _)) = super::workspace(&stint.db).await? else {
-        return Ok(SummaryOutcome::Skipped("Slack is not connected".into()));
-    };
-    if workspace.status != wire_name(&IntegrationStatus::Active) {
-        return Ok(SummaryOutcome::Skipped(format!(
-            "the Slack connection is {}",
-            workspace.status
-        )));
+    let mut skipped = Vec::new();
+    for connector in stint.catalogue.connectors() {
+        if connector.notifier.is_none() {
+            continue;
+        }
+        let name = connector.spec.display_name;
+        let resolved =
+            match resolve::connection(&stint.db, connector.spec.key, name, user_id).await? {
+                Ok(resolved) => resolved,
+                Err(resolve::Unresolved(reason)) => {
+                    skipped.push(reason);
+                    continue;
+                }
+            };
+        // A personal summary goes to the person, never to a shared channel.
+        let Some(member) = connector.spec.user_handle.and_then(|h| h.of(&person)) else {
+            skipped.push(format!("the user has no {name} member id yet"));
+            continue;
+        };
+        let now = stint.clock.now();
+        let date = now.with_timezone(&time_zone(&person)).date_naive();
+        let day = report::day(stint, &person, date).await?;
+        let text = day.render(&format!("Your day ({date})"), 30);
+        super::queue::post(stint, connector, resolved.integration.id, member, &text).await?;
+        remember_sent(stint, user_id, now).await?;
+        return Ok(SummaryOutcome::Posted { text });
     }
-    // A personal summary goes to the person, never to a shared channel.
-    let Some(member) = person.slack_user_id.clone() else {
-        return Ok(SummaryOutcome::Skipped(
-            "the user has no Slack member id yet".into(),
-        ));
-    };
-    let now = stint.clock.now();
-    let date = now.with_timezone(&time_zone(&person)).date_naive();
-    let day = report::day(stint, &person, date).await?;
-    let text = day.render(&format!("Your day ({date})"), 30);
-    super::notify::post(stint, workspace.id, &member, &text).await?;
-    remember_sent(stint, user_id, now).await?;
-    Ok(SummaryOutcome::Posted { text })
+    Ok(SummaryOutcome::Skipped(if skipped.is_empty() {
+        "no chat provider is connected".to_owned()
+    } else {
+        skipped.join("; ")
+    }))
 }
 
 async fn remember_sent(

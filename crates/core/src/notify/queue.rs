@@ -1,24 +1,24 @@
-//! Timer notifications to the configured Slack channel. A timer request only drops a notice into
-//! a bounded queue and never waits for Slack: a full queue, a missing connection or a failing
-//! Slack cost the request nothing. A background task posts, retrying 429 and 5xx (honouring
-//! `Retry-After`).
+//! Timer notifications, through every chat provider the user is served by (their own connection
+//! first, else the organisation's). A timer request only drops a notice into a bounded queue and
+//! never waits for the provider: a full queue, a missing connection or a failing provider cost
+//! the request nothing. A background task posts, retrying 429 and 5xx (honouring `Retry-After`).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use sea_orm::EntityTrait;
-use stint_api_types::providers::{IntegrationStatus, ProviderKey};
+use stint_api_types::providers::IntegrationScope;
 use stint_entity::{notification_preference, time_entry, user};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::report::{self, duration};
+use crate::catalogue::Connector;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::gateway::GatewayError;
-use crate::integrations::{provider_apps, tokens};
-use crate::tracking::wire_name;
+use crate::integrations::{resolve, tokens};
 
 const QUEUE_CAPACITY: usize = 1_024;
 /// Retries after the first attempt.
@@ -56,7 +56,7 @@ impl Notifier {
     /// Hands a notice to the background task without waiting.
     pub fn notify(&self, notice: Notice) {
         if let Err(err) = self.queue.try_send(Message::Notice(notice)) {
-            tracing::warn!(error = %err, "Slack notification queue full; a notice was dropped");
+            tracing::warn!(error = %err, "notification queue full; a notice was dropped");
         }
     }
 
@@ -84,7 +84,7 @@ impl Notifier {
                 match message {
                     Message::Notice(notice) => {
                         if let Err(err) = deliver(&stint, notice).await {
-                            tracing::warn!(?notice, error = %err, "could not post a Slack notification");
+                            tracing::warn!(?notice, error = %err, "could not post a timer notification");
                         }
                     }
                     Message::Flush(done) => {
@@ -98,15 +98,6 @@ impl Notifier {
 
 async fn deliver(stint: &Stint, notice: Notice) -> Result<(), CoreError> {
     let (Notice::TimerStarted { entry_id } | Notice::TimerStopped { entry_id }) = notice;
-    let Some((workspace, settings)) = super::workspace(&stint.db).await? else {
-        return Ok(());
-    };
-    let Some(channel) = settings.channel else {
-        return Ok(());
-    };
-    if workspace.status != wire_name(&IntegrationStatus::Active) {
-        return Ok(());
-    }
     let Some(entry) = time_entry::Entity::find_by_id(entry_id)
         .one(&stint.db)
         .await?
@@ -138,21 +129,57 @@ async fn deliver(stint: &Stint, notice: Notice) -> Result<(), CoreError> {
         ),
         (Notice::TimerStopped { .. }, None) => return Ok(()),
     };
-    post(stint, workspace.id, &channel, &text).await
+    for connector in stint.catalogue.connectors() {
+        let Some(notifier) = &connector.notifier else {
+            continue;
+        };
+        let resolved = match resolve::connection(
+            &stint.db,
+            connector.spec.key,
+            connector.spec.display_name,
+            person.id,
+        )
+        .await?
+        {
+            Ok(resolved) => resolved,
+            Err(_) => continue,
+        };
+        // The connection's channel; a member's own connection without one posts to them.
+        let recipient = match notifier.channel(&resolved.integration.config) {
+            Some(channel) => channel,
+            None if resolved.scope == IntegrationScope::Personal => {
+                match connector.spec.user_handle.and_then(|h| h.of(&person)) {
+                    Some(handle) => handle.to_owned(),
+                    None => continue,
+                }
+            }
+            None => continue,
+        };
+        post(stint, connector, resolved.integration.id, &recipient, &text).await?;
+    }
+    Ok(())
 }
 
-/// Posts with the workspace's bot token, retrying what a retry can fix.
+/// Posts with the connection's token, retrying what a retry can fix.
 pub(crate) async fn post(
     stint: &Stint,
+    connector: &Connector,
     integration_id: Uuid,
     channel: &str,
     text: &str,
 ) -> Result<(), CoreError> {
-    let spec = provider_apps::spec(stint, ProviderKey::Slack)?.clone();
+    let Some(notifier) = &connector.notifier else {
+        return Err(CoreError::Internal(format!(
+            "{} posts no messages",
+            connector.spec.display_name
+        )));
+    };
+    let spec = &connector.spec;
+    let name = spec.display_name;
     let token = tokens::get_valid_token(stint, integration_id)
         .await
         .map_err(|e| CoreError::ProviderUnavailable(e.to_string()))?;
-    let outcome = (|| stint.slack.post_message(&spec, &token, channel, text))
+    let outcome = (|| notifier.post(spec, &token, channel, text))
         .retry(
             ExponentialBuilder::default()
                 .with_min_delay(Duration::from_millis(200))
@@ -160,7 +187,7 @@ pub(crate) async fn post(
                 .with_max_times(MAX_RETRIES),
         )
         .when(GatewayError::is_temporary)
-        // After a 429 Slack says how long to wait.
+        // After a 429 the provider says how long to wait.
         .adjust(|err, backoff| match (err, backoff) {
             (
                 GatewayError::RateLimited {
@@ -171,21 +198,26 @@ pub(crate) async fn post(
             ) => Some((*after).min(MAX_RETRY_AFTER)),
             (_, backoff) => backoff,
         })
-        .notify(|err, wait| tracing::debug!(error = %err, ?wait, "Slack post failed; retrying"))
+        .notify(|err, wait| tracing::debug!(provider = name, error = %err, ?wait, "posting failed; retrying"))
         .await;
     match outcome {
         Ok(()) => {
-            tracing::debug!(?token, channel, "posted to Slack");
+            tracing::debug!(provider = name, ?token, channel, "posted a message");
             Ok(())
         }
         Err(err) if err.is_temporary() => {
-            tracing::warn!(?token, channel, "giving up posting to Slack");
-            Err(CoreError::ProviderUnavailable(
-                "Slack kept failing; the message was not posted".to_owned(),
-            ))
+            tracing::warn!(
+                provider = name,
+                ?token,
+                channel,
+                "giving up posting a message"
+            );
+            Err(CoreError::ProviderUnavailable(format!(
+                "{name} kept failing; the message was not posted"
+            )))
         }
         Err(other) => {
-            tracing::warn!(?token, channel, error = %other, "Slack refused a message");
+            tracing::warn!(provider = name, ?token, channel, error = %other, "the provider refused a message");
             Err(CoreError::ProviderUnavailable(other.to_string()))
         }
     }

@@ -1,0 +1,19 @@
+//! The shape every provider follows. Core owns the provider-neutral types and one small trait per
+//! capability; each provider is one module in `stint-providers` that implements the capabilities
+//! it has and registers them beside its catalogue entry (`catalogue::Connector`). The webhook
+//! intake, the sync engine, the notifier and connection checks reach providers only through the
+//! catalogue and never name one.
+
+pub mod account;
+pub mod chat;
+pub mod events;
+pub mod issues;
+pub mod notify;
+pub mod webhook;
+
+pub use account::{AccountApi, Revoker};
+pub use chat::ChatCommands;
+pub use events::{EventReader, ExternalEvent, ExternalIssue, IssueChange};
+pub use issues::{IssueRouting, IssueTracker, Position, SourcePage, SyncItem};
+pub use notify::Notifier;
+pub use webhook::{Endpoint, Headers, Triage, WebhookReceiver, WebhookRequest};

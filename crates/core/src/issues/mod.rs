@@ -1,0 +1,10 @@
+//! Issues from any tracker become tasks: by webhook (`apply`) and by sync (the sync engine), both
+//! through `tasks::upsert` and external links, so re-delivered webhooks and re-run syncs create
+//! nothing twice.
+
+pub mod apply;
+pub mod batch;
+pub mod tasks;
+
+pub use batch::{Batch, Savepoint};
+pub use tasks::{Freshness, IssueTarget, Upserted};

@@ -1,0 +1,102 @@
+//! GitHub: issues become tasks, by signed webhook and by sync; the connected account; revoking
+//! the OAuth app's grant.
+
+mod issues;
+mod payload;
+mod webhook;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use stint_api_types::providers::{Capability, ProviderKey};
+use stint_api_types::tracking::TimeEntrySource;
+use stint_core::Secret;
+use stint_core::catalogue::{Connector, ProviderSpec, UserHandle, WebhookScheme};
+use stint_core::connectors::{AccountApi, Revoker};
+use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
+
+use crate::http;
+use crate::spec::oauth;
+
+pub(crate) fn connector(http: &reqwest::Client) -> Connector {
+    let spec = ProviderSpec {
+        revoke_url: Some("https://api.github.com/applications/{client_id}/grant".to_owned()),
+        default_scopes: vec!["repo", "read:user"],
+        // OAuth App tokens do not expire.
+        access_tokens_expire: false,
+        webhook: WebhookScheme::GithubHmacSha256,
+        capabilities: vec![Capability::Issues],
+        user_handle: Some(UserHandle::GithubUsername),
+        entry_source: TimeEntrySource::Github,
+        ..oauth(
+            ProviderKey::Github,
+            "GitHub",
+            "https://github.com/login/oauth/authorize",
+            "https://github.com/login/oauth/access_token",
+            "https://api.github.com",
+        )
+    };
+    let account = Arc::new(Account { http: http.clone() });
+    Connector::new(spec, account.clone(), account)
+        .with_webhooks(Arc::new(webhook::Webhooks))
+        .with_issues(Arc::new(issues::Issues::new(http.clone())))
+}
+
+struct Account {
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct User {
+    login: String,
+    id: u64,
+}
+
+#[async_trait::async_trait]
+impl AccountApi for Account {
+    async fn identity(
+        &self,
+        spec: &ProviderSpec,
+        token: &Secret,
+    ) -> Result<Option<AccountIdentity>, GatewayError> {
+        let request = self
+            .http
+            .get(format!("{}/user", spec.api_base))
+            .header("accept", "application/vnd.github+json");
+        let user: User = http::parse(http::send_bearer(request, token).await?).await?;
+        Ok(Some(AccountIdentity {
+            id: user.id.to_string(),
+            label: user.login,
+        }))
+    }
+}
+
+#[async_trait::async_trait]
+impl Revoker for Account {
+    /// `DELETE /applications/{client_id}/grant` with the app's basic auth.
+    async fn revoke(
+        &self,
+        spec: &ProviderSpec,
+        app: &AppCredentials,
+        access_token: &Secret,
+    ) -> Result<(), GatewayError> {
+        let Some(url) = &spec.revoke_url else {
+            return Ok(());
+        };
+        let secret = app.client_secret.as_ref().map(|s| s.expose().to_owned());
+        let response = self
+            .http
+            .delete(url.replace("{client_id}", &app.client_id))
+            .basic_auth(&app.client_id, secret)
+            .header("accept", "application/vnd.github+json")
+            .json(&serde_json::json!({ "access_token": access_token.expose() }))
+            .send()
+            .await
+            .map_err(http::unreachable)?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(http::status_error(response.status()))
+        }
+    }
+}

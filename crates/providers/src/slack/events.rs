@@ -1,0 +1,115 @@
+//! Slack requests: signed with `X-Slack-Signature` (`v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`
+//! with the app's signing secret) within five minutes. Events API deliveries: `url_verification`
+//! answered at once; `app_uninstalled` and `tokens_revoked` applied; every other event recorded
+//! as ignored.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use stint_api_types::webhooks::DeliveryOutcome;
+use stint_core::Secret;
+use stint_core::connectors::webhook::{Malformed, SigningKey, Triage};
+use stint_core::connectors::{EventReader, ExternalEvent, WebhookReceiver, WebhookRequest};
+use stint_core::webhooks::SignatureError;
+use stint_core::webhooks::signature::verify_slack;
+
+/// Slack gives up after 3 s.
+const DEADLINE: Duration = Duration::from_millis(2_500);
+
+const APPLIED: &[&str] = &["app_uninstalled", "tokens_revoked"];
+
+pub(super) struct Events;
+
+impl WebhookReceiver for Events {
+    fn signing_key(&self) -> SigningKey {
+        SigningKey::SigningSecret
+    }
+
+    fn deadline(&self) -> Duration {
+        DEADLINE
+    }
+
+    fn verify(
+        &self,
+        secret: Option<&Secret>,
+        request: &WebhookRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SignatureError> {
+        verify_slack(
+            secret,
+            request.header("x-slack-request-timestamp"),
+            request.header("x-slack-signature"),
+            request.body,
+            now,
+        )
+    }
+
+    fn triage(&self, request: &WebhookRequest<'_>) -> Result<Triage, Malformed> {
+        let mut envelope: Value = match serde_json::from_slice(request.body) {
+            Ok(Value::Object(map)) => Value::Object(map),
+            Ok(_) => return Err(Malformed::new("the body is not a JSON object")),
+            Err(err) => return Err(Malformed::new(format!("the body is not JSON: {err}"))),
+        };
+        let kind = envelope["type"].as_str().unwrap_or_default().to_owned();
+        if kind == "url_verification" {
+            let challenge = envelope["challenge"].as_str().unwrap_or_default();
+            return Ok(Triage::Reply(serde_json::json!({ "challenge": challenge })));
+        }
+        let Some(event_id) = envelope["event_id"].as_str().map(str::to_owned) else {
+            return Err(Malformed::new("`event_id` is missing"));
+        };
+        let event = envelope["event"]["type"]
+            .as_str()
+            .unwrap_or(&kind)
+            .to_owned();
+        let retry = request
+            .header("x-slack-retry-num")
+            .map(|retry| format!("Slack retry {retry}"));
+        if !APPLIED.contains(&event.as_str()) {
+            return Ok(Triage::Record {
+                delivery_id: event_id,
+                detail: format!("`{event}` events are not used"),
+                event: Some(event),
+                outcome: DeliveryOutcome::Ignored,
+            });
+        }
+        // The legacy verification token is a secret; it is not kept.
+        if let Some(map) = envelope.as_object_mut() {
+            map.remove("token");
+        }
+        Ok(Triage::Apply {
+            delivery_id: event_id,
+            event,
+            payload: envelope.to_string(),
+            detail: retry,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    event: Option<Event>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Event {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+impl EventReader for Events {
+    fn read(&self, _event: Option<&str>, payload: &str) -> Result<ExternalEvent, String> {
+        let envelope: Envelope = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        let kind = envelope.event.map(|e| e.kind).unwrap_or(envelope.kind);
+        Ok(if APPLIED.contains(&kind.as_str()) {
+            ExternalEvent::AccessRevoked { event: kind }
+        } else {
+            ExternalEvent::Ignored(format!("`{kind}` events are not used"))
+        })
+    }
+}
