@@ -305,12 +305,35 @@ async fn members_cannot_delete_other_members_tokens() {
 #[tokio::test]
 async fn users_edit_their_profile_and_password() {
     let app = spawn_app().await;
-    let (_, token) = app.member("ada@example.com").await;
+    let (id, token) = app.member("ada@example.com").await;
     let me: Value = app
-        .patch("/api/me", &token, &json!({ "timezone": "Europe/Berlin", "github_username": "@Ada-L", "display_name": "Ada" }))
+        .patch(
+            "/api/me",
+            &token,
+            &json!({ "timezone": "Europe/Berlin", "display_name": "Ada" }),
+        )
         .await
         .ok(200);
     assert_eq!(me["timezone"], "Europe/Berlin");
+    // A member cannot claim a GitHub login by typing it (their own connection sets it); an admin can.
+    let refused = app
+        .patch("/api/me", &token, &json!({ "github_username": "@Ada-L" }))
+        .await
+        .problem(400, "validation_failed");
+    assert!(
+        refused.detail.contains("GitHub connection"),
+        "{}",
+        refused.detail
+    );
+    let admin = app.admin_token().await;
+    app.patch(
+        &format!("/api/admin/users/{id}"),
+        &admin,
+        &json!({ "github_username": "@Ada-L" }),
+    )
+    .await
+    .ok::<Value>(200);
+    let me: Value = app.get("/api/me", &token).await.ok(200);
     assert_eq!(me["github_username"], "ada-l");
     app.patch("/api/me", &token, &json!({ "timezone": "Mars/Base" }))
         .await
@@ -345,12 +368,21 @@ async fn users_edit_their_profile_and_password() {
 #[tokio::test]
 async fn github_usernames_are_unique() {
     let app = spawn_app().await;
-    let (_, ada) = app.member("ada@example.com").await;
-    let (_, grace) = app.member("grace@example.com").await;
-    app.patch("/api/me", &ada, &json!({ "github_username": "octo" }))
-        .await
-        .ok::<Value>(200);
-    app.patch("/api/me", &grace, &json!({ "github_username": "OCTO" }))
-        .await
-        .problem(409, "conflict");
+    let (ada, _) = app.member("ada@example.com").await;
+    let (grace, _) = app.member("grace@example.com").await;
+    let admin = app.admin_token().await;
+    app.patch(
+        &format!("/api/admin/users/{ada}"),
+        &admin,
+        &json!({ "github_username": "octo" }),
+    )
+    .await
+    .ok::<Value>(200);
+    app.patch(
+        &format!("/api/admin/users/{grace}"),
+        &admin,
+        &json!({ "github_username": "OCTO" }),
+    )
+    .await
+    .problem(409, "conflict");
 }

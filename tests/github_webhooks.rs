@@ -436,10 +436,14 @@ async fn malformed_oversized_and_unused_deliveries() {
 async fn assignment_starts_the_assignees_timer_unless_one_runs() {
     let provider = MockServer::start().await;
     let (app, admin) = github_ready(&provider).await;
-    let (_, member) = app.member("mona@example.com").await;
-    app.patch("/api/me", &member, &json!({ "github_username": "@Mona" }))
-        .await
-        .ok::<Value>(200);
+    let (mona, member) = app.member("mona@example.com").await;
+    app.patch(
+        &format!("/api/admin/users/{mona}"),
+        &admin,
+        &json!({ "github_username": "@Mona" }),
+    )
+    .await
+    .ok::<Value>(200);
 
     let mut assigned = issue_event("assigned", "octocat/Hello-World", 5, "Assigned work", &[]);
     assigned["assignee"] = json!({ "login": "mona", "id": 2, "type": "User" });

@@ -11,6 +11,7 @@ mod key_rotation;
 mod migrations;
 mod oauth;
 mod operations;
+mod personal;
 mod providers;
 mod slack;
 mod test_provider;

@@ -169,6 +169,8 @@ fn every_operation_is_documented_with_errors() {
         "/api/integrations/{provider}/sync-runs",
         "/api/sync-runs/{id}",
         "/api/integrations/{provider}/webhook",
+        "/api/integrations/{provider}/webhook/{connection}",
+        "/api/integrations/{provider}/webhook-secret",
         "/api/integrations/{provider}/events",
         "/api/integrations/{provider}/commands",
         "/api/admin/webhook-deliveries",

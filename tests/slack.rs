@@ -582,3 +582,85 @@ async fn slack_hears_back_in_time_even_when_the_database_is_slow() {
         .ok(200);
     assert_eq!(status["status"], "revoked");
 }
+
+const PERSONAL_TOKEN: &str = "xoxp-2024-personal-5f9a7c3e1b";
+
+#[tokio::test]
+async fn a_members_own_slack_carries_their_notices_and_summary() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({ "channel": "#time" })).await;
+    app.put(
+        "/api/admin/providers/slack",
+        &admin,
+        &json!({ "allow_personal": true }),
+    )
+    .await
+    .ok::<Value>(200);
+    Mock::given(method("POST"))
+        .and(path("/api/oauth.v2.access"))
+        .and(wiremock::matchers::body_string_contains("code=own-code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "access_token": PERSONAL_TOKEN, "token_type": "user",
+            "scope": "chat:write", "team": { "name": "Slack Softball Team", "id": "T9TK3CUKW" }
+        })))
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "ok": true, "channel": "D024BE91L", "ts": "1" })),
+        )
+        .mount(&slack)
+        .await;
+    let (id, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    let (_, other) = slack_member(&app, &admin, "ada@example.com", "U0ADA").await;
+    let state = connect_to(&app, "slack", &member, "personal").await.state;
+    let location = callback_of(
+        &app,
+        &app.client,
+        "slack",
+        &format!("code=own-code&state={state}"),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=slack");
+
+    for token in [&member, &other] {
+        app.post("/api/timer/start", token, &json!({}))
+            .await
+            .ok::<Value>(200);
+    }
+    app.stint.notifier.settle().await;
+    stint_core::notify::summary::post_daily_summary(&app.stint, id.parse().unwrap())
+        .await
+        .unwrap();
+
+    let posts: Vec<(String, Value)> = slack
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/api/chat.postMessage")
+        .map(|r| {
+            let auth = r.headers["authorization"].to_str().unwrap().to_owned();
+            (auth, serde_json::from_slice(&r.body).unwrap())
+        })
+        .collect();
+    let mine: Vec<&Value> = posts
+        .iter()
+        .filter(|(auth, _)| auth == &format!("Bearer {PERSONAL_TOKEN}"))
+        .map(|(_, body)| body)
+        .collect();
+    // Grace's notice and summary go through her own connection, to her (it has no channel).
+    assert_eq!(mine.len(), 2, "{posts:?}");
+    assert!(mine.iter().all(|body| body["channel"] == "U024BE7LH"));
+    // Ada has no connection of her own: the organisation's bot posts to its channel.
+    let org: Vec<&Value> = posts
+        .iter()
+        .filter(|(auth, _)| auth == &format!("Bearer {BOT_TOKEN}"))
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(org.len(), 1, "{posts:?}");
+    assert_eq!(org[0]["channel"], "#time");
+}

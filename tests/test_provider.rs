@@ -16,7 +16,7 @@ use stint_core::catalogue::{Connector, ProviderSpec};
 use stint_core::connectors::webhook::{Claimed, Malformed, Triage};
 use stint_core::connectors::{
     AccountApi, EventReader, ExternalEvent, ExternalIssue, IssueChange, IssueRouting, IssueTracker,
-    Position, Revoker, SourcePage, SyncItem, WebhookReceiver, WebhookRequest,
+    Position, Revoker, SourceConnection, SourcePage, SyncItem, WebhookReceiver, WebhookRequest,
 };
 use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
 use stint_core::webhooks::SignatureError;
@@ -205,7 +205,7 @@ mod tracker {
             &self,
             spec: &ProviderSpec,
             token: &Secret,
-            _config: &Value,
+            _connection: &SourceConnection<'_>,
             resource: &str,
             position: &Position<'_>,
         ) -> Result<SourcePage, GatewayError> {

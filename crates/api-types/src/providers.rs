@@ -204,6 +204,10 @@ pub struct Integration {
     pub connected_at: Option<DateTime<Utc>>,
     pub connected_by: Option<UserId>,
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// When Stint last used the connection's token (kept to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The most recent sync run and its outcome, if it ever synced.
+    pub last_sync: Option<crate::webhooks::SyncRun>,
     /// Provider settings (see `PUT /api/integrations/{provider}/config`).
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
@@ -339,4 +343,14 @@ pub enum IntegrationSettings {
     Github(GithubSettings),
     GoogleCalendar(GoogleCalendarSettings),
     Slack(SlackSettings),
+}
+
+/// The webhook URL of one member's own connection and the secret it is signed with: shown once,
+/// each time it is made anew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionWebhook {
+    /// Paste at the provider (GitHub: a repository's Settings → Webhooks → Payload URL).
+    pub webhook_url: String,
+    /// The webhook secret to paste beside it. Any earlier secret of this connection stops working.
+    pub secret: String,
 }

@@ -72,7 +72,8 @@ pub struct UpdateMe {
     pub display_name: Option<String>,
     #[serde(default)]
     pub timezone: Option<String>,
-    /// `null` clears it.
+    /// Only `null` (clear it) is accepted: your GitHub login is taken from your own GitHub
+    /// connection, or set by an admin, so that nobody can claim another's.
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>)]
     pub github_username: Option<Option<String>>,

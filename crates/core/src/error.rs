@@ -11,6 +11,9 @@ pub enum CoreError {
     Validation(Vec<FieldError>),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// No connection serves the user; the reason says what to do.
+    #[error("{0}")]
+    NotConnected(String),
     #[error("authentication required")]
     Unauthorized,
     #[error("the session or token is invalid or has expired")]
@@ -57,7 +60,7 @@ impl CoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
             CoreError::Validation(_) => ErrorCode::ValidationFailed,
-            CoreError::NotFound(_) => ErrorCode::NotFound,
+            CoreError::NotFound(_) | CoreError::NotConnected(_) => ErrorCode::NotFound,
             CoreError::Unauthorized | CoreError::InvalidToken => ErrorCode::Unauthorized,
             CoreError::InvalidCredentials => ErrorCode::InvalidCredentials,
             CoreError::InvalidSignature(_) => ErrorCode::InvalidSignature,

@@ -140,6 +140,23 @@ pub async fn get(stint: &Stint, principal: &Principal, id: Uuid) -> Result<SyncR
     to_api(&run, provider)
 }
 
+/// The most recent run of a connection, if any.
+pub(crate) async fn latest(
+    stint: &Stint,
+    integration: &integration::Model,
+) -> Result<Option<SyncRun>, CoreError> {
+    let Some(provider) = ProviderKey::parse(&integration.provider) else {
+        return Ok(None);
+    };
+    let run = sync_run::Entity::find()
+        .filter(sync_run::Column::IntegrationId.eq(integration.id))
+        .order_by_desc(sync_run::Column::QueuedAt)
+        .order_by_desc(sync_run::Column::Id)
+        .one(&stint.db)
+        .await?;
+    run.map(|run| to_api(&run, provider)).transpose()
+}
+
 /// The 50 most recent runs of one integration.
 pub async fn list(
     stint: &Stint,

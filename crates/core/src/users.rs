@@ -11,6 +11,7 @@ use stint_entity::user;
 use uuid::Uuid;
 
 use crate::auth::{Principal, hash_password, verify_password};
+use crate::catalogue::UserHandle;
 use crate::context::Stint;
 use crate::error::{CoreError, constraint_error};
 use crate::secret::Secret;
@@ -72,10 +73,37 @@ async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, Co
             CoreError::Internal("user foreign key".to_owned())
         })
     })?;
-    // A role or an account's status may have changed: authenticate everyone afresh.
+    forget_cached(stint);
+    Ok(saved)
+}
+
+/// A role, an account's status or a handle may have changed: authenticate everyone afresh.
+pub(crate) fn forget_cached(stint: &Stint) {
     stint.principals.clear();
     stint.chat_members.clear();
-    Ok(saved)
+}
+
+/// Gives `user_id` this handle at a provider, proven by their own connection: whoever had claimed
+/// it by hand loses it.
+pub(crate) async fn take_handle<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    column: UserHandle,
+    handle: &str,
+) -> Result<(), CoreError> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::update_many()
+        .col_expr(column.column(), Expr::value(Option::<String>::None))
+        .filter(column.column().eq(handle))
+        .filter(user::Column::Id.ne(user_id))
+        .exec(db)
+        .await?;
+    user::Entity::update_many()
+        .col_expr(column.column(), Expr::value(handle.to_owned()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn me(stint: &Stint, principal: &Principal) -> Result<Me, CoreError> {
@@ -109,11 +137,17 @@ pub async fn update_me(
     if let Some(tz) = &request.timezone {
         model.timezone = Set(validate::timezone("timezone", tz)?);
     }
-    if let Some(login) = &request.github_username {
-        model.github_username = Set(login
-            .as_deref()
-            .map(|l| validate::github_username("github_username", l))
-            .transpose()?);
+    match &request.github_username {
+        // Clearing one's own is always allowed; a login comes from one's own GitHub connection
+        // (or an admin), so that nobody can claim another's.
+        Some(None) => model.github_username = Set(None),
+        Some(Some(_)) => {
+            return Err(CoreError::invalid(
+                "github_username",
+                "is taken from your own GitHub connection: connect GitHub personally, or ask an admin to set it",
+            ));
+        }
+        None => {}
     }
     if let Some(new_password) = &request.new_password {
         validate::password("new_password", new_password)?;

@@ -18,6 +18,7 @@ pub struct Model {
     pub connected_at: Option<DateTimeUtc>,
     pub connected_by: Option<Uuid>,
     pub last_sync_at: Option<DateTimeUtc>,
+    pub last_used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

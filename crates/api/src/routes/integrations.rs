@@ -4,12 +4,14 @@ use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use stint_api_types::providers::{
-    ApiKeyCredentials, CallbackQuery, ConnectStarted, ConnectionTest, Disconnected, Integration,
-    IntegrationList, IntegrationScope, IntegrationSettings, ProviderKey, ScopeQuery,
+    ApiKeyCredentials, CallbackQuery, ConnectStarted, ConnectionTest, ConnectionWebhook,
+    Disconnected, Integration, IntegrationList, IntegrationScope, IntegrationSettings, ProviderKey,
+    ScopeQuery,
 };
+use stint_core::Stint;
 use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
 use stint_core::integrations::{checks, connections, provider_apps, settings};
-use stint_core::{CoreError, Stint};
+use stint_core::webhooks::connection_secrets;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
@@ -22,7 +24,8 @@ pub fn configure<R: Routes>(cfg: &mut R) {
         .service(status)
         .service(test)
         .service(config)
-        .service(disconnect);
+        .service(disconnect)
+        .service(webhook_secret);
 }
 
 fn binding_cookie_name(provider: ProviderKey) -> String {
@@ -140,7 +143,9 @@ async fn callback(
 
 /// An integration's status
 ///
-/// Without `scope`: your personal connection if you have one, else the global one.
+/// Without `scope`: the connection that serves you — your own when it is active, else the
+/// organisation's; when neither is active, yours if you have one, else the organisation's, so that
+/// its status says why. 404, with the reason, when there is none.
 #[utoipa::path(
     tag = "integrations",
     params(("provider" = ProviderKey, Path, description = "The provider"), ScopeQuery),
@@ -159,19 +164,9 @@ async fn status(
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
 ) -> Result<Json<Integration>, ApiError> {
-    let provider = provider.into_inner();
-    let found = match query.scope {
-        Some(scope) => connections::status(&stint, &principal, provider, scope).await?,
-        None => match connections::status(&stint, &principal, provider, IntegrationScope::Personal)
-            .await
-        {
-            Err(CoreError::NotFound(_)) => {
-                connections::status(&stint, &principal, provider, IntegrationScope::Global).await?
-            }
-            other => other?,
-        },
-    };
-    Ok(Json(found))
+    Ok(Json(
+        connections::status(&stint, &principal, provider.into_inner(), query.scope).await?,
+    ))
 }
 
 /// Disconnect
@@ -311,5 +306,34 @@ async fn config(
             body.into_inner(),
         )
         .await?,
+    ))
+}
+
+/// Your connection's webhook
+///
+/// For your own connection of a provider that sends webhooks (GitHub): makes a new webhook secret
+/// and shows it once, with the URL to paste at the provider (a repository's webhook settings).
+/// Deliveries there are checked with this secret and create tasks for you alone. Any earlier
+/// secret of this connection stops working.
+#[utoipa::path(
+    tag = "integrations",
+    params(("provider" = ProviderKey, Path, description = "The provider (`github`)")),
+    responses(
+        (status = 200, body = ConnectionWebhook),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/integrations/{provider}/webhook-secret")]
+async fn webhook_secret(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+) -> Result<Json<ConnectionWebhook>, ApiError> {
+    Ok(Json(
+        connection_secrets::reveal(&stint, &principal, provider.into_inner()).await?,
     ))
 }

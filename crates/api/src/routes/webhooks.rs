@@ -14,11 +14,15 @@ use stint_core::connectors::{Headers, WebhookRequest};
 use stint_core::webhooks::receive::{self, Receipt};
 use stint_core::{CoreError, Stint};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
-    cfg.service(webhook).service(events).service(commands);
+    cfg.service(webhook)
+        .service(connection_webhook)
+        .service(events)
+        .service(commands);
 }
 
 /// Reads the body up to the configured limit (1 MiB by default), refusing more with 413.
@@ -81,15 +85,15 @@ async fn receive_webhook(
     payload: web::Payload,
     provider: ProviderKey,
     endpoint: &str,
+    connection: Option<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(stint, req, payload).await?;
     let request = WebhookRequest {
         headers: &RequestHeaders(req.headers()),
         body: &body,
     };
-    Ok(ack(
-        receive::webhook(stint, provider, endpoint, request).await?
-    ))
+    let receipt = receive::webhook(stint, provider, endpoint, connection, request).await?;
+    Ok(ack(receipt))
 }
 
 /// A provider's webhook
@@ -128,7 +132,53 @@ async fn webhook(
     provider: Path<ProviderKey>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    receive_webhook(&stint, &req, payload, provider.into_inner(), "webhook").await
+    receive_webhook(
+        &stint,
+        &req,
+        payload,
+        provider.into_inner(),
+        "webhook",
+        None,
+    )
+    .await
+}
+
+/// A member's own connection's webhook
+///
+/// Like the provider's webhook, for one member's own connection: verified with that connection's
+/// own secret (`POST /api/integrations/{provider}/webhook-secret` makes it and shows it once), never
+/// with the organisation's; what it delivers applies to that member's connection alone. 404 for
+/// anything but a personal connection of this provider.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body(content = Object, content_type = "application/json", description = "The provider's event payload"),
+    params(
+        ("provider" = ProviderKey, Path, description = "The provider (`github`)"),
+        ("connection" = Uuid, Path, description = "The member's connection"),
+        ("X-GitHub-Event" = Option<String>, Header, description = "GitHub: `issues`, `ping`, …"),
+        ("X-GitHub-Delivery" = Option<String>, Header, description = "GitHub: unique per delivery"),
+        ("X-Hub-Signature-256" = Option<String>, Header, description = "GitHub: `sha256=<hex HMAC-SHA256(connection secret, body)>`"),
+    ),
+    responses(
+        (status = 200, body = WebhookAck, description = "Recorded (`accepted`), seen before (`duplicate`) or `pong`"),
+        (status = 202, body = WebhookAck, description = "Verified and recorded; Stint does not use this event"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    ),
+    security(("github_signature" = []))
+)]
+#[post("/integrations/{provider}/webhook/{connection}")]
+async fn connection_webhook(
+    stint: Data<Stint>,
+    req: HttpRequest,
+    path: Path<(ProviderKey, Uuid)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (provider, connection) = path.into_inner();
+    receive_webhook(&stint, &req, payload, provider, "webhook", Some(connection)).await
 }
 
 /// A provider's events
@@ -164,7 +214,7 @@ async fn events(
     provider: Path<ProviderKey>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    receive_webhook(&stint, &req, payload, provider.into_inner(), "events").await
+    receive_webhook(&stint, &req, payload, provider.into_inner(), "events", None).await
 }
 
 /// The form Slack posts for a slash command (only the fields Stint reads).

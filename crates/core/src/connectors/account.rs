@@ -26,6 +26,14 @@ pub trait AccountApi: Send + Sync {
         self.identity(spec, access_token).await.map(|_| true)
     }
 
+    /// The member's handle at the provider, when their own connection's account says it (GitHub:
+    /// the login). It becomes their handle in Stint (`ProviderSpec::user_handle`), so nobody types
+    /// it and nobody can claim another's.
+    fn handle(&self, identity: &AccountIdentity) -> Option<String> {
+        let _ = identity;
+        None
+    }
+
     /// The account an OAuth callback connected when the identity call cannot say (QuickBooks
     /// names its company only in the callback's `realmId`).
     fn identity_from_callback(&self, realm_id: Option<&str>) -> Option<AccountIdentity> {

@@ -29,6 +29,15 @@ pub enum SyncItem {
     Skip,
 }
 
+/// The connection a sync reads for.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceConnection<'a> {
+    pub config: &'a serde_json::Value,
+    /// For a member's own connection, their account at the provider: only their issues (assigned
+    /// to them) are asked for.
+    pub personal_account: Option<&'a str>,
+}
+
 /// Where a sync of one resource stands.
 #[derive(Debug, Clone)]
 pub struct Position<'a> {
@@ -60,7 +69,7 @@ pub trait IssueTracker: Send + Sync {
         &self,
         spec: &ProviderSpec,
         token: &Secret,
-        config: &serde_json::Value,
+        connection: &SourceConnection<'_>,
         resource: &str,
         position: &Position<'_>,
     ) -> Result<SourcePage, GatewayError>;

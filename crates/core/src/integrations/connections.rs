@@ -22,6 +22,8 @@ pub(crate) fn to_api(m: &integration::Model) -> Result<Integration, CoreError> {
         connected_at: m.connected_at,
         connected_by: m.connected_by.map(Into::into),
         last_sync_at: m.last_sync_at,
+        last_used_at: m.last_used_at,
+        last_sync: None,
         config: m.config.clone(),
     })
 }
@@ -41,9 +43,23 @@ pub async fn list(stint: &Stint, principal: &Principal) -> Result<IntegrationLis
         .all(&stint.db)
         .await?;
     Ok(IntegrationList {
-        global: global.iter().map(to_api).collect::<Result<_, _>>()?,
-        personal: personal.iter().map(to_api).collect::<Result<_, _>>()?,
+        global: describe(stint, &global).await?,
+        personal: describe(stint, &personal).await?,
     })
+}
+
+/// Connections as people see them: with their most recent sync run.
+async fn describe(
+    stint: &Stint,
+    rows: &[integration::Model],
+) -> Result<Vec<Integration>, CoreError> {
+    let mut described = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut integration = to_api(row)?;
+        integration.last_sync = crate::sync_runs::latest(stint, row).await?;
+        described.push(integration);
+    }
+    Ok(described)
 }
 
 /// Who may act on which integration: admins on global ones, each user on their own personal ones.
@@ -68,13 +84,45 @@ pub(crate) async fn visible(
         .ok_or(CoreError::NotFound("integration"))
 }
 
+/// A connection's status: the one of `scope`, or without it the one that serves the caller (see
+/// `resolve`); when none is active, the caller's own if they have one, else the organisation's.
 pub async fn status(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
 ) -> Result<Integration, CoreError> {
-    to_api(&visible(stint, principal, key, scope, false).await?)
+    let found = serving(stint, principal, key, scope).await?;
+    let mut described = describe(stint, std::slice::from_ref(&found)).await?;
+    described
+        .pop()
+        .ok_or_else(|| CoreError::Internal("a connection went missing".into()))
+}
+
+async fn serving(
+    stint: &Stint,
+    principal: &Principal,
+    key: ProviderKey,
+    scope: Option<IntegrationScope>,
+) -> Result<integration::Model, CoreError> {
+    if let Some(scope) = scope {
+        return visible(stint, principal, key, scope, false).await;
+    }
+    let spec = super::provider_apps::spec(stint, key)?;
+    let user_id = principal.user_id.as_uuid();
+    match super::resolve::connection(&stint.db, key, spec.display_name, user_id).await? {
+        Ok(resolved) => Ok(resolved.integration),
+        Err(super::resolve::Unresolved(reason)) => {
+            for scope in [IntegrationScope::Personal, IntegrationScope::Global] {
+                match visible(stint, principal, key, scope, false).await {
+                    Ok(found) => return Ok(found),
+                    Err(CoreError::NotFound(_)) => {}
+                    Err(other) => return Err(other),
+                }
+            }
+            Err(CoreError::NotConnected(reason))
+        }
+    }
 }
 
 /// What a disconnect did at the provider.
@@ -163,6 +211,14 @@ pub(crate) async fn save_connected(
     let existing = super::find_integration(&txn, key, scope, user_id).await?;
     let id = existing.as_ref().map_or_else(uuid::Uuid::now_v7, |i| i.id);
     let is_new = existing.is_none();
+    // A member's own connection gets a webhook secret of its own (see `connection_secrets`).
+    let connector = super::provider_apps::connector(stint, key)?;
+    let receives_webhooks = connector.webhook.is_some();
+    let needs_webhook_secret = scope == IntegrationScope::Personal
+        && receives_webhooks
+        && existing
+            .as_ref()
+            .is_none_or(|row| row.webhook_secret_enc.is_none());
     let mut model = match existing {
         Some(found) => found.into_active_model(),
         None => integration::ActiveModel {
@@ -173,6 +229,7 @@ pub(crate) async fn save_connected(
             config: Set(serde_json::json!({})),
             webhook_secret_enc: Set(None),
             last_sync_at: Set(None),
+            last_used_at: Set(None),
             created_at: Set(now),
             ..Default::default()
         },
@@ -186,13 +243,30 @@ pub(crate) async fn save_connected(
     model.connected_at = Set(Some(now));
     model.connected_by = Set(Some(actor.user_id.as_uuid()));
     model.updated_at = Set(now);
+    if needs_webhook_secret {
+        let (_, sealed) = crate::webhooks::connection_secrets::generate(stint, id)?;
+        model.webhook_secret_enc = Set(Some(sealed));
+    }
     let saved = if is_new {
         model.insert(&txn).await?
     } else {
         model.update(&txn).await?
     };
     super::credentials::store(stint, &txn, id, grant, now).await?;
+    let handle = match (&identity, connector.spec.user_handle, scope) {
+        (Some(identity), Some(column), IntegrationScope::Personal) => connector
+            .account
+            .handle(identity)
+            .map(|handle| (column, column.normalize(&handle))),
+        _ => None,
+    };
+    if let Some((column, handle)) = &handle {
+        crate::users::take_handle(&txn, actor.user_id.as_uuid(), *column, handle).await?;
+    }
     txn.commit().await?;
+    if handle.is_some() {
+        crate::users::forget_cached(stint);
+    }
     crate::audit::record(
         stint,
         actor,

@@ -114,6 +114,7 @@ mod tests {
             connected_at: None,
             connected_by: None,
             last_sync_at: None,
+            last_used_at: None,
             created_at: now,
             updated_at: now,
         }

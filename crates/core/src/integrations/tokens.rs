@@ -52,9 +52,28 @@ pub struct RefreshLocks {
     locks: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
     /// An integration's provider never changes, so the hot path need not read it every time.
     providers: Mutex<HashMap<Uuid, ProviderKey>>,
+    /// When each connection was last marked used.
+    used: Mutex<HashMap<Uuid, DateTime<Utc>>>,
 }
 
+const USE_MARK_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 impl RefreshLocks {
+    /// True (and remembered) when the connection was not marked used in the last minute.
+    fn due_for_use_mark(&self, id: Uuid, now: DateTime<Utc>) -> bool {
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        if used.len() > 100_000 {
+            used.clear();
+        }
+        match used.get(&id) {
+            Some(last) if now - *last < USE_MARK_EVERY && now >= *last => false,
+            _ => {
+                used.insert(id, now);
+                true
+            }
+        }
+    }
+
     fn known_provider(&self, id: Uuid) -> Option<ProviderKey> {
         self.providers
             .lock()
@@ -100,8 +119,34 @@ async fn integration_of(
     Ok((found, key))
 }
 
-/// A usable access token for the integration.
+/// A usable access token for the integration; the connection is marked used.
 pub async fn get_valid_token(stint: &Stint, integration_id: Uuid) -> Result<Secret, TokenError> {
+    let token = valid_token(stint, integration_id).await?;
+    mark_used(stint, integration_id).await;
+    Ok(token)
+}
+
+/// Writes `last_used_at` at most once a minute per connection (in this process): a busy
+/// connection costs one small write a minute, not one per call.
+async fn mark_used(stint: &Stint, integration_id: Uuid) {
+    let now = stint.clock.now();
+    if !stint.refresh_locks.due_for_use_mark(integration_id, now) {
+        return;
+    }
+    let marked = integration::Entity::update_many()
+        .col_expr(
+            integration::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(integration::Column::Id.eq(integration_id))
+        .exec(&stint.db)
+        .await;
+    if let Err(err) = marked {
+        tracing::debug!(%integration_id, error = %err, "could not mark a connection used");
+    }
+}
+
+async fn valid_token(stint: &Stint, integration_id: Uuid) -> Result<Secret, TokenError> {
     let key = match stint.refresh_locks.known_provider(integration_id) {
         Some(key) => key,
         None => {

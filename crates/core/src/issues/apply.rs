@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::{IntegrationScope, IntegrationStatus};
 use stint_entity::integration;
 
-use super::batch::Batch;
+use super::batch::{Batch, TargetKey};
 use super::tasks::{self, Freshness, IssueTarget, Upserted};
 use crate::catalogue::Connector;
 use crate::connectors::{ExternalEvent, IssueChange};
@@ -15,30 +15,32 @@ use crate::error::CoreError;
 use crate::tracking::wire_name;
 use crate::webhooks::intake::{ApplyError, FollowUp, Handled};
 
-/// The organisation's connection of this provider as an issue target, if it has one.
-pub async fn global_target<C: ConnectionTrait>(
+/// The connection whose issues these are, as an issue target: the organisation's connection of
+/// the provider, or one member's own.
+pub async fn load_target<C: ConnectionTrait>(
     db: &C,
     connector: &Connector,
+    key: TargetKey,
 ) -> Result<Option<IssueTarget>, CoreError> {
-    let found = crate::integrations::find_integration(
-        db,
-        connector.spec.key,
-        IntegrationScope::Global,
-        None,
-    )
-    .await?;
+    let found = match key {
+        TargetKey::Organisation(provider) => {
+            crate::integrations::find_integration(db, provider, IntegrationScope::Global, None)
+                .await?
+        }
+        TargetKey::Connection(id) => integration::Entity::find_by_id(id).one(db).await?,
+    };
     Ok(found.and_then(|row| IssueTarget::new(connector, &row)))
 }
 
-/// The batch's target for this provider, loaded on first use.
+/// The batch's target, loaded on first use.
 async fn target_of<'b, C: ConnectionTrait>(
     db: &C,
     batch: &'b mut Batch,
     connector: &Connector,
+    key: TargetKey,
 ) -> Result<Option<&'b IssueTarget>, CoreError> {
-    let key = connector.spec.key;
     if batch.target(key).is_none() {
-        let target = global_target(db, connector).await?;
+        let target = load_target(db, connector, key).await?;
         batch.insert(key, target);
     }
     Ok(batch.target(key).flatten())
@@ -48,6 +50,7 @@ pub async fn apply<C: ConnectionTrait>(
     db: &C,
     batch: &mut Batch,
     connector: &Connector,
+    key: TargetKey,
     event: ExternalEvent,
     now: DateTime<Utc>,
 ) -> Result<Handled, ApplyError> {
@@ -55,7 +58,7 @@ pub async fn apply<C: ConnectionTrait>(
         ExternalEvent::Ignored(reason) => Ok(Handled::ignored(reason)),
         ExternalEvent::AccessRevoked { event } => revoke(db, connector, &event, now).await,
         ExternalEvent::IssueChanged(change) => {
-            let Some(target) = target_of(db, batch, connector).await? else {
+            let Some(target) = target_of(db, batch, connector, key).await? else {
                 return Ok(Handled::ignored(format!(
                     "{} is not connected for the organisation; connect it so issues become tasks",
                     connector.spec.display_name

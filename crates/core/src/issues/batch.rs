@@ -10,18 +10,34 @@ use uuid::Uuid;
 
 use super::tasks::IssueTarget;
 
-/// The issue targets a batch has loaded, by provider (`None`: not connected, or no tracker).
+/// Whose issues: the organisation's connection of a provider, or one member's own connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TargetKey {
+    Organisation(ProviderKey),
+    Connection(Uuid),
+}
+
+impl TargetKey {
+    pub fn of(connector: &crate::catalogue::Connector, connection: Option<Uuid>) -> TargetKey {
+        match connection {
+            Some(id) => TargetKey::Connection(id),
+            None => TargetKey::Organisation(connector.spec.key),
+        }
+    }
+}
+
+/// The issue targets a batch has loaded (`None`: not connected, or no tracker).
 #[derive(Default)]
 pub struct Batch {
-    targets: HashMap<ProviderKey, Option<IssueTarget>>,
+    targets: HashMap<TargetKey, Option<IssueTarget>>,
 }
 
 impl Batch {
-    pub fn target(&self, key: ProviderKey) -> Option<Option<&IssueTarget>> {
+    pub fn target(&self, key: TargetKey) -> Option<Option<&IssueTarget>> {
         self.targets.get(&key).map(Option::as_ref)
     }
 
-    pub fn insert(&mut self, key: ProviderKey, target: Option<IssueTarget>) {
+    pub fn insert(&mut self, key: TargetKey, target: Option<IssueTarget>) {
         self.targets.insert(key, target);
     }
 
@@ -47,7 +63,7 @@ impl Batch {
         })
     }
 
-    fn restore(&mut self, remembered: &HashMap<ProviderKey, Option<HashMap<String, Uuid>>>) {
+    fn restore(&mut self, remembered: &HashMap<TargetKey, Option<HashMap<String, Uuid>>>) {
         // Targets loaded inside the savepoint are loaded again when next needed.
         self.targets.retain(|key, _| remembered.contains_key(key));
         for (key, target) in &self.targets {
@@ -62,7 +78,7 @@ impl Batch {
 pub struct Savepoint<'b> {
     txn: Option<DatabaseTransaction>,
     batch: &'b mut Batch,
-    remembered: HashMap<ProviderKey, Option<HashMap<String, Uuid>>>,
+    remembered: HashMap<TargetKey, Option<HashMap<String, Uuid>>>,
 }
 
 impl Savepoint<'_> {
@@ -96,5 +112,46 @@ impl Drop for Savepoint<'_> {
         if self.txn.is_some() {
             self.batch.restore(&self.remembered);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::TransactionTrait;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_savepoint_not_committed_takes_back_what_the_batch_remembered() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let txn = db.begin().await.unwrap();
+        let mut batch = Batch::default();
+        let github = TargetKey::Organisation(ProviderKey::Github);
+        let loaded_inside = TargetKey::Connection(Uuid::now_v7());
+        let (kept, made) = (Uuid::now_v7(), Uuid::now_v7());
+        batch.insert(github, Some(IssueTarget::detached(Uuid::now_v7())));
+        let target = |batch: &Batch| batch.target(github).flatten().unwrap().clone();
+        target(&batch).remember_project("octo/kept", kept);
+
+        // Rolled back, and dropped open: both forget what was made inside.
+        for commit in [Some(false), None] {
+            let mut savepoint = batch.savepoint(&txn).await.unwrap();
+            let (_, inside) = savepoint.parts().unwrap();
+            target(inside).remember_project("octo/made", made);
+            inside.insert(loaded_inside, None);
+            if commit == Some(false) {
+                savepoint.rollback().await.unwrap();
+            } else {
+                drop(savepoint);
+            }
+            assert_eq!(target(&batch).remembered_project("octo/made"), None);
+            assert_eq!(target(&batch).remembered_project("octo/kept"), Some(kept));
+            assert!(batch.target(loaded_inside).is_none());
+        }
+
+        let mut savepoint = batch.savepoint(&txn).await.unwrap();
+        target(savepoint.parts().unwrap().1).remember_project("octo/made", made);
+        savepoint.commit().await.unwrap();
+        assert_eq!(target(&batch).remembered_project("octo/made"), Some(made));
     }
 }

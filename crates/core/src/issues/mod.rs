@@ -6,5 +6,5 @@ pub mod apply;
 pub mod batch;
 pub mod tasks;
 
-pub use batch::{Batch, Savepoint};
+pub use batch::{Batch, Savepoint, TargetKey};
 pub use tasks::{Freshness, IssueTarget, Upserted};

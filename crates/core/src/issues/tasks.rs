@@ -34,6 +34,9 @@ pub struct IssueTarget {
     /// How an assignee's handle finds a Stint user.
     pub handle: Option<UserHandle>,
     pub entry_source: TimeEntrySource,
+    /// The member whose own connection this is: its issues are theirs unless assigned to another
+    /// Stint user.
+    pub owner: Option<Uuid>,
     /// Container → project, as found or made during this batch or run. A savepoint taken with
     /// `Batch::savepoint` puts it back as it was when rolled back.
     projects: Arc<Mutex<HashMap<String, Uuid>>>,
@@ -71,6 +74,7 @@ impl IssueTarget {
             routing: tracker.routing(&integration.config),
             handle: connector.spec.user_handle,
             entry_source: connector.spec.entry_source,
+            owner: integration.user_id,
             projects: Arc::default(),
             batch: Arc::default(),
         })
@@ -86,11 +90,27 @@ impl IssueTarget {
         }
     }
 
-    fn remembered_project(&self, repository: &str) -> Option<Uuid> {
+    /// A target for tests of the batch's memory.
+    #[cfg(test)]
+    pub(crate) fn detached(integration_id: Uuid) -> IssueTarget {
+        IssueTarget {
+            integration_id,
+            provider: ProviderKey::Github,
+            display_name: "GitHub",
+            routing: IssueRouting::default(),
+            handle: None,
+            entry_source: TimeEntrySource::Github,
+            owner: None,
+            projects: Arc::default(),
+            batch: Arc::default(),
+        }
+    }
+
+    pub(crate) fn remembered_project(&self, repository: &str) -> Option<Uuid> {
         self.projects.lock().ok()?.get(repository).copied()
     }
 
-    fn remember_project(&self, repository: &str, project_id: Uuid) {
+    pub(crate) fn remember_project(&self, repository: &str, project_id: Uuid) {
         if let Ok(mut projects) = self.projects.lock() {
             projects.insert(repository.to_owned(), project_id);
         }
@@ -415,7 +435,7 @@ async fn assignee_of<C: ConnectionTrait>(
             return Ok(Some(found.id));
         }
     }
-    Ok(None)
+    Ok(target.owner)
 }
 
 fn title_of(issue: &ExternalIssue) -> String {

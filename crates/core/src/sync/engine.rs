@@ -11,12 +11,12 @@ use super::fetch::{MAX_RATE_WAIT, fetch, too_long, until};
 use super::state::{self, Change};
 use crate::auth::Principal;
 use crate::catalogue::Connector;
-use crate::connectors::{IssueTracker, Position, SourcePage, SyncItem};
+use crate::connectors::{IssueTracker, Position, SourceConnection, SourcePage, SyncItem};
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::connections;
 use crate::integrations::tokens::{self, TokenError};
-use crate::issues::{Batch, Freshness, IssueTarget, Upserted, tasks};
+use crate::issues::{Batch, Freshness, IssueTarget, TargetKey, Upserted, tasks};
 use crate::secret::Secret;
 use crate::sync_runs;
 
@@ -77,6 +77,10 @@ impl Run {
         self.connector.spec.display_name
     }
 
+    fn key(&self) -> TargetKey {
+        TargetKey::Connection(self.integration.id)
+    }
+
     async fn execute(&self, resources: Vec<String>) {
         let stint = &self.stint;
         let run_id = self.run_id;
@@ -127,7 +131,7 @@ impl Run {
             return Err(format!("{name} has no issues to sync"));
         };
         let mut batch = Batch::default();
-        batch.insert(self.connector.spec.key, Some(target));
+        batch.insert(self.key(), Some(target));
         let mut failures = Vec::new();
         for resource in resources {
             if let Err(reason) = self
@@ -162,11 +166,18 @@ impl Run {
                 cursor: cursor.as_deref(),
                 run_started,
             };
+            let connection = SourceConnection {
+                config: &self.integration.config,
+                personal_account: self
+                    .integration
+                    .user_id
+                    .and(self.integration.external_account_label.as_deref()),
+            };
             let page = fetch(&stint.clock, name, || {
                 self.tracker.page(
                     &self.connector.spec,
                     token,
-                    &self.integration.config,
+                    &connection,
                     resource,
                     &position,
                 )
@@ -222,7 +233,7 @@ impl Run {
         counts: &mut Counts,
     ) -> Result<(), CoreError> {
         let stint = &self.stint;
-        let key = self.connector.spec.key;
+        let key = self.key();
         let txn = stint.begin_write().await?;
         let now = stint.clock.now();
         for item in &page.items {
@@ -263,7 +274,7 @@ impl Run {
                 }
                 Err(err) => {
                     savepoint.rollback().await?;
-                    tracing::warn!(provider = %key, reference = %issue.reference, error = %err, "could not apply an item");
+                    tracing::warn!(provider = %self.connector.spec.key, reference = %issue.reference, error = %err, "could not apply an item");
                     counts.failed += 1;
                 }
             }

@@ -26,7 +26,7 @@ use crate::catalogue::Connector;
 use crate::connectors::ExternalEvent;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::issues::{Batch, IssueTarget};
+use crate::issues::{Batch, IssueTarget, TargetKey};
 use crate::tracking::wire_name;
 
 const QUEUE_CAPACITY: usize = 8_192;
@@ -54,6 +54,8 @@ pub struct NewDelivery {
     pub detail: Option<String>,
     /// The verified body, for deliveries to apply.
     pub payload: Option<String>,
+    /// The connection it was sent to, when sent to a connection's own URL.
+    pub integration_id: Option<Uuid>,
     pub received: Instant,
     pub received_at: DateTime<Utc>,
 }
@@ -81,6 +83,7 @@ enum Message {
 pub struct ApplyJob {
     pub id: Uuid,
     pub provider: ProviderKey,
+    pub integration_id: Option<Uuid>,
     pub event: Option<String>,
     pub payload: String,
     pub received: Instant,
@@ -277,7 +280,7 @@ fn row(delivery: &NewDelivery, id: Uuid) -> webhook_delivery::ActiveModel {
     webhook_delivery::ActiveModel {
         id: Set(id),
         provider: Set(delivery.provider.as_str().to_owned()),
-        integration_id: Set(None),
+        integration_id: Set(delivery.integration_id),
         delivery_id: Set(delivery.delivery_id.clone()),
         event: Set(delivery.event.clone()),
         signature: Set(delivery.signature.to_owned()),
@@ -329,8 +332,10 @@ async fn record_batch_fast(
         .iter()
         .map(|job| read_event(stint, &job.delivery))
         .collect();
+    let connections: Vec<Option<Uuid>> =
+        jobs.iter().map(|job| job.delivery.integration_id).collect();
     let mut batch = Batch::default();
-    begin_issue_batches(&txn, &mut batch, &events).await?;
+    begin_issue_batches(&txn, &mut batch, &events, &connections).await?;
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     let mut records = Vec::with_capacity(jobs.len());
@@ -347,6 +352,7 @@ async fn record_batch_fast(
             let apply = ApplyJob {
                 id,
                 provider: delivery.provider,
+                integration_id: delivery.integration_id,
                 event: delivery.event.clone(),
                 payload: payload.clone(),
                 received: delivery.received,
@@ -414,6 +420,7 @@ async fn record_batch(
         let apply = ApplyJob {
             id,
             provider: delivery.provider,
+            integration_id: delivery.integration_id,
             event: delivery.event.clone(),
             payload: payload.clone(),
             received: delivery.received,
@@ -537,6 +544,7 @@ pub(crate) fn job_from_row(row: webhook_delivery::Model) -> Option<ApplyJob> {
     Some(ApplyJob {
         id: row.id,
         provider: ProviderKey::parse(&row.provider)?,
+        integration_id: row.integration_id,
         event: row.event,
         payload: row.payload?,
         received: Instant::now(),
@@ -640,13 +648,14 @@ async fn begin_issue_batches(
     txn: &DatabaseTransaction,
     batch: &mut Batch,
     events: &[Option<Result<(&Connector, ExternalEvent), String>>],
+    connections: &[Option<Uuid>],
 ) -> Result<(), CoreError> {
-    let mut references: std::collections::HashMap<ProviderKey, (&Connector, Vec<String>)> =
+    let mut references: std::collections::HashMap<TargetKey, (&Connector, Vec<String>)> =
         std::collections::HashMap::new();
-    for (connector, event) in events.iter().flatten().flatten() {
-        if let ExternalEvent::IssueChanged(change) = event {
+    for (event, connection) in events.iter().zip(connections) {
+        if let Some(Ok((connector, ExternalEvent::IssueChanged(change)))) = event {
             references
-                .entry(connector.spec.key)
+                .entry(TargetKey::of(connector, *connection))
                 .or_insert_with(|| (connector, Vec::new()))
                 .1
                 .push(change.issue.reference.clone());
@@ -654,7 +663,7 @@ async fn begin_issue_batches(
     }
     for (key, (connector, references)) in references {
         let target: Option<IssueTarget> =
-            crate::issues::apply::global_target(txn, connector).await?;
+            crate::issues::apply::load_target(txn, connector, key).await?;
         if let Some(target) = &target {
             target.begin_batch(txn, references).await?;
         }
@@ -685,7 +694,8 @@ async fn apply_read(
         None => read_payload(stint, job.provider, job.event.as_deref(), &job.payload)
             .map_err(ApplyError::Malformed)?,
     };
-    crate::issues::apply::apply(txn, batch, connector, event, stint.clock.now()).await
+    let key = TargetKey::of(connector, job.integration_id);
+    crate::issues::apply::apply(txn, batch, connector, key, event, stint.clock.now()).await
 }
 
 /// Applies recorded deliveries that are `queued` again (re-apply, sweep): one transaction, a

@@ -46,6 +46,7 @@ fn delivery(
         outcome: DeliveryOutcome::Queued,
         detail: None,
         payload: None,
+        integration_id: None,
         received,
         received_at: stint.clock.now(),
     }
@@ -119,24 +120,31 @@ fn receiver(
     Ok((connector, receiver))
 }
 
-/// Verifies the request with the provider's signing secret; a refusal is recorded.
+/// Verifies the request with the provider's signing secret, or with the connection's own when it
+/// was sent to a connection's URL; a refusal is recorded.
 async fn verify(
     stint: &Stint,
     receiver: &dyn WebhookReceiver,
     new: &NewDelivery,
     request: &WebhookRequest<'_>,
 ) -> Result<(), CoreError> {
-    let secret = signing_secret(stint, new.provider, receiver.signing_key()).await?;
+    let secret = match new.integration_id {
+        Some(connection) => {
+            super::connection_secrets::connection_secret(stint, new.provider, connection).await?
+        }
+        None => signing_secret(stint, new.provider, receiver.signing_key()).await?,
+    };
     receiver
         .verify(secret.as_ref(), request, stint.clock.now())
         .map_err(|err| refuse(stint, new.clone(), err))
 }
 
-/// A delivery to a provider's webhook URL.
+/// A delivery to a provider's webhook URL, or to one connection's (`connection`).
 pub async fn webhook(
     stint: &Stint,
     provider: ProviderKey,
     endpoint: &str,
+    connection: Option<Uuid>,
     request: WebhookRequest<'_>,
 ) -> Result<Receipt, CoreError> {
     let received = Instant::now();
@@ -152,6 +160,7 @@ pub async fn webhook(
         claimed.event,
         received,
     );
+    new.integration_id = connection;
     verify(stint, receiver, &new, &request).await?;
     let deadline = receiver.deadline();
     match receiver.triage(&request) {

@@ -24,8 +24,17 @@ impl Default for SigningSecrets {
 }
 
 impl SigningSecrets {
-    pub fn forget(&self, key: ProviderKey) {
-        self.0.remove(key.as_str());
+    /// Forgets a provider's secret (by its key) or a connection's (`connection:{id}`).
+    pub fn forget(&self, key: &str) {
+        self.0.remove(key);
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<Option<Secret>> {
+        self.0.get(key)
+    }
+
+    pub(crate) fn put(&self, key: String, secret: Option<Secret>) {
+        self.0.put(key, secret);
     }
 }
 

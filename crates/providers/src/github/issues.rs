@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use stint_api_types::providers::GithubSettings;
 use stint_core::Secret;
 use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{IssueRouting, IssueTracker, Position, SourcePage, SyncItem};
+use stint_core::connectors::{
+    IssueRouting, IssueTracker, Position, SourceConnection, SourcePage, SyncItem,
+};
 use stint_core::integrations::gateway::GatewayError;
 
 use super::payload::Issue;
@@ -143,7 +145,7 @@ impl IssueTracker for Issues {
         &self,
         spec: &ProviderSpec,
         token: &Secret,
-        config: &serde_json::Value,
+        connection: &SourceConnection<'_>,
         repository: &str,
         position: &Position<'_>,
     ) -> Result<SourcePage, GatewayError> {
@@ -166,8 +168,11 @@ impl IssueTracker for Issues {
                     ("sort", "updated".to_owned()),
                     ("direction", "asc".to_owned()),
                 ];
-                if let Some(label) = settings(config).label_filter {
+                if let Some(label) = settings(connection.config).label_filter {
                     params.push(("labels", label));
+                }
+                if let Some(login) = connection.personal_account {
+                    params.push(("assignee", login.to_owned()));
                 }
                 if let Some(since) = cursor.since {
                     params.push((

@@ -69,6 +69,10 @@ impl AccountApi for Account {
             label: user.login,
         }))
     }
+
+    fn handle(&self, identity: &AccountIdentity) -> Option<String> {
+        Some(identity.label.clone())
+    }
 }
 
 #[async_trait::async_trait]
