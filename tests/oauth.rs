@@ -566,3 +566,50 @@ async fn disconnect_revokes_and_forgets_even_when_revoking_fails() {
             .any(|w| w == ACCESS_TOKEN.as_bytes())
     );
 }
+
+#[tokio::test]
+async fn a_callback_completes_only_for_someone_still_allowed_to_connect() {
+    let provider = MockServer::start().await;
+    mock_token_and_user(&provider).await;
+    let app = github_app(&provider).await;
+    let admin = app.admin_token().await;
+    let allow = |on: bool| json!({ "allow_personal": on });
+    app.put("/api/admin/providers/github", &admin, &allow(true))
+        .await
+        .ok::<Value>(200);
+    let (ada_id, ada) = app.member("ada@example.com").await;
+
+    // Personal connections switched off after the member started: refused.
+    let state = connect(&app, &ada, "personal").await.state;
+    app.put("/api/admin/providers/github", &admin, &allow(false))
+        .await
+        .ok::<Value>(200);
+    let location = callback(&app, &app.client, &format!("code=the-code&state={state}")).await;
+    assert_eq!(location, "/integrations?provider=github&error=not_allowed");
+
+    // The member deactivated after they started: refused.
+    app.put("/api/admin/providers/github", &admin, &allow(true))
+        .await
+        .ok::<Value>(200);
+    let state = connect(&app, &ada, "personal").await.state;
+    app.patch(
+        &format!("/api/admin/users/{ada_id}"),
+        &admin,
+        &json!({ "active": false }),
+    )
+    .await
+    .ok::<Value>(200);
+    let location = callback(&app, &app.client, &format!("code=the-code&state={state}")).await;
+    assert_eq!(location, "/integrations?provider=github&error=not_allowed");
+
+    let exchanged = provider
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/login/oauth/access_token")
+        .count();
+    assert_eq!(exchanged, 0, "no code was exchanged for a token");
+    let integrations: Value = app.get("/api/integrations", &admin).await.ok(200);
+    assert!(integrations["personal"].as_array().unwrap().is_empty());
+}

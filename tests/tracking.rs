@@ -135,12 +135,13 @@ async fn references_must_exist() {
 }
 
 #[tokio::test]
-async fn only_the_creator_or_an_admin_deletes_a_task() {
+async fn only_the_creator_the_assignee_or_an_admin_changes_or_deletes_a_task() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let project = app.project(&admin, "P").await;
     let (_, ada) = app.member("ada@example.com").await;
-    let (_, grace) = app.member("grace@example.com").await;
+    let (grace_id, grace) = app.member("grace@example.com").await;
+    let (_, mallory) = app.member("mallory@example.com").await;
     let task: Value = app
         .post(
             "/api/tasks",
@@ -150,8 +151,28 @@ async fn only_the_creator_or_an_admin_deletes_a_task() {
         .await
         .ok(201);
     let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+    // Not hers: neither changed nor deleted, and nothing changes.
+    app.patch(&path, &mallory, &json!({ "title": "mine now" }))
+        .await
+        .problem(403, "forbidden");
+    app.delete(&path, &mallory).await.problem(403, "forbidden");
     app.delete(&path, &grace).await.problem(403, "forbidden");
-    assert_eq!(app.delete(&path, &ada).await.status, 204);
+    let unchanged: Value = app.get(&path, &ada).await.ok(200);
+    assert_eq!(unchanged["title"], "T");
+    // The creator assigns it; the assignee may then change it; an admin may always.
+    app.patch(&path, &ada, &json!({ "assignee_id": grace_id }))
+        .await
+        .ok::<Value>(200);
+    app.patch(&path, &grace, &json!({ "status": "in_progress" }))
+        .await
+        .ok::<Value>(200);
+    app.patch(&path, &admin, &json!({ "title": "Renamed" }))
+        .await
+        .ok::<Value>(200);
+    app.patch(&path, &mallory, &json!({ "status": "done" }))
+        .await
+        .problem(403, "forbidden");
+    assert_eq!(app.delete(&path, &grace).await.status, 204);
     app.get(&path, &ada).await.problem(404, "not_found");
 }
 

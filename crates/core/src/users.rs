@@ -350,6 +350,17 @@ pub async fn bootstrap_admin(stint: &Stint) -> Result<Option<BootstrappedAdmin>,
 
 /// The principal of a user acting through a session (for work done on their behalf, such as an
 /// OAuth callback that carries no credentials of its own).
+/// The user's principal, unless the account is deactivated (or gone).
+pub(crate) async fn active_principal(
+    stint: &Stint,
+    user_id: Uuid,
+) -> Result<Option<Principal>, CoreError> {
+    match user::Entity::find_by_id(user_id).one(&stint.db).await? {
+        Some(found) if found.active => principal_for(stint, user_id).await.map(Some),
+        _ => Ok(None),
+    }
+}
+
 pub async fn principal_for(stint: &Stint, user_id: Uuid) -> Result<Principal, CoreError> {
     let user = find(stint, user_id.into()).await?;
     let role = parse_role(&user.role)?;

@@ -97,7 +97,8 @@ async fn connect(
 /// Where the provider sends the browser back. Validates the state, exchanges the code, stores the
 /// tokens encrypted, and redirects to `/integrations?connected={provider}`, or to
 /// `/integrations?error={reason}` (`access_denied`, `invalid_state`, `state_expired`,
-/// `provider_error`, `token_exchange_failed`, `identity_failed`, `not_configured`, `internal`).
+/// `provider_error`, `token_exchange_failed`, `identity_failed`, `not_configured`, `not_allowed`,
+/// `internal`).
 /// Never stores half a connection.
 #[utoipa::path(
     tag = "integrations",

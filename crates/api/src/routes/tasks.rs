@@ -86,7 +86,8 @@ async fn get_one(
 
 /// Update a task
 ///
-/// Absent fields stay as they are; `null` clears the assignee.
+/// Absent fields stay as they are; `null` clears the assignee. The task's creator, its assignee or
+/// an admin may change it (403 for anyone else).
 #[utoipa::path(
     tag = "tasks",
     params(("id" = TaskId, Path, description = "The task's id")),

@@ -173,7 +173,8 @@ pub struct CallbackParams {
 pub enum CallbackOutcome {
     Connected,
     /// A stable, URL-safe reason: `access_denied`, `invalid_state`, `state_expired`,
-    /// `provider_error`, `token_exchange_failed`, `identity_failed`, `not_configured`, `internal`.
+    /// `provider_error`, `token_exchange_failed`, `identity_failed`, `not_configured`,
+    /// `not_allowed`, `internal`.
     Failed(&'static str),
 }
 
@@ -267,6 +268,16 @@ async fn complete(
     let (Some(client_id), true) = (app.client_id.clone(), app.configured(spec)) else {
         return Err(Failure::Known("not_configured"));
     };
+    // Whoever started must still be active and still allowed to connect at that scope (an admin
+    // demoted, a member disabled or personal mode switched off in the ten minutes since).
+    let scope: IntegrationScope = crate::tracking::from_wire_name(&row.scope)?;
+    let actor = match crate::users::active_principal(stint, row.user_id).await? {
+        Some(actor) => actor,
+        None => return Err(Failure::Known("not_allowed")),
+    };
+    if check_may_connect(&actor, spec, &app, scope).is_err() {
+        return Err(Failure::Known("not_allowed"));
+    }
     let credentials = AppCredentials {
         client_id,
         client_secret: app.client_secret.clone(),
@@ -309,8 +320,6 @@ async fn complete(
             .identity_from_callback(params.realm_id.as_deref())
     });
 
-    let scope: IntegrationScope = crate::tracking::from_wire_name(&row.scope)?;
-    let actor = crate::users::principal_for(stint, row.user_id).await?;
     super::connections::save_connected(stint, &actor, key, scope, identity, &grant).await?;
     Ok(())
 }

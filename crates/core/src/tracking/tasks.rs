@@ -115,7 +115,9 @@ pub async fn update(
     request: UpdateTask,
 ) -> Result<Task, CoreError> {
     principal.require_scope(Scope::Write)?;
-    let mut model = find(stint, id).await?.into_active_model();
+    let task = find(stint, id).await?;
+    may_change(principal, &task, "change")?;
+    let mut model = task.into_active_model();
     if let Some(project_id) = request.project_id {
         model.project_id = Set(existing_project(stint, project_id).await?);
     }
@@ -145,11 +147,20 @@ pub async fn update(
 pub async fn delete(stint: &Stint, principal: &Principal, id: TaskId) -> Result<(), CoreError> {
     principal.require_scope(Scope::Write)?;
     let task = find(stint, id).await?;
-    if !principal.acts_as_admin() && task.created_by != Some(principal.user_id.as_uuid()) {
-        return Err(CoreError::Forbidden(
-            "only the task's creator or an admin may delete it",
-        ));
-    }
+    may_change(principal, &task, "delete")?;
     task::Entity::delete_by_id(task.id).exec(&stint.db).await?;
     Ok(())
+}
+
+/// A task is changed or deleted by whoever created it, whoever it is assigned to, or an admin.
+fn may_change(principal: &Principal, task: &task::Model, what: &str) -> Result<(), CoreError> {
+    let me = Some(principal.user_id.as_uuid());
+    if principal.acts_as_admin() || task.created_by == me || task.assignee_id == me {
+        return Ok(());
+    }
+    Err(CoreError::Forbidden(if what == "delete" {
+        "only the task's creator, its assignee or an admin may delete it"
+    } else {
+        "only the task's creator, its assignee or an admin may change it"
+    }))
 }
