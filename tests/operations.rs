@@ -218,3 +218,16 @@ fn every_operation_is_documented_with_errors() {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let Some(rest) = app.database_url.strip_prefix("sqlite://") else {
+        return; // PostgreSQL: nothing on disk here.
+    };
+    let path = rest.split('?').next().unwrap();
+    let mode = std::fs::metadata(path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{path}");
+}

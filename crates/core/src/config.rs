@@ -83,7 +83,21 @@ pub enum ConfigError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{path} holds a secret of {length} characters, fewer than the {needed} needed; \
+         delete the file to have a new one generated (sessions signed with the old one end), or write a valid one"
+    )]
+    ShortSecret {
+        path: String,
+        length: usize,
+        needed: usize,
+    },
 }
+
+/// Session-signing secrets shorter than this are refused.
+const MIN_JWT_SECRET: usize = 32;
+/// `k1:` and 44 characters of base64 for 32 bytes.
+const MIN_KEY_RING: usize = 40;
 
 fn invalid(var: &str, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -107,7 +121,7 @@ impl Config {
         };
 
         let data_dir = PathBuf::from(get("STINT_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
-        std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir {
+        create_private_dir(&data_dir).map_err(|source| ConfigError::DataDir {
             path: data_dir.display().to_string(),
             source,
         })?;
@@ -173,23 +187,32 @@ impl Config {
         let secret_keys_from_env = get("STINT_SECRET_KEYS").is_some();
         let keys_text = match get("STINT_SECRET_KEYS") {
             Some(value) => value,
-            None => generated_secret(&data_dir, "secret_keys", || {
+            None => generated_secret(&data_dir, "secret_keys", MIN_KEY_RING, || {
                 format!("k1:{}", BASE64.encode(crate::auth::random_bytes::<32>()))
             })?,
         };
-        let secret_keys = parse_key_ring(&keys_text)?;
+        let secret_keys = parse_key_ring(&keys_text).map_err(|err| match err {
+            // Say which file holds the bad ring when it did not come from the environment.
+            ConfigError::Invalid { message, .. } if !secret_keys_from_env => {
+                invalid(&data_dir.join("secret_keys").display().to_string(), message)
+            }
+            other => other,
+        })?;
 
         let jwt_secret = match get("STINT_JWT_SECRET") {
-            Some(value) if value.len() >= 32 => Secret::new(value),
+            Some(value) if value.len() >= MIN_JWT_SECRET => Secret::new(value),
             Some(_) => {
                 return Err(invalid(
                     "STINT_JWT_SECRET",
                     "must be at least 32 characters",
                 ));
             }
-            None => Secret::new(generated_secret(&data_dir, "jwt_secret", || {
-                BASE64.encode(crate::auth::random_bytes::<48>())
-            })?),
+            None => Secret::new(generated_secret(
+                &data_dir,
+                "jwt_secret",
+                MIN_JWT_SECRET,
+                || BASE64.encode(crate::auth::random_bytes::<48>()),
+            )?),
         };
 
         let session_ttl = match get("STINT_SESSION_TTL") {
@@ -406,28 +429,71 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 }
 
 /// Reads `<data dir>/<name>`, or creates it with `make()` readable by the owner only.
+/// A secret kept in the data directory: read when the file exists, else generated and written.
+/// A stored value shorter than `min_len` is refused (an empty file must not mean an empty key).
+/// Two processes starting on an empty directory at once both end up with the value on disk: the
+/// one that loses the race to create the file reads the winner's back.
 fn generated_secret(
     data_dir: &Path,
     name: &str,
-    make: impl FnOnce() -> String,
+    min_len: usize,
+    make: impl Fn() -> String,
 ) -> Result<String, ConfigError> {
     let path = data_dir.join(name);
     let io_error = |source| ConfigError::DataDir {
         path: path.display().to_string(),
         source,
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => return Ok(text.trim().to_owned()),
-        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io_error(err)),
-        Err(_) => {}
+    // The winner creates the file, then writes: a reader may briefly see it empty.
+    for _ in 0..100 {
+        match std::fs::read_to_string(&path) {
+            Ok(text) if text.trim().len() >= min_len => return Ok(text.trim().to_owned()),
+            Ok(text) if text.trim().is_empty() && just_created(&path) => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok(text) => {
+                return Err(ConfigError::ShortSecret {
+                    path: path.display().to_string(),
+                    length: text.trim().len(),
+                    needed: min_len,
+                });
+            }
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io_error(err)),
+            Err(_) => {
+                let value = make();
+                if write_private(&path, &value).map_err(io_error)? {
+                    return Ok(value);
+                }
+            }
+        }
     }
-    let value = make();
-    write_private(&path, &value).map_err(io_error)?;
-    Ok(value)
+    Err(ConfigError::ShortSecret {
+        path: path.display().to_string(),
+        length: 0,
+        needed: min_len,
+    })
 }
 
+fn just_created(path: &Path) -> bool {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|at| at.elapsed().ok())
+        .is_some_and(|age| age < Duration::from_secs(2))
+}
+
+/// The data directory holds keys and the database: when Stint makes it, only its owner may enter.
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// Writes a new owner-only file; false when another process created it first.
 #[cfg(unix)]
-fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+fn write_private(path: &Path, value: &str) -> std::io::Result<bool> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     // create_new: two processes starting at once must not overwrite each other's key.
@@ -439,16 +505,28 @@ fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
     {
         Ok(mut file) => {
             file.write_all(value.as_bytes())?;
-            file.sync_all()
+            file.sync_all()?;
+            Ok(true)
         }
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(err) => Err(err),
     }
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
-    std::fs::write(path, value)
+fn write_private(path: &Path, value: &str) -> std::io::Result<bool> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, value.as_bytes())?;
+            Ok(true)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(err) => Err(err),
+    }
 }
 
 #[cfg(test)]
@@ -528,5 +606,53 @@ mod tests {
         assert_eq!(parse_duration("12h"), Some(Duration::from_secs(43_200)));
         assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("5x"), None);
+    }
+
+    #[test]
+    fn an_empty_or_short_stored_secret_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        for stored in ["", "short"] {
+            std::fs::write(dir.path().join("jwt_secret"), stored).unwrap();
+            let err = load(&[("STINT_DATA_DIR", data)]).unwrap_err().to_string();
+            assert!(err.contains("jwt_secret"), "{err}");
+            assert!(err.contains("fewer than the 32 needed"), "{err}");
+        }
+        std::fs::remove_file(dir.path().join("jwt_secret")).unwrap();
+        std::fs::write(
+            dir.path().join("secret_keys"),
+            "k1:not base64 at all, but long enough",
+        )
+        .unwrap();
+        let err = load(&[("STINT_DATA_DIR", data)]).unwrap_err().to_string();
+        assert!(err.contains("secret_keys"), "{err}");
+        assert!(!err.starts_with("STINT_SECRET_KEYS"), "{err}");
+    }
+
+    #[test]
+    fn processes_starting_together_use_the_secrets_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("fresh").display().to_string();
+        let started: Vec<_> = (0..8)
+            .map(|_| {
+                let data = data.clone();
+                std::thread::spawn(move || load(&[("STINT_DATA_DIR", data.as_str())]).unwrap())
+            })
+            .collect();
+        let configs: Vec<Config> = started.into_iter().map(|t| t.join().unwrap()).collect();
+        let on_disk = std::fs::read_to_string(dir.path().join("fresh/jwt_secret")).unwrap();
+        for config in &configs {
+            assert_eq!(config.jwt_secret.expose(), on_disk.trim());
+            assert_eq!(config.secret_keys[0].key, configs[0].secret_keys[0].key);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("fresh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
     }
 }

@@ -52,7 +52,37 @@ pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnec
             .max_connections(pool_size.unwrap_or_else(default_postgres_pool_size))
             .min_connections(1);
     }
-    Database::connect(options).await
+    let db = Database::connect(options).await?;
+    restrict_sqlite_files(url);
+    Ok(db)
+}
+
+/// The database file holds every encrypted secret and every hash: only its owner may read it,
+/// whatever the umask said when SQLite made it.
+fn restrict_sqlite_files(url: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .and_then(|rest| rest.split('?').next())
+            .filter(|path| !path.is_empty() && !path.starts_with(':'))
+        else {
+            return;
+        };
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{path}{suffix}");
+            if std::path::Path::new(&file).exists()
+                && let Err(err) =
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+            {
+                tracing::warn!(%file, error = %err, "could not make the database file private");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = url;
 }
 
 /// Applies pending migrations; returns how many ran.
