@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use stint_core::webhooks::signature::github_signature;
-use stint_test_support::{Answer, TestApp};
+use stint_test_support::{Answer, TestApp, captured_logs};
 use wiremock::MockServer;
 
 use crate::oauth::{callback, connect, github_app, mock_token_and_user};
@@ -612,4 +612,86 @@ async fn deliveries_arriving_together_make_one_task_per_issue() {
     });
     futures_util::future::join_all(again).await;
     assert_eq!(tasks(&app, &admin).await.len(), 15);
+}
+
+#[tokio::test]
+async fn long_delivery_ids_are_neither_stored_nor_logged_in_full() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let huge = "x".repeat(100_000);
+    let body =
+        serde_json::to_vec(&issue_event("opened", "octocat/Hello-World", 1, "T", &[])).unwrap();
+    // Forged, with a claimed id of 100,000 characters.
+    deliver(&app, "issues", &huge, &body, "not the secret")
+        .await
+        .problem(401, "invalid_signature");
+    // Signed, but with an id no provider sends.
+    let long = "y".repeat(65);
+    deliver(&app, "issues", &long, &body, WEBHOOK_SECRET)
+        .await
+        .problem(400, "malformed_request");
+    deliver(&app, &"z".repeat(65), "ok-id", &body, WEBHOOK_SECRET)
+        .await
+        .problem(400, "malformed_request");
+    app.stint.intake.settle().await;
+    let recorded = deliveries(&app, &admin).await;
+    assert_eq!(recorded.len(), 3, "{recorded:?}");
+    for record in &recorded {
+        assert!(record["delivery_id"].as_str().unwrap().chars().count() <= 64);
+        assert!(record["event"].as_str().unwrap_or_default().chars().count() <= 65);
+        assert!(
+            record["detail"].as_str().unwrap_or_default().len() < 300,
+            "{record}"
+        );
+    }
+    assert!(!captured_logs().contains(&"x".repeat(100)));
+    assert!(tasks(&app, &admin).await.is_empty());
+}
+
+#[tokio::test]
+async fn records_past_their_retention_are_forgotten() {
+    let provider = MockServer::start().await;
+    let (app, _) = github_ready(&provider).await;
+    deliver_issue(
+        &app,
+        "old-1",
+        "opened",
+        "octocat/Hello-World",
+        1,
+        "Old",
+        &[],
+    )
+    .await
+    .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    app.clock.advance(chrono::Duration::days(31));
+    deliver_issue(
+        &app,
+        "new-1",
+        "opened",
+        "octocat/Hello-World",
+        2,
+        "New",
+        &[],
+    )
+    .await
+    .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let purged = stint_core::retention::purge(&app.stint).await.unwrap();
+    assert_eq!(purged.deliveries, 1);
+    let admin = app.admin_token().await; // the session from a month ago has expired
+    // The OAuth state used to connect expired long ago.
+    assert_eq!(purged.oauth_states, 1);
+    let left: Vec<String> = deliveries(&app, &admin)
+        .await
+        .iter()
+        .map(|d| d["delivery_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left, ["new-1"]);
+    // What the deliveries made stays.
+    assert_eq!(tasks(&app, &admin).await.len(), 2);
+    assert_eq!(
+        stint_core::retention::purge(&app.stint).await.unwrap(),
+        stint_core::retention::Purged::default()
+    );
 }

@@ -66,6 +66,8 @@ pub struct Config {
     pub secret_keys_from_env: bool,
     pub jwt_secret: Secret,
     pub session_ttl: Duration,
+    /// How long webhook delivery records and finished sync runs are kept.
+    pub retention: Duration,
     pub body_limit: usize,
     pub http_workers: Option<usize>,
     /// Database connections per process; by backend if not set.
@@ -229,6 +231,18 @@ impl Config {
             None => Duration::from_secs(12 * 3600),
         };
 
+        let retention = match get("STINT_RETENTION") {
+            Some(value) => parse_duration(&value)
+                .filter(|d| *d >= Duration::from_secs(3600))
+                .ok_or_else(|| {
+                    invalid(
+                        "STINT_RETENTION",
+                        format!("`{value}` is not a duration of at least 1h such as 30d or 72h"),
+                    )
+                })?,
+            None => Duration::from_secs(30 * 86_400),
+        };
+
         let body_limit = match get("STINT_BODY_LIMIT") {
             Some(value) => value
                 .parse::<usize>()
@@ -293,6 +307,7 @@ impl Config {
             secret_keys_from_env,
             jwt_secret,
             session_ttl,
+            retention,
             body_limit,
             http_workers,
             database_pool_size,

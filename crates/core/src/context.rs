@@ -112,6 +112,7 @@ impl Stint {
         crate::db::spawn_checkpoints(&self.db);
         crate::webhooks::Intake::spawn(self);
         crate::notify::Notifier::spawn(self);
+        crate::retention::spawn(self);
     }
 }
 

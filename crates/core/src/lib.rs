@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod issues;
 pub mod key_rotation;
 pub mod notify;
+pub mod retention;
 pub mod secret;
 pub mod sync;
 pub mod sync_runs;

@@ -38,6 +38,8 @@ const SWEEP_AFTER: Duration = Duration::from_secs(15);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// Refused deliveries recorded per minute and process; beyond that they are only logged.
 const REFUSALS_RECORDED_PER_MINUTE: u32 = 60;
+/// Refusals logged at warning level per minute and process; the rest at debug level.
+const REFUSALS_LOGGED_PER_MINUTE: u32 = 10;
 /// Batches applied side by side on PostgreSQL, where writers do not wait for one another.
 const POSTGRES_WORKERS: usize = 2;
 
@@ -95,6 +97,8 @@ pub struct Intake {
     receiver: Mutex<Option<mpsc::Receiver<Message>>>,
     /// Anyone can send a refused request; recording them all would let a stranger fill the table.
     refusals: governor::DefaultDirectRateLimiter,
+    /// Likewise for the log.
+    refusal_logs: governor::DefaultDirectRateLimiter,
 }
 
 impl Default for Intake {
@@ -106,6 +110,10 @@ impl Default for Intake {
             queue,
             receiver: Mutex::new(Some(receiver)),
             refusals: governor::RateLimiter::direct(governor::Quota::per_minute(per_minute)),
+            refusal_logs: governor::RateLimiter::direct(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(REFUSALS_LOGGED_PER_MINUTE)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            )),
         }
     }
 }
@@ -186,6 +194,11 @@ impl Intake {
         } else {
             tracing::debug!(provider = %delivery.provider, "too many refused webhooks to record them all");
         }
+    }
+
+    /// Whether a refusal may be logged at warning level now (a few a minute).
+    pub fn may_log_refusal(&self) -> bool {
+        self.refusal_logs.check().is_ok()
     }
 
     /// Waits until every delivery queued before this call is recorded and applied (tests,

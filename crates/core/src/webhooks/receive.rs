@@ -17,6 +17,22 @@ use crate::connectors::{WebhookReceiver, WebhookRequest};
 use crate::context::Stint;
 use crate::error::CoreError;
 
+/// The longest delivery id or event name a request may carry. Headers can be ~128 KiB; what a
+/// stranger sends must not be stored or logged in full.
+const MAX_NAME: usize = 64;
+
+/// At most `MAX_NAME` characters, marked when cut.
+fn cut(value: &str) -> String {
+    match value.char_indices().nth(MAX_NAME) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_owned(),
+    }
+}
+
+fn too_long(value: &str) -> bool {
+    value.chars().count() > MAX_NAME
+}
+
 /// What the provider is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
@@ -55,7 +71,12 @@ fn delivery(
 /// Records a refusal under a local id: the id a forged request claims must not block the real
 /// delivery with that id.
 fn refuse(stint: &Stint, mut record: NewDelivery, err: SignatureError) -> CoreError {
-    tracing::warn!(provider = %record.provider, claimed = %record.delivery_id, reason = %err, "refused a webhook");
+    // A flood of forgeries must not flood the log either.
+    if stint.intake.may_log_refusal() {
+        tracing::warn!(provider = %record.provider, claimed = %record.delivery_id, reason = %err, "refused a webhook");
+    } else {
+        tracing::debug!(provider = %record.provider, reason = %err, "refused a webhook");
+    }
     record.detail = Some(format!(
         "claimed delivery id `{}`: {err}",
         record.delivery_id
@@ -69,11 +90,11 @@ fn refuse(stint: &Stint, mut record: NewDelivery, err: SignatureError) -> CoreEr
 
 fn malformed(stint: &Stint, mut record: NewDelivery, found: Malformed) -> CoreError {
     match found.delivery_id {
-        Some(id) => record.delivery_id = id,
-        None => record = unnamed(record),
+        Some(id) if !too_long(&id) => record.delivery_id = id,
+        _ => record = unnamed(record),
     }
-    if found.event.is_some() {
-        record.event = found.event;
+    if let Some(event) = found.event {
+        record.event = Some(cut(&event));
     }
     record.outcome = DeliveryOutcome::Malformed;
     record.detail = Some(found.reason.clone());
@@ -156,14 +177,32 @@ pub async fn webhook(
     let mut new = delivery(
         stint,
         provider,
-        claimed.delivery_id.unwrap_or_default(),
-        claimed.event,
+        cut(&claimed.delivery_id.unwrap_or_default()),
+        claimed.event.as_deref().map(cut),
         received,
     );
     new.integration_id = connection;
     verify(stint, receiver, &new, &request).await?;
     let deadline = receiver.deadline();
-    match receiver.triage(&request) {
+    let triage = match receiver.triage(&request) {
+        Ok(
+            Triage::Apply {
+                delivery_id, event, ..
+            }
+            | Triage::Record {
+                delivery_id,
+                event: Some(event),
+                ..
+            },
+        ) if too_long(&delivery_id) || too_long(&event) => Err(Malformed::new(format!(
+            "a delivery id or event name may have at most {MAX_NAME} characters"
+        ))),
+        Ok(Triage::Record { delivery_id, .. }) if too_long(&delivery_id) => Err(Malformed::new(
+            format!("a delivery id may have at most {MAX_NAME} characters"),
+        )),
+        other => other,
+    };
+    match triage {
         Err(found) => Err(malformed(stint, new, found)),
         Ok(Triage::Reply(body)) => Ok(Receipt::Reply(body)),
         Ok(Triage::Record {
@@ -238,12 +277,12 @@ pub async fn command(
             "Stint is taking longer than usual; check `/tt status` in a moment.".to_owned()
         }
     };
-    new.delivery_id = if command.trigger_id.is_empty() {
+    new.delivery_id = if command.trigger_id.is_empty() || too_long(&command.trigger_id) {
         format!("command:{}", Uuid::now_v7())
     } else {
         format!("command:{}", command.trigger_id)
     };
-    new.event = Some(format!("{} {verb}", command.command).trim().to_owned());
+    new.event = Some(cut(format!("{} {verb}", command.command).trim()));
     stint.intake.record_later(new);
     Ok(chat.reply(&reply))
 }
