@@ -75,7 +75,7 @@ fn fresh_token(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let vars = HashMap::from([("STINT_DATA_DIR", dir.path().display().to_string())]);
     let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("config");
-    let providers = stint_providers::providers();
+    let providers = stint_providers::providers().expect("HTTP client");
     let trello = providers
         .connectors
         .iter()

@@ -259,3 +259,43 @@ async fn quickbooks_names_the_company_from_the_callback_and_tests_against_it() {
         .ok(200);
     assert_eq!(tested["ok"], true, "{tested}");
 }
+
+#[tokio::test]
+async fn a_provider_that_times_out_leaks_no_credential_in_its_error() {
+    let trello = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/1/members/me"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_secs(3))
+                .set_body_json(json!({ "id": "1", "username": "slow" })),
+        )
+        .mount(&trello)
+        .await;
+    let app = spawn_app_with(&[
+        (
+            "STINT_PROVIDER_TRELLO_API_BASE",
+            &format!("{}/1", trello.uri()),
+        ),
+        ("STINT_PROVIDER_TIMEOUT", "1s"),
+    ])
+    .await;
+    let admin = app.admin_token().await;
+    let answer = app
+        .post(
+            "/api/integrations/trello/credentials?scope=global",
+            &admin,
+            &json!({ "api_key": KEY, "token": TOKEN }),
+        )
+        .await;
+    let problem = answer.problem(502, "provider_unavailable");
+    assert!(
+        problem.detail.contains("request failed"),
+        "{}",
+        problem.detail
+    );
+    for secret in [KEY, TOKEN] {
+        assert!(!answer.text.contains(secret), "{}", answer.text);
+        assert!(!stint_test_support::captured_logs().contains(secret));
+    }
+}

@@ -31,7 +31,7 @@ async fn any_write_moves_a_provider_apps_untouched_secrets_to_the_active_key() {
     let rotated = Stint::start(
         with_ring(&app.stint.config, vec![new.clone(), old]),
         app.stint.clock.clone(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await
     .unwrap();
@@ -52,7 +52,7 @@ async fn any_write_moves_a_provider_apps_untouched_secrets_to_the_active_key() {
     let only_new = Stint::start(
         with_ring(&app.stint.config, vec![new]),
         app.stint.clock.clone(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await
     .unwrap();
@@ -93,7 +93,7 @@ async fn rotation_moves_every_secret_to_the_new_key() {
     let rotated = Stint::start(
         with_ring(&app.stint.config, vec![new.clone(), old]),
         app.stint.clock.clone(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await
     .unwrap();
@@ -107,7 +107,7 @@ async fn rotation_moves_every_secret_to_the_new_key() {
     let only_new = Stint::start(
         with_ring(&app.stint.config, vec![new]),
         app.stint.clock.clone(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await
     .unwrap();

@@ -200,7 +200,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
     let first = Stint::start(
         config(key("old", 1)),
         Clock::system(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await
     .unwrap();
@@ -240,7 +240,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
     let rotated = Stint::start(
         config(format!("{},{}", key("new", 2), key("old", 1))),
         Clock::system(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await;
     assert!(rotated.is_ok());
@@ -250,7 +250,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
     let refused = Stint::start(
         config(key("new", 2)),
         Clock::system(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await;
     let message = refused.err().expect("start-up must fail").to_string();

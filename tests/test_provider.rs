@@ -295,7 +295,7 @@ async fn fake_tracker() -> MockServer {
 /// Stint with the test provider in Linear's place, connected for the organisation.
 async fn tracker_ready(fake: &MockServer) -> (TestApp, String) {
     let base = fake.uri();
-    let providers = stint_providers::providers();
+    let providers = stint_providers::providers().expect("HTTP client");
     let spec = providers
         .connectors
         .iter()

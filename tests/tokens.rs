@@ -186,7 +186,7 @@ async fn two_processes_racing_cause_one_refresh() {
     let other = Stint::start(
         (*app.stint.config).clone(),
         app.stint.clock.clone(),
-        stint_providers::providers(),
+        stint_providers::providers().expect("HTTP client"),
     )
     .await
     .unwrap();

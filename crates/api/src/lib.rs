@@ -35,6 +35,8 @@ pub enum BuildError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("cannot build the HTTP client for providers: {0}")]
+    HttpClient(#[source] reqwest::Error),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
 }
@@ -52,7 +54,9 @@ impl Application {
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> Result<Self, BuildError> {
-        Self::build_with_providers(config, clock, stint_providers::providers()).await
+        let providers = stint_providers::providers_with_timeout(config.provider_timeout)
+            .map_err(|err| BuildError::HttpClient(err.without_url()))?;
+        Self::build_with_providers(config, clock, providers).await
     }
 
     /// With a catalogue of one's own: tests register providers of their own so.

@@ -174,7 +174,8 @@ async fn create_user(
 ) -> anyhow::Result<()> {
     let email = Email::parse(&email)?;
     let password = read_password()?;
-    let stint = Stint::start(config, Clock::system(), stint_providers::providers()).await?;
+    let providers = stint_providers::providers_with_timeout(config.provider_timeout)?;
+    let stint = Stint::start(config, Clock::system(), providers).await?;
     let request = CreateUser {
         email,
         display_name: name,
@@ -235,7 +236,8 @@ async fn rotate_keys(config: Config) -> anyhow::Result<()> {
 }
 
 async fn reencrypt(config: Config) -> anyhow::Result<()> {
-    let stint = Stint::start(config, Clock::system(), stint_providers::providers()).await?;
+    let providers = stint_providers::providers_with_timeout(config.provider_timeout)?;
+    let stint = Stint::start(config, Clock::system(), providers).await?;
     let report = stint_core::key_rotation::reencrypt_all(&stint)
         .await
         .map_err(|e| anyhow::anyhow!(e.public_detail()))?;

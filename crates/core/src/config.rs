@@ -68,6 +68,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// How long webhook delivery records and finished sync runs are kept.
     pub retention: Duration,
+    /// How long a provider may take to answer one request.
+    pub provider_timeout: Duration,
     pub body_limit: usize,
     pub http_workers: Option<usize>,
     /// Database connections per process; by backend if not set.
@@ -243,6 +245,18 @@ impl Config {
             None => Duration::from_secs(30 * 86_400),
         };
 
+        let provider_timeout = match get("STINT_PROVIDER_TIMEOUT") {
+            Some(value) => parse_duration(&value)
+                .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(300)).contains(d))
+                .ok_or_else(|| {
+                    invalid(
+                        "STINT_PROVIDER_TIMEOUT",
+                        format!("`{value}` is not a duration from 1s to 5m such as 30s"),
+                    )
+                })?,
+            None => Duration::from_secs(30),
+        };
+
         let body_limit = match get("STINT_BODY_LIMIT") {
             Some(value) => value
                 .parse::<usize>()
@@ -308,6 +322,7 @@ impl Config {
             jwt_secret,
             session_ttl,
             retention,
+            provider_timeout,
             body_limit,
             http_workers,
             database_pool_size,

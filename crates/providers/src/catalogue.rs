@@ -3,8 +3,8 @@
 use stint_core::catalogue::Connector;
 
 /// The catalogue with the real HTTP adapters, sharing one HTTP client.
-pub fn catalogue() -> Vec<Connector> {
-    let http = crate::http::client();
+pub fn catalogue(http: &reqwest::Client) -> Vec<Connector> {
+    let http = http.clone();
     vec![
         crate::github::connector(&http),
         crate::gitlab::connector(&http),
@@ -36,7 +36,10 @@ mod tests {
     use super::*;
 
     fn specs() -> Vec<ProviderSpec> {
-        catalogue().into_iter().map(|c| c.spec).collect()
+        catalogue(&reqwest::Client::new())
+            .into_iter()
+            .map(|c| c.spec)
+            .collect()
     }
 
     #[test]
@@ -63,7 +66,7 @@ mod tests {
 
     #[test]
     fn google_calendar_is_personal_only_and_trello_uses_an_api_key() {
-        let entries = Catalogue::new(catalogue(), &HashMap::new());
+        let entries = Catalogue::new(catalogue(&reqwest::Client::new()), &HashMap::new());
         let google = entries.get(ProviderKey::GoogleCalendar).unwrap();
         assert_eq!(google.modes(true), [IntegrationScope::Personal]);
         assert!(!google.refresh_tokens_rotate);
@@ -101,7 +104,7 @@ mod tests {
                 ..ProviderEnv::default()
             },
         )]);
-        let entries = Catalogue::new(catalogue(), &env);
+        let entries = Catalogue::new(catalogue(&reqwest::Client::new()), &env);
         let gitlab = entries.get(ProviderKey::Gitlab).unwrap();
         assert_eq!(
             gitlab.authorize_url,

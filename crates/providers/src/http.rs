@@ -7,15 +7,15 @@ use stint_core::Secret;
 use stint_core::catalogue::ProviderSpec;
 use stint_core::integrations::gateway::{AppCredentials, GatewayError};
 
-pub(crate) fn client() -> reqwest::Client {
+/// Fails rather than fall back to a client without timeouts that follows redirects.
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         // Adapters follow no redirects: tokens must not travel to another host (SSRF, leakage).
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .timeout(timeout)
         .user_agent(concat!("Stint/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
 }
 
 /// A failed request: the provider could not be reached (or did not answer in time). The URL is

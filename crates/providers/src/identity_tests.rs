@@ -23,7 +23,7 @@ async fn connector_for(key: ProviderKey, server: &MockServer) -> stint_core::cat
             ..ProviderEnv::default()
         },
     )]);
-    let catalogue = Catalogue::new(crate::catalogue(), &env);
+    let catalogue = Catalogue::new(crate::catalogue(&reqwest::Client::new()), &env);
     catalogue.connector(key).expect("entry").clone()
 }
 

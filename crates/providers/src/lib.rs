@@ -27,10 +27,19 @@ pub use catalogue::catalogue;
 pub use oauth::HttpOAuth;
 use stint_core::integrations::gateway::Providers;
 
-/// The catalogue with the real HTTP adapters.
-pub fn providers() -> Providers {
-    Providers {
-        connectors: catalogue(),
-        oauth: Arc::new(HttpOAuth::new(http::client())),
-    }
+/// How long a provider may take to answer one request, unless configured otherwise.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The catalogue with the real HTTP adapters and the default timeout.
+pub fn providers() -> Result<Providers, reqwest::Error> {
+    providers_with_timeout(DEFAULT_TIMEOUT)
+}
+
+/// The catalogue with the real HTTP adapters, each request given at most `timeout`.
+pub fn providers_with_timeout(timeout: std::time::Duration) -> Result<Providers, reqwest::Error> {
+    let http = http::client(timeout)?;
+    Ok(Providers {
+        connectors: catalogue(&http),
+        oauth: Arc::new(HttpOAuth::new(http)),
+    })
 }
