@@ -11,6 +11,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::oauth::{callback_of, connect_to};
 
 const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+/// The workspace the fake Slack connects (`auth.test`'s `team_id`).
+const TEAM: &str = "T9TK3CUKW";
 const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
 async fn slack_ready(slack: &MockServer, settings: Value) -> (TestApp, String) {
@@ -109,7 +111,7 @@ async fn signed(
 fn command_form(user_id: &str, text: &str, trigger: &str) -> String {
     let text = url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
     format!(
-        "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&enterprise_id=E0001\
+        "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id={TEAM}&team_domain=example&enterprise_id=E0001\
          &enterprise_name=Globular%20Construct%20Inc&channel_id=C2147483705&channel_name=test\
          &user_id={user_id}&user_name=Steve&command=/tt&text={text}\
          &response_url=https://hooks.slack.com/commands/1234/5678\
@@ -663,4 +665,148 @@ async fn a_members_own_slack_carries_their_notices_and_summary() {
         .collect();
     assert_eq!(org.len(), 1, "{posts:?}");
     assert_eq!(org[0]["channel"], "#time");
+}
+
+#[tokio::test]
+async fn replayed_commands_and_other_workspaces_are_not_answered() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    let (_, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    let form = command_form("U024BE7LH", "start", "13345224609.1.replayed");
+    let at = now(&app);
+    let first: Value = signed(
+        &app,
+        "/api/integrations/slack/commands",
+        "application/x-www-form-urlencoded",
+        &form,
+        at,
+    )
+    .await
+    .ok(200);
+    assert!(
+        first["text"].as_str().unwrap().contains("Timer started"),
+        "{first}"
+    );
+    app.post("/api/timer/stop", &member, &json!({}))
+        .await
+        .ok::<Value>(200);
+    // The same bytes and signature again, inside the five minutes: not run a second time.
+    let replay: Value = signed(
+        &app,
+        "/api/integrations/slack/commands",
+        "application/x-www-form-urlencoded",
+        &form,
+        at,
+    )
+    .await
+    .ok(200);
+    assert!(
+        replay["text"]
+            .as_str()
+            .unwrap()
+            .contains("already received"),
+        "{replay}"
+    );
+    let timer: Value = app.get("/api/timer", &member).await.ok(200);
+    assert_eq!(timer["running"], false);
+
+    // Signed by the same app, but from a workspace Stint is not connected to.
+    let elsewhere = command_form("U024BE7LH", "start", "13345224609.2.elsewhere")
+        .replace(&format!("team_id={TEAM}"), "team_id=T0FOREIGN");
+    let refused: Value = signed(
+        &app,
+        "/api/integrations/slack/commands",
+        "application/x-www-form-urlencoded",
+        &elsewhere,
+        now(&app),
+    )
+    .await
+    .ok(200);
+    assert!(
+        refused["text"].as_str().unwrap().contains("not connected"),
+        "{refused}"
+    );
+    let timer: Value = app.get("/api/timer", &member).await.ok(200);
+    assert_eq!(timer["running"], false);
+    let foreign_event = json!({
+        "type": "event_callback", "event_id": "Ev0FOREIGN", "team_id": "T0FOREIGN",
+        "event": { "type": "app_uninstalled" }
+    })
+    .to_string();
+    signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        &foreign_event,
+        now(&app),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.stint.intake.settle().await;
+    let status: Value = app
+        .get("/api/integrations/slack/status?scope=global", &admin)
+        .await
+        .ok(200);
+    assert_eq!(status["status"], "active");
+}
+
+#[tokio::test]
+async fn tokens_revoked_revokes_only_the_connections_it_names() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    app.put(
+        "/api/admin/providers/slack",
+        &admin,
+        &json!({ "allow_personal": true }),
+    )
+    .await
+    .ok::<Value>(200);
+    Mock::given(method("POST"))
+        .and(path("/api/oauth.v2.access"))
+        .and(wiremock::matchers::body_string_contains("code=own-code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ok": true, "access_token": PERSONAL_TOKEN, "token_type": "user",
+            "scope": "chat:write", "team": { "name": "Slack Softball Team", "id": TEAM }
+        })))
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    let (_, grace) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    let (_, ada) = slack_member(&app, &admin, "ada@example.com", "U0ADA").await;
+    for member in [&grace, &ada] {
+        let state = connect_to(&app, "slack", member, "personal").await.state;
+        callback_of(
+            &app,
+            &app.client,
+            "slack",
+            &format!("code=own-code&state={state}"),
+        )
+        .await;
+    }
+    // Slack's documented shape: the users whose user (`oauth`) or bot tokens were revoked.
+    let revoked = json!({
+        "token": "XXYYZZ", "team_id": TEAM, "api_app_id": "A0KRD7HC3", "type": "event_callback",
+        "event_id": "Ev0REVOKED", "event_time": 1_767_603_600,
+        "event": { "type": "tokens_revoked", "tokens": { "oauth": ["U024BE7LH"], "bot": [] } }
+    })
+    .to_string();
+    signed(
+        &app,
+        "/api/integrations/slack/events",
+        "application/json",
+        &revoked,
+        now(&app),
+    )
+    .await
+    .ok::<Value>(200);
+    app.stint.intake.settle().await;
+    let status = |token: &str, scope: &str| {
+        let app = &app;
+        let path = format!("/api/integrations/slack/status?scope={scope}");
+        let token = token.to_owned();
+        async move { app.get(&path, &token).await.ok::<Value>(200)["status"].clone() }
+    };
+    assert_eq!(status(&grace, "personal").await, "revoked");
+    assert_eq!(status(&ada, "personal").await, "active");
+    assert_eq!(status(&admin, "global").await, "active");
 }

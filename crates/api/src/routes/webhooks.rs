@@ -119,6 +119,7 @@ async fn receive_webhook(
         (status = 202, body = WebhookAck, description = "Verified and recorded; Stint does not use this event"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 503, response = crate::openapi::ServiceUnavailable),
@@ -164,6 +165,7 @@ async fn webhook(
         (status = 202, body = WebhookAck, description = "Verified and recorded; Stint does not use this event"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 503, response = crate::openapi::ServiceUnavailable),
@@ -187,7 +189,8 @@ async fn connection_webhook(
 /// `v0:{timestamp}:{body}` with the signing secret); a timestamp more than five minutes from now is
 /// refused. `url_verification` is answered with its challenge at once; `event_callback`s are
 /// recorded by `event_id`, so Slack's retries (`X-Slack-Retry-Num`) are acknowledged without being
-/// applied twice. A provider that posts no events here answers 404.
+/// applied twice. Events from a workspace no connection belongs to answer 403. A provider that
+/// posts no events here answers 404.
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = Object, content_type = "application/json", description = "Slack's event envelope"),
@@ -201,6 +204,7 @@ async fn connection_webhook(
         (status = 202, body = WebhookAck, description = "Verified and recorded; Stint does not use this event"),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::InvalidSignature),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 503, response = crate::openapi::ServiceUnavailable),
@@ -245,7 +249,9 @@ pub struct SlashCommandReply {
 /// `/tt stop`, `/tt status`, `/tt today`, anything else shows help. Slack signs commands like its
 /// events. Members are matched to Stint users by their member id (`slack_user_id`), else by
 /// their email at the provider (asked once and remembered). The reply comes within the provider's
-/// deadline (Slack: 3 seconds). A provider without chat commands answers 404.
+/// deadline (Slack: 3 seconds). A command replayed byte for byte inside the signature's window is
+/// not run again, and one from a workspace no connection belongs to is not answered; both say so.
+/// A provider without chat commands answers 404.
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = SlashCommandForm, content_type = "application/x-www-form-urlencoded"),

@@ -46,12 +46,25 @@ pub struct IssueChange {
 #[derive(Debug, Clone)]
 pub enum ExternalEvent {
     IssueChanged(IssueChange),
-    /// The provider says the connection's access is gone (an app uninstalled, tokens revoked).
-    AccessRevoked {
-        event: String,
-    },
+    /// The provider says access is gone (an app uninstalled, tokens revoked).
+    AccessRevoked(AccessRevoked),
     /// Verified, but nothing for Stint; the reason is recorded.
     Ignored(String),
+}
+
+/// Which connections lost their access.
+#[derive(Debug, Clone, Default)]
+pub struct AccessRevoked {
+    /// The provider's name for what happened (`app_uninstalled`).
+    pub event: String,
+    /// The workspace it happened in, when the provider says.
+    pub workspace: Option<String>,
+    /// Every connection in the workspace (the app was removed).
+    pub everything: bool,
+    /// The organisation's connection (its bot or app token was revoked).
+    pub organisation: bool,
+    /// The members (their handles at the provider) whose own connections' tokens were revoked.
+    pub members: Vec<String>,
 }
 
 /// Reads a verified, recorded payload.

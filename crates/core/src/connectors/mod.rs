@@ -13,7 +13,7 @@ pub mod webhook;
 
 pub use account::{AccountApi, Revoker};
 pub use chat::ChatCommands;
-pub use events::{EventReader, ExternalEvent, ExternalIssue, IssueChange};
+pub use events::{AccessRevoked, EventReader, ExternalEvent, ExternalIssue, IssueChange};
 pub use issues::{IssueRouting, IssueTracker, Position, SourceConnection, SourcePage, SyncItem};
 pub use notify::Notifier;
 pub use webhook::{Endpoint, Headers, Triage, WebhookReceiver, WebhookRequest};

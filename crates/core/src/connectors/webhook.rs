@@ -120,4 +120,11 @@ pub trait WebhookReceiver: Send + Sync {
 
     /// What a verified request is.
     fn triage(&self, request: &WebhookRequest<'_>) -> Result<Triage, Malformed>;
+
+    /// The workspace (team, organisation) a verified request comes from, where the provider
+    /// says: requests from one no connection belongs to are refused.
+    fn workspace(&self, request: &WebhookRequest<'_>) -> Option<String> {
+        let _ = request;
+        None
+    }
 }

@@ -179,6 +179,7 @@ pub async fn disconnect(
     model.updated_at = Set(now);
     let saved = model.update(&txn).await?;
     txn.commit().await?;
+    stint.intake.guard.forget_workspaces(key);
     crate::audit::record(
         stint,
         principal,
@@ -264,6 +265,7 @@ pub(crate) async fn save_connected(
         crate::users::take_handle(&txn, actor.user_id.as_uuid(), *column, handle).await?;
     }
     txn.commit().await?;
+    stint.intake.guard.forget_workspaces(key);
     if handle.is_some() {
         crate::users::forget_cached(stint);
     }

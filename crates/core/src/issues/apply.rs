@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::{IntegrationScope, IntegrationStatus};
-use stint_entity::integration;
+use stint_entity::{integration, user};
 
 use super::batch::{Batch, TargetKey};
 use super::tasks::{self, Freshness, IssueTarget, Upserted};
 use crate::catalogue::Connector;
-use crate::connectors::{ExternalEvent, IssueChange};
+use crate::connectors::{AccessRevoked, ExternalEvent, IssueChange};
 use crate::error::CoreError;
 use crate::tracking::wire_name;
 use crate::webhooks::intake::{ApplyError, FollowUp, Handled};
@@ -56,7 +56,7 @@ pub async fn apply<C: ConnectionTrait>(
 ) -> Result<Handled, ApplyError> {
     match event {
         ExternalEvent::Ignored(reason) => Ok(Handled::ignored(reason)),
-        ExternalEvent::AccessRevoked { event } => revoke(db, connector, &event, now).await,
+        ExternalEvent::AccessRevoked(revoked) => revoke(db, connector, &revoked, now).await,
         ExternalEvent::IssueChanged(change) => {
             let Some(target) = target_of(db, batch, connector, key).await? else {
                 return Ok(Handled::ignored(format!(
@@ -126,23 +126,49 @@ async fn issue_changed<C: ConnectionTrait>(
     Ok(applied)
 }
 
+/// Marks revoked exactly the connections the provider names: the organisation's (its app token),
+/// members' own (their user tokens), or every connection in the workspace (the app removed).
 async fn revoke<C: ConnectionTrait>(
     db: &C,
     connector: &Connector,
-    event: &str,
+    revoked: &AccessRevoked,
     now: DateTime<Utc>,
 ) -> Result<Handled, ApplyError> {
     let name = connector.spec.display_name;
-    let Some(found) = crate::integrations::find_integration(
-        db,
-        connector.spec.key,
-        IntegrationScope::Global,
-        None,
-    )
-    .await?
-    else {
-        return Ok(Handled::ignored(format!("{name} is not connected")));
-    };
+    let event = revoked.event.as_str();
+    let in_workspace =
+        |row: &integration::Model| match (&revoked.workspace, &row.external_account_id) {
+            (Some(workspace), Some(account)) => workspace == account,
+            _ => true,
+        };
+    let connections = integration::Entity::find()
+        .filter(integration::Column::Provider.eq(connector.spec.key.as_str()))
+        .filter(integration::Column::Status.ne(wire_name(&IntegrationStatus::Revoked)))
+        .all(db)
+        .await?;
+    let mut owners = Vec::new();
+    if let (Some(handle), false) = (connector.spec.user_handle, revoked.members.is_empty()) {
+        owners = user::Entity::find()
+            .filter(handle.column().is_in(revoked.members.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
+    }
+    let chosen: Vec<&integration::Model> = connections
+        .iter()
+        .filter(|row| in_workspace(row))
+        .filter(|row| match row.user_id {
+            None => revoked.everything || revoked.organisation,
+            Some(owner) => revoked.everything || owners.contains(&owner),
+        })
+        .collect();
+    if chosen.is_empty() {
+        return Ok(Handled::ignored(format!(
+            "{event}: no {name} connection Stint holds was named"
+        )));
+    }
     integration::Entity::update_many()
         .col_expr(
             integration::Column::Status,
@@ -150,15 +176,31 @@ async fn revoke<C: ConnectionTrait>(
         )
         .col_expr(
             integration::Column::StatusReason,
-            Expr::value(format!(
-                "{name} sent `{event}`: the app was removed; reconnect {name}"
-            )),
+            Expr::value(if revoked.everything {
+                format!("{name} sent `{event}`: the app was removed; reconnect {name}")
+            } else {
+                format!(
+                    "{name} sent `{event}`: this connection's token was revoked; reconnect {name}"
+                )
+            }),
         )
         .col_expr(integration::Column::UpdatedAt, Expr::value(now))
-        .filter(integration::Column::Id.eq(found.id))
+        .filter(integration::Column::Id.is_in(chosen.iter().map(|row| row.id)))
         .exec(db)
         .await?;
+    let whose: Vec<&str> = chosen
+        .iter()
+        .map(|row| {
+            if row.user_id.is_some() {
+                "a member's own"
+            } else {
+                "the organisation's"
+            }
+        })
+        .collect();
     Ok(Handled::applied(format!(
-        "{event}: the {name} connection is now revoked"
+        "{event}: revoked {} {name} connection{}",
+        whose.join(", "),
+        if chosen.len() == 1 { "" } else { "s" }
     )))
 }

@@ -99,6 +99,8 @@ pub struct Intake {
     refusals: governor::DefaultDirectRateLimiter,
     /// Likewise for the log.
     refusal_logs: governor::DefaultDirectRateLimiter,
+    /// Replays and foreign workspaces.
+    pub guard: super::guard::Guard,
 }
 
 impl Default for Intake {
@@ -114,6 +116,7 @@ impl Default for Intake {
                 std::num::NonZeroU32::new(REFUSALS_LOGGED_PER_MINUTE)
                     .unwrap_or(std::num::NonZeroU32::MIN),
             )),
+            guard: super::guard::Guard::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod connection_secrets;
 pub mod deliveries;
+pub mod guard;
 pub mod intake;
 pub mod receive;
 pub mod secrets;

@@ -160,6 +160,30 @@ async fn verify(
         .map_err(|err| refuse(stint, new.clone(), err))
 }
 
+async fn connected_workspace(
+    stint: &Stint,
+    provider: ProviderKey,
+    workspace: &str,
+) -> Result<bool, CoreError> {
+    stint
+        .intake
+        .guard
+        .workspace_is_connected(&stint.db, provider, workspace)
+        .await
+}
+
+/// Records a request from a workspace no connection belongs to as rejected.
+fn foreign(stint: &Stint, mut record: NewDelivery, workspace: &str) -> CoreError {
+    record.outcome = DeliveryOutcome::Rejected;
+    record.detail = Some(format!(
+        "from workspace `{}`, which is not connected",
+        cut(workspace)
+    ));
+    record.delivery_id = format!("foreign:{}", Uuid::now_v7());
+    stint.intake.record_refusal(record);
+    CoreError::Forbidden("this workspace is not connected to Stint")
+}
+
 /// A delivery to a provider's webhook URL, or to one connection's (`connection`).
 pub async fn webhook(
     stint: &Stint,
@@ -183,6 +207,11 @@ pub async fn webhook(
     );
     new.integration_id = connection;
     verify(stint, receiver, &new, &request).await?;
+    if let Some(workspace) = receiver.workspace(&request)
+        && !connected_workspace(stint, provider, &workspace).await?
+    {
+        return Err(foreign(stint, new, &workspace));
+    }
     let deadline = receiver.deadline();
     let triage = match receiver.triage(&request) {
         Ok(
@@ -246,10 +275,23 @@ pub async fn command(
         .ok_or(CoreError::NotFound("commands endpoint"))?;
     let mut new = delivery(stint, provider, String::new(), None, received);
     verify(stint, receiver, &new, &request).await?;
+    // The same bytes again inside the signature's window: a replay, not run twice.
+    if !stint.intake.guard.first_time(provider, request.body) {
+        return Ok(chat.reply("Stint already received this command; it was not run again."));
+    }
     let command = match chat.parse(request.body) {
         Ok(command) => command,
         Err(reason) => return Err(malformed(stint, new, Malformed::new(reason))),
     };
+    if !command.workspace.is_empty()
+        && !connected_workspace(stint, provider, &command.workspace).await?
+    {
+        let _ = foreign(stint, new, &command.workspace);
+        return Ok(chat.reply(&format!(
+            "This {} workspace is not connected to Stint, so Stint does not answer here.",
+            connector.spec.display_name
+        )));
+    }
     let verb = command.verb();
     let answered = tokio::time::timeout(
         receiver.deadline(),

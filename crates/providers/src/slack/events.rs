@@ -11,7 +11,9 @@ use serde_json::Value;
 use stint_api_types::webhooks::DeliveryOutcome;
 use stint_core::Secret;
 use stint_core::connectors::webhook::{Malformed, SigningKey, Triage};
-use stint_core::connectors::{EventReader, ExternalEvent, WebhookReceiver, WebhookRequest};
+use stint_core::connectors::{
+    AccessRevoked, EventReader, ExternalEvent, WebhookReceiver, WebhookRequest,
+};
 use stint_core::webhooks::SignatureError;
 use stint_core::webhooks::signature::verify_slack;
 
@@ -44,6 +46,14 @@ impl WebhookReceiver for Events {
             request.body,
             now,
         )
+    }
+
+    fn workspace(&self, request: &WebhookRequest<'_>) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Team {
+            team_id: Option<String>,
+        }
+        serde_json::from_slice::<Team>(request.body).ok()?.team_id
     }
 
     fn triage(&self, request: &WebhookRequest<'_>) -> Result<Triage, Malformed> {
@@ -93,6 +103,8 @@ struct Envelope {
     #[serde(rename = "type")]
     kind: String,
     #[serde(default)]
+    team_id: Option<String>,
+    #[serde(default)]
     event: Option<Event>,
 }
 
@@ -100,16 +112,42 @@ struct Envelope {
 struct Event {
     #[serde(rename = "type")]
     kind: String,
+    #[serde(default)]
+    tokens: Tokens,
+}
+
+/// `tokens_revoked` names the users whose tokens went: user tokens under `oauth`, the bot's under
+/// `bot`.
+#[derive(Debug, Default, Deserialize)]
+struct Tokens {
+    #[serde(default)]
+    oauth: Vec<String>,
+    #[serde(default)]
+    bot: Vec<String>,
 }
 
 impl EventReader for Events {
     fn read(&self, _event: Option<&str>, payload: &str) -> Result<ExternalEvent, String> {
         let envelope: Envelope = serde_json::from_str(payload).map_err(|e| e.to_string())?;
-        let kind = envelope.event.map(|e| e.kind).unwrap_or(envelope.kind);
-        Ok(if APPLIED.contains(&kind.as_str()) {
-            ExternalEvent::AccessRevoked { event: kind }
-        } else {
-            ExternalEvent::Ignored(format!("`{kind}` events are not used"))
+        let (kind, tokens) = match envelope.event {
+            Some(event) => (event.kind, event.tokens),
+            None => (envelope.kind, Tokens::default()),
+        };
+        Ok(match kind.as_str() {
+            "app_uninstalled" => ExternalEvent::AccessRevoked(AccessRevoked {
+                event: kind,
+                workspace: envelope.team_id,
+                everything: true,
+                ..AccessRevoked::default()
+            }),
+            "tokens_revoked" => ExternalEvent::AccessRevoked(AccessRevoked {
+                event: kind,
+                workspace: envelope.team_id,
+                organisation: !tokens.bot.is_empty(),
+                members: tokens.oauth,
+                ..AccessRevoked::default()
+            }),
+            _ => ExternalEvent::Ignored(format!("`{kind}` events are not used")),
         })
     }
 }
