@@ -352,12 +352,15 @@ async fn users_edit_their_profile_and_password() {
     )
     .await
     .ok::<Value>(200);
-    assert_eq!(
-        app.login("ada@example.com", "another password")
-            .await
-            .status,
-        200
-    );
+    // The new password ended every earlier session, this one included.
+    app.get("/api/me", &token)
+        .await
+        .problem(401, "unauthorized");
+    let login: Value = app
+        .login("ada@example.com", "another password")
+        .await
+        .ok(200);
+    let token = login["access_token"].as_str().unwrap().to_owned();
     let cleared: Value = app
         .patch("/api/me", &token, &json!({ "github_username": null }))
         .await
@@ -385,4 +388,77 @@ async fn github_usernames_are_unique() {
     )
     .await
     .problem(409, "conflict");
+}
+
+async fn session(app: &stint_test_support::TestApp, email: &str, password: &str) -> String {
+    let body: Value = app.login(email, password).await.ok(200);
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn signing_out_ends_that_session_only() {
+    let app = spawn_app().await;
+    let (_, phone) = app.member("ada@example.com").await;
+    let laptop = session(&app, "ada@example.com", stint_test_support::MEMBER_PASSWORD).await;
+    let api_token = app.api_token(&laptop, &["read"]).await;
+    let answer = app
+        .send(app.request(reqwest::Method::POST, "/api/auth/logout", Some(&phone)))
+        .await;
+    assert_eq!(answer.status, 204, "{}", answer.text);
+    app.get("/api/me", &phone)
+        .await
+        .problem(401, "unauthorized");
+    app.get("/api/me", &laptop).await.ok::<Value>(200);
+    // An API token is not a session: it is deleted, not signed out.
+    app.send(app.request(reqwest::Method::POST, "/api/auth/logout", Some(&api_token)))
+        .await
+        .problem(400, "validation_failed");
+    app.get("/api/me", &api_token).await.ok::<Value>(200);
+}
+
+#[tokio::test]
+async fn a_new_password_or_an_admin_ends_every_session_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (id, first) = app.member("ada@example.com").await;
+    let second = session(&app, "ada@example.com", stint_test_support::MEMBER_PASSWORD).await;
+    let api_token = app.api_token(&second, &["read"]).await;
+    // Used once, so the principal is cached: ending the sessions must not wait for the cache.
+    app.get("/api/me", &first).await.ok::<Value>(200);
+
+    let answer = app
+        .send(app.request(
+            reqwest::Method::POST,
+            &format!("/api/admin/users/{id}/sign-out"),
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(answer.status, 204, "{}", answer.text);
+    for token in [&first, &second] {
+        app.get("/api/me", token).await.problem(401, "unauthorized");
+    }
+    app.get("/api/me", &api_token).await.ok::<Value>(200);
+    // Members cannot sign others out.
+    let third = session(&app, "ada@example.com", stint_test_support::MEMBER_PASSWORD).await;
+    app.send(app.request(
+        reqwest::Method::POST,
+        &format!("/api/admin/users/{id}/sign-out"),
+        Some(&third),
+    ))
+    .await
+    .problem(403, "forbidden");
+    app.get("/api/me", &third).await.ok::<Value>(200);
+
+    // An admin setting a new password ends the sessions too.
+    app.patch(
+        &format!("/api/admin/users/{id}"),
+        &admin,
+        &json!({ "password": "a brand new password" }),
+    )
+    .await
+    .ok::<Value>(200);
+    app.get("/api/me", &third)
+        .await
+        .problem(401, "unauthorized");
+    session(&app, "ada@example.com", "a brand new password").await;
 }

@@ -221,6 +221,7 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
         role: stint_api_types::auth::Role::Admin,
         scopes: vec![stint_api_types::auth::Scope::Admin],
         credential: stint_core::auth::Credential::Session,
+        session: None,
     };
     let update = stint_api_types::providers::UpdateProviderApp {
         client_secret: Some(Some("s3cret-value".to_owned())),

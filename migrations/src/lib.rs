@@ -7,6 +7,7 @@ mod m20261123_000001_initial;
 mod m20261124_000001_webhook_payloads;
 mod m20261125_000001_time_entry_versions;
 mod m20261128_000001_integration_last_used;
+mod m20261128_000002_sessions;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_webhook_payloads::Migration),
             Box::new(m20261125_000001_time_entry_versions::Migration),
             Box::new(m20261128_000001_integration_last_used::Migration),
+            Box::new(m20261128_000002_sessions::Migration),
         ]
     }
 }

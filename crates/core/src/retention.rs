@@ -4,7 +4,7 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use stint_api_types::webhooks::{DeliveryOutcome, SyncStatus};
-use stint_entity::{oauth_state, sync_run, webhook_delivery};
+use stint_entity::{ended_session, oauth_state, sync_run, webhook_delivery};
 
 use crate::context::Stint;
 use crate::error::CoreError;
@@ -42,6 +42,11 @@ pub async fn purge(stint: &Stint) -> Result<Purged, CoreError> {
         .exec(&stint.db)
         .await?
         .rows_affected;
+    // A signed-out session is remembered until it would have expired anyway.
+    ended_session::Entity::delete_many()
+        .filter(ended_session::Column::ExpiresAt.lt(now))
+        .exec(&stint.db)
+        .await?;
     let oauth_states = oauth_state::Entity::delete_many()
         .filter(oauth_state::Column::ExpiresAt.lt(now))
         .exec(&stint.db)

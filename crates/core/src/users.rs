@@ -162,6 +162,8 @@ pub async fn update_me(
             ));
         }
         model.password_hash = Set(Some(hash_password(new_password)?));
+        // A new password ends every earlier session, this one included.
+        model.session_generation = Set(current.session_generation + 1);
     }
     model.updated_at = Set(stint.clock.now());
     let saved = save(stint, model).await?;
@@ -199,6 +201,7 @@ pub async fn create_user(stint: &Stint, request: CreateUser) -> Result<user::Mod
         timezone: Set(timezone),
         github_username: Set(None),
         slack_user_id: Set(None),
+        session_generation: Set(0),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -256,6 +259,7 @@ pub async fn admin_update(
     principal.require_admin()?;
     let current = find(stint, id).await?;
     let was_active_admin = current.active && current.role == Role::Admin.as_str();
+    let generation = current.session_generation;
     let mut model = current.into_active_model();
     if let Some(name) = &request.display_name {
         model.display_name = Set(validate::name("display_name", name, 100)?);
@@ -285,6 +289,10 @@ pub async fn admin_update(
         validate::password("password", password)?;
         model.password_hash = Set(Some(hash_password(password)?));
     }
+    // A password set by an admin, or a deactivation, ends the user's sessions at once.
+    if request.password.is_some() || request.active == Some(false) {
+        model.session_generation = Set(generation + 1);
+    }
     let stays_active_admin =
         request.active.unwrap_or(true) && request.role.is_none_or(|r| r == Role::Admin);
     if was_active_admin && !stays_active_admin && active_admins(stint).await? <= 1 {
@@ -294,6 +302,27 @@ pub async fn admin_update(
     }
     model.updated_at = Set(stint.clock.now());
     to_user(&save(stint, model).await?)
+}
+
+/// An admin's "sign out everywhere" for a user: every session ends at once (API tokens stay).
+pub async fn sign_out_everywhere(
+    stint: &Stint,
+    principal: &Principal,
+    id: UserId,
+) -> Result<(), CoreError> {
+    principal.require_admin()?;
+    let found = find(stint, id).await?;
+    crate::auth::end_sessions(&stint.db, found.id).await?;
+    forget_cached(stint);
+    crate::audit::record(
+        stint,
+        principal,
+        "user.signed_out_everywhere",
+        "user",
+        &found.id.to_string(),
+        serde_json::json!({}),
+    )
+    .await
 }
 
 async fn active_admins(stint: &Stint) -> Result<u64, CoreError> {
@@ -369,5 +398,6 @@ pub async fn principal_for(stint: &Stint, user_id: Uuid) -> Result<Principal, Co
         role,
         scopes: Principal::scopes_for_role(role),
         credential: crate::auth::Credential::Session,
+        session: None,
     })
 }

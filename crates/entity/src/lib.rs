@@ -5,6 +5,7 @@ pub mod api_token;
 pub mod audit_log;
 pub mod client;
 pub mod credential;
+pub mod ended_session;
 pub mod external_link;
 pub mod integration;
 pub mod notification_preference;

@@ -14,6 +14,8 @@ pub struct Model {
     pub github_username: Option<String>,
     pub slack_user_id: Option<String>,
     pub active: bool,
+    /// Bumped to end every session issued before.
+    pub session_generation: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

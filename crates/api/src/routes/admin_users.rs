@@ -12,7 +12,8 @@ pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
         .service(create)
         .service(get_one)
-        .service(update);
+        .service(update)
+        .service(sign_out);
 }
 
 /// List users
@@ -87,10 +88,35 @@ async fn get_one(
     ))
 }
 
+/// Sign a user out everywhere
+///
+/// Ends every session of the user at once (their API tokens stay; delete those separately).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = UserId, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/admin/users/{id}/sign-out")]
+async fn sign_out(
+    stint: Data<Stint>,
+    AdminAccess(principal): AdminAccess,
+    id: Path<UserId>,
+) -> Result<HttpResponse, ApiError> {
+    users::sign_out_everywhere(&stint, &principal, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Update a user
 ///
 /// Role, active flag, profile, external handles and password. The last active admin cannot be
-/// demoted or disabled.
+/// demoted or disabled. A new password or a deactivation ends the user's sessions at once.
 #[utoipa::path(
     tag = "admin",
     params(("id" = UserId, Path, description = "The user's id")),

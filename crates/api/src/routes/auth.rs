@@ -1,6 +1,6 @@
 use super::Routes;
 use actix_web::web::{Data, Json};
-use actix_web::{HttpRequest, get, patch, post};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post};
 use stint_api_types::auth::{LoginRequest, LoginResponse, Me};
 use stint_api_types::users::UpdateMe;
 use stint_core::{Stint, auth, users};
@@ -9,7 +9,10 @@ use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
 
 pub fn configure<R: Routes>(cfg: &mut R) {
-    cfg.service(login).service(me).service(update_me);
+    cfg.service(login)
+        .service(logout)
+        .service(me)
+        .service(update_me);
 }
 
 /// Sign in
@@ -38,6 +41,28 @@ async fn login(
     let LoginRequest { email, password } = body.into_inner();
     let ip = req.peer_addr().map(|addr| addr.ip());
     Ok(Json(auth::login(&stint, &email, &password, ip).await?))
+}
+
+/// Sign out
+///
+/// Ends this session at once; other sessions of the same user go on. Changing the password
+/// (`PATCH /api/me`) ends every session. API tokens are deleted with `DELETE /api/tokens/{id}`.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/auth/logout")]
+async fn logout(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+) -> Result<HttpResponse, ApiError> {
+    auth::logout(&stint, &principal).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The signed-in user

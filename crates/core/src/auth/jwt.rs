@@ -11,6 +11,21 @@ struct Claims {
     sub: Uuid,
     iat: i64,
     exp: i64,
+    /// The session's own id, so that it can be signed out alone.
+    #[serde(default)]
+    sid: Option<Uuid>,
+    /// The user's session generation when it was issued; a later one ends it.
+    #[serde(default)]
+    #[serde(rename = "gen")]
+    generation: i64,
+}
+
+/// What a valid session token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionClaims {
+    pub user_id: Uuid,
+    pub session: Option<Uuid>,
+    pub generation: i64,
 }
 
 /// HS256 session tokens. The algorithm is pinned on decode: a token naming another algorithm
@@ -30,21 +45,23 @@ impl SessionKeys {
 
     pub fn issue(
         &self,
-        user_id: Uuid,
+        session: SessionClaims,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<String, CoreError> {
         let claims = Claims {
-            sub: user_id,
+            sub: session.user_id,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
+            sid: session.session,
+            generation: session.generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| CoreError::Internal(format!("signing a session token failed: {e}")))
     }
 
-    /// The user id of a valid, unexpired token; `InvalidToken` otherwise.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, CoreError> {
+    /// The claims of a valid, unexpired token; `InvalidToken` otherwise.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<SessionClaims, CoreError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "iat", "sub"]);
         // Expiry is checked below against the injected clock, not the library's.
@@ -55,7 +72,11 @@ impl SessionKeys {
         if data.claims.exp <= now.timestamp() {
             return Err(CoreError::InvalidToken);
         }
-        Ok(data.claims.sub)
+        Ok(SessionClaims {
+            user_id: data.claims.sub,
+            session: data.claims.sid,
+            generation: data.claims.generation,
+        })
     }
 }
 
@@ -73,9 +94,13 @@ mod tests {
     fn round_trip_and_expiry() {
         let k = keys("0123456789abcdef0123456789abcdef");
         let now = Utc::now();
-        let user = Uuid::now_v7();
-        let token = k.issue(user, now, now + Duration::hours(12)).unwrap();
-        assert_eq!(k.verify(&token, now).unwrap(), user);
+        let session = SessionClaims {
+            user_id: Uuid::now_v7(),
+            session: Some(Uuid::now_v7()),
+            generation: 3,
+        };
+        let token = k.issue(session, now, now + Duration::hours(12)).unwrap();
+        assert_eq!(k.verify(&token, now).unwrap(), session);
         assert!(k.verify(&token, now + Duration::hours(12)).is_err());
         assert!(
             keys("another secret that is long enough!")
@@ -92,6 +117,8 @@ mod tests {
             sub: Uuid::now_v7(),
             iat: now.timestamp(),
             exp: now.timestamp() + 60,
+            sid: None,
+            generation: 0,
         };
         let hs512 = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),

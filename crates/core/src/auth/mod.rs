@@ -15,7 +15,7 @@ pub use password::{hash_password, verify_password};
 pub use principal::{Credential, Principal};
 pub use principal_cache::PrincipalCache;
 pub use rate_limit::LoginLimiter;
-pub use service::{authenticate_bearer, login};
+pub use service::{authenticate_bearer, end_sessions, login, logout};
 
 use ring::rand::{SecureRandom, SystemRandom};
 

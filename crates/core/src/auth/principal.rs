@@ -19,6 +19,8 @@ pub struct Principal {
     pub role: Role,
     pub scopes: Vec<Scope>,
     pub credential: Credential,
+    /// The session's id, for a session that can be signed out on its own.
+    pub session: Option<uuid::Uuid>,
 }
 
 impl Principal {

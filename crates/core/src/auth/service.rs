@@ -4,10 +4,11 @@ use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use stint_api_types::Email;
 use stint_api_types::auth::LoginResponse;
-use stint_entity::{api_token, user};
+use stint_entity::{api_token, ended_session, user};
 use uuid::Uuid;
 
 use super::api_tokens::{TOKEN_PREFIX, parse_scopes};
+use super::jwt::SessionClaims;
 use super::password::{decoy_hash, verify_password};
 use super::principal::{Credential, Principal};
 use crate::context::Stint;
@@ -46,13 +47,23 @@ pub async fn login(
     let now = stint.clock.now();
     let ttl = Duration::from_std(stint.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
     let expires_at = now + ttl;
-    let access_token = stint.sessions.issue(user.id, now, expires_at)?;
+    let session = Uuid::new_v4();
+    let access_token = stint.sessions.issue(
+        SessionClaims {
+            user_id: user.id,
+            session: Some(session),
+            generation: user.session_generation,
+        },
+        now,
+        expires_at,
+    )?;
     let role = parse_role(&user.role)?;
     let principal = Principal {
         user_id: user.id.into(),
         role,
         scopes: Principal::scopes_for_role(role),
         credential: Credential::Session,
+        session: Some(session),
     };
     Ok(LoginResponse {
         access_token,
@@ -74,18 +85,34 @@ pub async fn authenticate_bearer(stint: &Stint, bearer: &str) -> Result<Principa
         }
         authenticate_api_token(stint, hash).await
     } else {
-        let user_id = stint.sessions.verify(bearer, now)?;
-        let key = format!("session:{user_id}");
+        let claims = stint.sessions.verify(bearer, now)?;
+        let key = match claims.session {
+            Some(session) => format!("session:{session}"),
+            None => format!("session:{}:{}", claims.user_id, claims.generation),
+        };
         if let Some(principal) = stint.principals.get(&key, now) {
             return Ok(principal);
         }
-        let user = active_user(stint, user_id).await?;
+        let user = active_user(stint, claims.user_id).await?;
+        // Signed out everywhere since it was issued, or signed out on its own.
+        if user.session_generation != claims.generation {
+            return Err(CoreError::InvalidToken);
+        }
+        if let Some(session) = claims.session
+            && ended_session::Entity::find_by_id(session)
+                .one(&stint.db)
+                .await?
+                .is_some()
+        {
+            return Err(CoreError::InvalidToken);
+        }
         let role = parse_role(&user.role)?;
         let principal = Principal {
             user_id: user.id.into(),
             role,
             scopes: Principal::scopes_for_role(role),
             credential: Credential::Session,
+            session: claims.session,
         };
         stint.principals.put(key, principal.clone(), None);
         Ok(principal)
@@ -128,11 +155,56 @@ async fn authenticate_api_token(stint: &Stint, hash: String) -> Result<Principal
         role,
         scopes,
         credential: Credential::ApiToken,
+        session: None,
     };
     stint
         .principals
         .put(hash, principal.clone(), token_expires_at);
     Ok(principal)
+}
+
+/// Signs out the caller's session (only that one). API tokens are deleted instead.
+pub async fn logout(stint: &Stint, principal: &Principal) -> Result<(), CoreError> {
+    let Some(session) = principal.session else {
+        return Err(CoreError::invalid(
+            "authorization",
+            "only a session can sign out; delete an API token with DELETE /api/tokens/{id}",
+        ));
+    };
+    let ttl = Duration::from_std(stint.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
+    ended_session::Entity::insert(ended_session::ActiveModel {
+        id: Set(session),
+        user_id: Set(principal.user_id.as_uuid()),
+        // No session outlives its ttl; the record is not needed after that.
+        expires_at: Set(stint.clock.now() + ttl),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(ended_session::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&stint.db)
+    .await?;
+    stint.principals.clear();
+    Ok(())
+}
+
+/// Ends every session of the user issued until now (a password changed, the account
+/// deactivated, an admin's "sign out everywhere"). API tokens are not sessions and stay.
+pub async fn end_sessions<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+) -> Result<(), CoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::SessionGeneration,
+            Expr::col(user::Column::SessionGeneration).add(1),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 async fn active_user(stint: &Stint, id: Uuid) -> Result<user::Model, CoreError> {
