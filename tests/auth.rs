@@ -462,3 +462,42 @@ async fn a_new_password_or_an_admin_ends_every_session_at_once() {
         .problem(401, "unauthorized");
     session(&app, "ada@example.com", "a brand new password").await;
 }
+
+#[tokio::test]
+async fn nobody_elsewhere_can_keep_an_account_locked() {
+    let app = stint_test_support::spawn_app_with(&[("STINT_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let from = |ip: &str, password: &str| {
+        app.request(reqwest::Method::POST, "/api/auth/login", None)
+            .header("x-forwarded-for", ip)
+            .json(&json!({ "email": ADMIN_EMAIL, "password": password }))
+    };
+    for _ in 0..10 {
+        app.send(from("203.0.113.9", "guessing"))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    app.send(from("203.0.113.9", ADMIN_PASSWORD))
+        .await
+        .problem(429, "rate_limited");
+    // The admin, at another address behind the same proxy, still signs in.
+    app.send(from("198.51.100.7", ADMIN_PASSWORD))
+        .await
+        .ok::<Value>(200);
+    // Without a trusted proxy the header is ignored: it cannot buy a fresh budget.
+    let direct = spawn_app().await;
+    for n in 0..11 {
+        let answer = direct
+            .send(
+                direct
+                    .request(reqwest::Method::POST, "/api/auth/login", None)
+                    .header("x-forwarded-for", format!("192.0.2.{n}"))
+                    .json(&json!({ "email": ADMIN_EMAIL, "password": "guessing" })),
+            )
+            .await;
+        if n < 10 {
+            answer.problem(401, "invalid_credentials");
+        } else {
+            answer.problem(429, "rate_limited");
+        }
+    }
+}

@@ -70,6 +70,8 @@ pub struct Config {
     pub retention: Duration,
     /// How long a provider may take to answer one request.
     pub provider_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub body_limit: usize,
     pub http_workers: Option<usize>,
     /// Database connections per process; by backend if not set.
@@ -257,6 +259,28 @@ impl Config {
             None => Duration::from_secs(30),
         };
 
+        let trusted_proxies = get("STINT_TRUSTED_PROXIES")
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(|entry| {
+                        entry
+                            .parse::<ipnet::IpNet>()
+                            .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                            .map_err(|_| {
+                                invalid(
+                                    "STINT_TRUSTED_PROXIES",
+                                    format!("`{entry}` is neither an address nor a network such as 10.0.0.0/8"),
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
         let body_limit = match get("STINT_BODY_LIMIT") {
             Some(value) => value
                 .parse::<usize>()
@@ -323,6 +347,7 @@ impl Config {
             session_ttl,
             retention,
             provider_timeout,
+            trusted_proxies,
             body_limit,
             http_workers,
             database_pool_size,

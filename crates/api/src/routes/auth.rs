@@ -18,7 +18,9 @@ pub fn configure<R: Routes>(cfg: &mut R) {
 /// Sign in
 ///
 /// Exchanges email and password for a session token (HS256 JWT, 12 hours by default). Attempts
-/// are rate-limited per account and per address; a wrong email and a wrong password get the
+/// are rate-limited per account and client address, and per address (the address comes from
+/// `X-Forwarded-For` only when the request arrives through a proxy in `STINT_TRUSTED_PROXIES`),
+/// so nobody elsewhere can keep an account locked; a wrong email and a wrong password get the
 /// same answer.
 #[utoipa::path(
     tag = "auth",
@@ -39,7 +41,15 @@ async fn login(
     body: Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
-    let ip = req.peer_addr().map(|addr| addr.ip());
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = auth::client_address(
+        req.peer_addr().map(|addr| addr.ip()),
+        forwarded_for,
+        &stint.config.trusted_proxies,
+    );
     Ok(Json(auth::login(&stint, &email, &password, ip).await?))
 }
 

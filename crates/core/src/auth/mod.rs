@@ -2,6 +2,7 @@
 //! limits, and the `Principal` every service call is made for.
 
 mod api_tokens;
+mod client_address;
 mod jwt;
 mod password;
 mod principal;
@@ -10,6 +11,7 @@ mod rate_limit;
 mod service;
 
 pub use api_tokens::{create_token, delete_token, list_tokens};
+pub use client_address::client_address;
 pub use jwt::SessionKeys;
 pub use password::{hash_password, verify_password};
 pub use principal::{Credential, Principal};

@@ -7,10 +7,12 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::CoreError;
 
-/// Login attempts allowed per account and per client address. Both budgets refill steadily, so a
-/// person who mistypes a few times is never locked out for long, while guessing stays slow.
+/// Login attempts allowed per account and client address, and per client address. Both budgets
+/// refill steadily, so a person who mistypes a few times is never locked out for long, while
+/// guessing stays slow; and since an account's budget is kept per address, nobody elsewhere can
+/// spend it to keep its owner out.
 pub struct LoginLimiter {
-    per_account: DefaultKeyedRateLimiter<String>,
+    per_account: DefaultKeyedRateLimiter<(String, Option<IpAddr>)>,
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -33,7 +35,7 @@ impl LoginLimiter {
                 })?;
         }
         self.per_account
-            .check_key(&account.to_owned())
+            .check_key(&(account.to_owned(), ip))
             .map_err(|not_until| CoreError::RateLimited {
                 retry_after: not_until.wait_time_from(now),
             })?;
@@ -76,5 +78,8 @@ mod tests {
             other => panic!("expected a rate limit, got {other:?}"),
         }
         assert!(limiter.check("grace@example.com", None).is_ok());
+        // The same account from another address has its own budget.
+        let elsewhere = Some(IpAddr::from([198, 51, 100, 7]));
+        assert!(limiter.check("ada@example.com", elsewhere).is_ok());
     }
 }
