@@ -203,3 +203,47 @@ async fn no_error_is_a_500() {
         }
     }
 }
+
+#[tokio::test]
+async fn moments_outside_what_stint_stores_are_refused_cleanly() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    for (started, ended) in [
+        ("0001-01-01T00:00:00Z", "0001-01-01T01:00:00Z"),
+        ("1969-12-31T23:00:00Z", "1970-01-01T01:00:00Z"),
+        ("2026-01-05T08:00:00Z", "+262142-12-31T23:59:59Z"),
+    ] {
+        let answer = app
+            .post(
+                "/api/time-entries",
+                &token,
+                &json!({ "started_at": started, "ended_at": ended }),
+            )
+            .await;
+        assert!(
+            answer.status == 400,
+            "{started}–{ended}: {} {}",
+            answer.status,
+            answer.text
+        );
+    }
+    // The very edges are fine, on every database.
+    let edge: Value = app
+        .post(
+            "/api/time-entries",
+            &token,
+            &json!({ "started_at": "9999-12-31T22:00:00Z", "ended_at": "9999-12-31T23:59:59Z" }),
+        )
+        .await
+        .ok(201);
+    assert_eq!(edge["duration_seconds"], 7199);
+    app.get("/api/time-entries?from=0001-01-01T00:00:00Z", &token)
+        .await
+        .problem(400, "validation_failed");
+    app.get(
+        "/api/time-entries?from=1970-01-01T00:00:00Z&to=9999-12-31T23:59:59Z",
+        &token,
+    )
+    .await
+    .ok::<Value>(200);
+}

@@ -233,3 +233,20 @@ async fn the_database_file_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "{path}");
 }
+
+#[tokio::test]
+async fn metrics_can_be_kept_for_the_holder_of_a_token() {
+    let token = "metrics-token-0123456789";
+    let app = stint_test_support::spawn_app_with(&[("STINT_METRICS_TOKEN", token)]).await;
+    let anonymous = app.send(app.request(Method::GET, "/metrics", None)).await;
+    anonymous.problem(401, "unauthorized");
+    let wrong = app
+        .send(app.request(Method::GET, "/metrics", Some("metrics-token-0123456780")))
+        .await;
+    wrong.problem(401, "unauthorized");
+    let allowed = app
+        .send(app.request(Method::GET, "/metrics", Some(token)))
+        .await;
+    assert_eq!(allowed.status, 200);
+    assert!(allowed.text.contains("# TYPE"), "{}", allowed.text);
+}

@@ -136,6 +136,15 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`STINT_METRICS_TOKEN`, when the operator sets one"))
+                    .build(),
+            ),
+        );
         for (name, header, description) in [
             (
                 "github_signature",

@@ -72,6 +72,8 @@ pub struct Config {
     pub provider_timeout: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
+    pub metrics_token: Option<Secret>,
     pub body_limit: usize,
     pub http_workers: Option<usize>,
     /// Database connections per process; by backend if not set.
@@ -281,6 +283,17 @@ impl Config {
             .transpose()?
             .unwrap_or_default();
 
+        let metrics_token = match lookup("STINT_METRICS_TOKEN").filter(|t| !t.is_empty()) {
+            Some(token) if token.len() >= 16 => Some(Secret::new(token)),
+            Some(_) => {
+                return Err(invalid(
+                    "STINT_METRICS_TOKEN",
+                    "must be at least 16 characters",
+                ));
+            }
+            None => None,
+        };
+
         let body_limit = match get("STINT_BODY_LIMIT") {
             Some(value) => value
                 .parse::<usize>()
@@ -348,6 +361,7 @@ impl Config {
             retention,
             provider_timeout,
             trusted_proxies,
+            metrics_token,
             body_limit,
             http_workers,
             database_pool_size,

@@ -123,6 +123,31 @@ fn clip(value: &str) -> String {
     value.chars().take(64).collect()
 }
 
+/// The earliest and latest moments Stint stores: every database it runs on holds them, and any
+/// arithmetic on them stays far from the limits of the integers behind them.
+pub const EARLIEST: &str = "1970-01-01T00:00:00Z";
+pub const LATEST: &str = "9999-12-31T23:59:59Z";
+
+/// A moment between `EARLIEST` and `LATEST`.
+pub fn moment(
+    field: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, CoreError> {
+    let earliest = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let latest = chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc())
+        .unwrap_or(earliest);
+    if (earliest..=latest).contains(&at) {
+        Ok(at)
+    } else {
+        Err(CoreError::invalid(
+            field,
+            format!("must be between {EARLIEST} and {LATEST}"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,13 +48,36 @@ async fn readyz(stint: Data<Stint>) -> Result<actix_web::web::Json<Health>, ApiE
 
 /// Prometheus metrics
 ///
-/// Request counts and latency histograms by method, route and status, in the text format.
-#[utoipa::path(tag = "operations", responses((status = 200, body = String, content_type = "text/plain; version=0.0.4")))]
+/// Request counts and latency histograms by method, route and status, in the text format. When
+/// the operator sets `STINT_METRICS_TOKEN`, only `Authorization: Bearer <that token>` is answered.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, body = String, content_type = "text/plain; version=0.0.4"),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security((), ("metrics_token" = []))
+)]
 #[get("/metrics")]
-async fn metrics(metrics: Data<Metrics>) -> HttpResponse {
-    HttpResponse::Ok()
+async fn metrics(
+    stint: Data<stint_core::Stint>,
+    metrics: Data<Metrics>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    if let Some(expected) = &stint.config.metrics_token {
+        let given = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !stint_core::auth::secret_matches(expected, given) {
+            return Err(stint_core::CoreError::Unauthorized.into());
+        }
+    }
+    Ok(HttpResponse::Ok()
         .insert_header(("content-type", "text/plain; version=0.0.4; charset=utf-8"))
-        .body(metrics.render())
+        .body(metrics.render()))
 }
 
 /// The OpenAPI document

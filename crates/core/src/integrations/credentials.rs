@@ -81,10 +81,10 @@ pub async fn store<C: ConnectionTrait>(
             .encrypt(value.expose(), slot(&id, field))
             .map_err(|e| CoreError::Internal(format!("encrypting credentials: {e}")))
     };
-    let expires_at = grant
-        .expires_in
-        .and_then(|d| chrono::Duration::from_std(d).ok())
-        .map(|d| crate::clock::truncate_to_seconds(now + d));
+    let expires_at = match grant.expires_in {
+        None => None,
+        Some(expires_in) => Some(expiry(now, expires_in)?),
+    };
     let access = encrypt(&grant.access_token, "access_token")?;
     let refresh = grant
         .refresh_token
@@ -150,4 +150,45 @@ pub async fn delete<C: ConnectionTrait>(db: &C, integration_id: Uuid) -> Result<
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// No provider issues tokens for longer than this; a larger `expires_in` is a broken answer.
+const LONGEST_TOKEN_LIFE: std::time::Duration = std::time::Duration::from_secs(5 * 366 * 86_400);
+
+/// When a token granted now for `expires_in` expires; a nonsensical lifetime is refused rather
+/// than stored as "never" or left to overflow.
+fn expiry(now: DateTime<Utc>, expires_in: std::time::Duration) -> Result<DateTime<Utc>, CoreError> {
+    let refused = || {
+        CoreError::ProviderUnavailable(format!(
+            "the provider said its token lasts {} seconds, which Stint does not accept",
+            expires_in.as_secs()
+        ))
+    };
+    if expires_in > LONGEST_TOKEN_LIFE {
+        return Err(refused());
+    }
+    let lifetime = chrono::Duration::from_std(expires_in).map_err(|_| refused())?;
+    now.checked_add_signed(lifetime)
+        .map(crate::clock::truncate_to_seconds)
+        .ok_or_else(refused)
+}
+
+#[cfg(test)]
+mod expiry_tests {
+    use super::*;
+
+    #[test]
+    fn huge_lifetimes_are_refused_not_overflowed() {
+        let now = Utc::now();
+        assert!(expiry(now, std::time::Duration::from_secs(3600)).is_ok());
+        for seconds in [u64::MAX, i64::MAX as u64, 10_u64.pow(12), 6 * 366 * 86_400] {
+            assert!(
+                matches!(
+                    expiry(now, std::time::Duration::from_secs(seconds)),
+                    Err(CoreError::ProviderUnavailable(_))
+                ),
+                "{seconds}"
+            );
+        }
+    }
 }

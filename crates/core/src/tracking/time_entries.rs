@@ -123,6 +123,12 @@ struct Listing {
 fn listing(principal: &Principal, query: TimeEntryQuery) -> Result<Listing, CoreError> {
     principal.require_scope(Scope::Read)?;
     let limit = validate::page_limit(query.limit)?;
+    if let Some(from) = query.from {
+        validate::moment("from", from)?;
+    }
+    if let Some(to) = query.to {
+        validate::moment("to", to)?;
+    }
     if let (Some(from), Some(to)) = (query.from, query.to)
         && to <= from
     {
@@ -248,8 +254,8 @@ pub async fn create(
     request: CreateTimeEntry,
 ) -> Result<TimeEntry, CoreError> {
     principal.require_scope(Scope::Write)?;
-    let started_at = truncate_to_seconds(request.started_at);
-    let ended_at = truncate_to_seconds(request.ended_at);
+    let started_at = truncate_to_seconds(validate::moment("started_at", request.started_at)?);
+    let ended_at = truncate_to_seconds(validate::moment("ended_at", request.ended_at)?);
     if ended_at < started_at {
         return Err(CoreError::invalid(
             "ended_at",
@@ -286,10 +292,14 @@ pub async fn update(
     let current = find_visible(stint, principal, id).await?;
     let started_at = request
         .started_at
+        .map(|at| validate::moment("started_at", at))
+        .transpose()?
         .map(truncate_to_seconds)
         .unwrap_or(current.started_at);
     let ended_at = request
         .ended_at
+        .map(|at| validate::moment("ended_at", at))
+        .transpose()?
         .map(truncate_to_seconds)
         .or(current.ended_at);
     if ended_at.is_some_and(|end| end < started_at) {
