@@ -272,3 +272,39 @@ async fn an_unreachable_provider_is_retried_and_changes_nothing() {
         .ok(200);
     assert_eq!(status["status"], "active");
 }
+
+#[tokio::test]
+async fn a_refresh_waiting_on_a_slow_provider_holds_up_no_other_writer() {
+    let provider = MockServer::start().await;
+    let (app, id) = connected(&provider).await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/access_token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(github_app_token("ghu_second", Some("ghr_second")))
+                .set_delay(Duration::from_secs(4)),
+        )
+        .mount(&provider)
+        .await;
+    let admin = app.admin_token().await;
+    app.clock.advance(chrono::Duration::hours(8));
+    let refreshing = {
+        let stint = app.stint.clone();
+        tokio::spawn(async move { get_valid_token(&stint, id).await })
+    };
+    while refresh_requests(&provider).await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The provider is still thinking; Stint's database takes writes meanwhile (on SQLite a
+    // refresh used to hold the only write lock for as long as the provider took).
+    let project = json!({ "name": "Meanwhile" });
+    let write = app.post("/api/projects", &admin, &project);
+    let written = tokio::time::timeout(Duration::from_secs(2), write)
+        .await
+        .expect("a write waited for the provider");
+    written.ok::<Value>(201);
+    assert!(!refreshing.is_finished());
+    assert_eq!(refreshing.await.unwrap().unwrap().expose(), "ghu_second");
+    assert_eq!(refresh_requests(&provider).await.len(), 1);
+}

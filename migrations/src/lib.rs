@@ -8,6 +8,7 @@ mod m20261124_000001_webhook_payloads;
 mod m20261125_000001_time_entry_versions;
 mod m20261128_000001_integration_last_used;
 mod m20261128_000002_sessions;
+mod m20261128_000003_refresh_lease;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_time_entry_versions::Migration),
             Box::new(m20261128_000001_integration_last_used::Migration),
             Box::new(m20261128_000002_sessions::Migration),
+            Box::new(m20261128_000003_refresh_lease::Migration),
         ]
     }
 }

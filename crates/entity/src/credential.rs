@@ -14,6 +14,8 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub key_id: String,
     pub version: i64,
+    /// While set and in the future, one caller is refreshing this token.
+    pub refresh_lease_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -253,7 +253,7 @@ pub(crate) async fn save_connected(
     } else {
         model.update(&txn).await?
     };
-    super::credentials::store(stint, &txn, id, grant, now).await?;
+    super::credentials::store(stint, &txn, id, grant, now, None).await?;
     let handle = match (&identity, connector.spec.user_handle, scope) {
         (Some(identity), Some(column), IntegrationScope::Personal) => connector
             .account

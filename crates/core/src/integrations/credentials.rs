@@ -65,14 +65,16 @@ pub(crate) fn decrypt(stint: &Stint, row: &credential::Model) -> Result<StoredTo
 
 /// Writes a grant, merged over what is stored: a provider that omits `refresh_token` keeps the
 /// old one. The write is a compare-and-swap on the version read, so a slower writer holding an
-/// older view changes nothing and learns it lost (`Conflict`). Runs on `db`, so it can be part
-/// of the caller's transaction.
+/// older view changes nothing and learns it lost (`Conflict`); with `expected` the stored
+/// version must be that one. Runs on `db`, so it can be part of the caller's transaction. Any
+/// refresh lease ends with the write.
 pub async fn store<C: ConnectionTrait>(
     stint: &Stint,
     db: &C,
     integration_id: Uuid,
     grant: &TokenGrant,
     now: DateTime<Utc>,
+    expected: Option<i64>,
 ) -> Result<(), CoreError> {
     let id = integration_id.to_string();
     let encrypt = |value: &Secret, field: &str| {
@@ -96,6 +98,11 @@ pub async fn store<C: ConnectionTrait>(
         .one(db)
         .await?
     {
+        Some(existing) if expected.is_some_and(|v| v != existing.version) => {
+            return Err(CoreError::Conflict(
+                "the credential changed while it was being refreshed".to_owned(),
+            ));
+        }
         Some(existing) => {
             let refresh = refresh.or(existing.refresh_token_enc.clone());
             let written = credential::Entity::update_many()
@@ -116,6 +123,10 @@ pub async fn store<C: ConnectionTrait>(
                     Expr::value(existing.version + 1),
                 )
                 .col_expr(credential::Column::UpdatedAt, Expr::value(now))
+                .col_expr(
+                    credential::Column::RefreshLeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
                 .filter(credential::Column::IntegrationId.eq(integration_id))
                 .filter(credential::Column::Version.eq(existing.version))
                 .exec(db)
@@ -136,6 +147,7 @@ pub async fn store<C: ConnectionTrait>(
                 expires_at: Set(expires_at),
                 key_id: Set(key_id),
                 version: Set(1),
+                refresh_lease_until: Set(None),
                 updated_at: Set(now),
             }
             .insert(db)

@@ -1,7 +1,8 @@
 //! `get_valid_token`: an access token that is good for at least the provider's refresh margin,
 //! refreshing it when needed — exactly once however many callers ask at the same moment, in one
-//! process (single-flight) or in several sharing the database (a row lock on PostgreSQL, the
-//! single writer on SQLite), and never overwriting a newer token (version compare-and-swap).
+//! process (single-flight) or in several sharing the database (a lease on the credential row,
+//! taken and given back with short writes, so no transaction is open while the provider is
+//! asked), and never overwriting a newer token (version compare-and-swap).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,8 +11,7 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use stint_api_types::providers::{IntegrationStatus, ProviderKey};
 use stint_entity::{credential, integration};
@@ -176,8 +176,16 @@ pub async fn refresh_after_rejection(
     refresh(stint, integration_id, key, Some(refused_version)).await
 }
 
+/// Longest a refresh may hold its lease: more than the retries of a slow provider take.
+const LEASE: Duration = Duration::from_secs(180);
+/// How often a caller waiting for another's refresh looks again.
+const LEASE_POLL: Duration = Duration::from_millis(50);
+
 /// Refreshes unless the stored credential has moved past `seen_version` and is fresh: then
-/// someone else refreshed and that token is used.
+/// someone else refreshed and that token is used. Exactly one caller refreshes: in this process
+/// the refresh lock, across processes a lease on the credential row taken with a short
+/// compare-and-swap write. The provider is called with no transaction open, and the new grant is
+/// written only over the version the lease was taken on.
 async fn refresh(
     stint: &Stint,
     integration_id: Uuid,
@@ -188,20 +196,30 @@ async fn refresh(
     let lock = stint.refresh_locks.lock_for(integration_id);
     let _in_process = lock.lock().await;
 
-    let txn = stint.db.begin().await?;
-    let row = lock_credential_row(&txn, integration_id)
-        .await?
-        .ok_or(TokenError::NotConnected)?;
-    let stored = credentials::decrypt(stint, &row)?;
+    let waiting_since = std::time::Instant::now();
+    let stored = loop {
+        let row = credential::Entity::find_by_id(integration_id)
+            .one(&stint.db)
+            .await?
+            .ok_or(TokenError::NotConnected)?;
+        let stored = credentials::decrypt(stint, &row)?;
+        let now = stint.clock.now();
+        if seen_version.is_some_and(|seen| stored.version != seen)
+            && fresh(&stored, now, spec.refresh_margin)
+        {
+            return Ok(stored.access_token);
+        }
+        // A lease left behind by a process that died is taken over once it has run out, whatever
+        // the clock says.
+        let stale = waiting_since.elapsed() > LEASE;
+        if take_lease(stint, integration_id, stored.version, now, stale).await? {
+            break stored;
+        }
+        tokio::time::sleep(LEASE_POLL).await;
+    };
     let now = stint.clock.now();
-    if seen_version.is_some_and(|seen| stored.version != seen)
-        && fresh(&stored, now, spec.refresh_margin)
-    {
-        txn.commit().await?;
-        return Ok(stored.access_token);
-    }
     let Some(refresh_token) = stored.refresh_token.clone() else {
-        txn.commit().await?;
+        release_lease(stint, integration_id, stored.version).await?;
         let reason = format!(
             "the {} access token expired and there is no refresh token; reconnect",
             spec.display_name
@@ -241,9 +259,30 @@ async fn refresh(
 
     match outcome {
         Ok(grant) => {
-            // Compare-and-swap: the row is still at the version read under the lock.
-            credentials::store(stint, &txn, integration_id, &grant, now).await?;
-            txn.commit().await?;
+            // Compare-and-swap over the version the lease was taken on; the write ends the lease.
+            match credentials::store(
+                stint,
+                &stint.db,
+                integration_id,
+                &grant,
+                now,
+                Some(stored.version),
+            )
+            .await
+            {
+                Ok(()) => {}
+                Err(CoreError::Conflict(_)) => {
+                    // The lease ran out and another caller refreshed meanwhile: theirs stands.
+                    let current = credentials::load(stint, integration_id)
+                        .await?
+                        .ok_or(TokenError::NotConnected)?;
+                    return Ok(current.access_token);
+                }
+                Err(other) => {
+                    release_lease(stint, integration_id, stored.version).await?;
+                    return Err(other.into());
+                }
+            }
             if stored.expires_at.is_some_and(|at| at <= now) {
                 tracing::info!(provider = %key, integration = %integration_id, "refreshed an expired access token");
             }
@@ -251,7 +290,7 @@ async fn refresh(
             Ok(grant.access_token)
         }
         Err(GatewayError::DeadGrant(reason)) => {
-            txn.commit().await?;
+            release_lease(stint, integration_id, stored.version).await?;
             // A lost race looks like a revocation: the token refused may already be replaced.
             if let Some(current) = credentials::load(stint, integration_id).await?
                 && current.version != stored.version
@@ -272,33 +311,57 @@ async fn refresh(
             Err(TokenError::NeedsReauth(reason))
         }
         Err(other) => {
-            txn.commit().await?;
+            release_lease(stint, integration_id, stored.version).await?;
             Err(TokenError::Unavailable(other.to_string()))
         }
     }
 }
 
-/// Takes the refresh lock on the credential row: `SELECT … FOR UPDATE` on PostgreSQL; on SQLite a
-/// no-op write, which makes this transaction the single writer until it ends.
-async fn lock_credential_row(
-    txn: &DatabaseTransaction,
+/// Takes the refresh lease of the credential at `version`, unless another caller holds it (or
+/// the credential moved on). One short write: nobody waits on it for long.
+async fn take_lease(
+    stint: &Stint,
     integration_id: Uuid,
-) -> Result<Option<credential::Model>, TokenError> {
-    let select = credential::Entity::find_by_id(integration_id);
-    match txn.get_database_backend() {
-        DatabaseBackend::Postgres => Ok(select.lock_exclusive().one(txn).await?),
-        _ => {
-            credential::Entity::update_many()
-                .col_expr(
-                    credential::Column::Version,
-                    sea_orm::sea_query::Expr::col(credential::Column::Version),
-                )
-                .filter(credential::Column::IntegrationId.eq(integration_id))
-                .exec(txn)
-                .await?;
-            Ok(select.one(txn).await?)
-        }
+    version: i64,
+    now: DateTime<Utc>,
+    take_over: bool,
+) -> Result<bool, TokenError> {
+    use sea_orm::Condition;
+    let until = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::minutes(3));
+    let mut free = Condition::any()
+        .add(credential::Column::RefreshLeaseUntil.is_null())
+        .add(credential::Column::RefreshLeaseUntil.lte(now));
+    if take_over {
+        free = free.add(credential::Column::RefreshLeaseUntil.is_not_null());
     }
+    let taken = credential::Entity::update_many()
+        .col_expr(
+            credential::Column::RefreshLeaseUntil,
+            sea_orm::sea_query::Expr::value(Some(until)),
+        )
+        .filter(credential::Column::IntegrationId.eq(integration_id))
+        .filter(credential::Column::Version.eq(version))
+        .filter(free)
+        .exec(&stint.db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+async fn release_lease(
+    stint: &Stint,
+    integration_id: Uuid,
+    version: i64,
+) -> Result<(), TokenError> {
+    credential::Entity::update_many()
+        .col_expr(
+            credential::Column::RefreshLeaseUntil,
+            sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(credential::Column::IntegrationId.eq(integration_id))
+        .filter(credential::Column::Version.eq(version))
+        .exec(&stint.db)
+        .await?;
+    Ok(())
 }
 
 async fn mark(
