@@ -34,6 +34,10 @@ bench-webhooks:
 bench-crypto:
     cargo bench --bench crypto
 
+# schemathesis (PyPI) against the served OpenAPI document, as an admin and as a member (FUZZ_SECONDS each, default 60)
+fuzz-api:
+    bash scripts/fuzz-api.sh
+
 fmt:
     cargo fmt --all
 
