@@ -145,14 +145,25 @@ async fn bad_ids_cursors_and_limits() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_methods_are_json_404s() {
+async fn unknown_routes_are_404s_and_other_methods_405s() {
     let app = spawn_app().await;
     app.send(app.request(Method::GET, "/api/nothing-here", None))
         .await
         .problem(404, "not_found");
-    app.send(app.request(Method::PUT, "/api/timer/start", None))
-        .await
-        .problem(404, "not_found");
+    let wrong = app
+        .send(app.request(Method::PUT, "/api/timer/start", None))
+        .await;
+    wrong.problem(405, "method_not_allowed");
+    assert_eq!(wrong.headers["allow"], "POST");
+    let trace = app
+        .send(app.request(
+            Method::TRACE,
+            "/api/projects/0190c0de-0000-7000-8000-000000000001",
+            None,
+        ))
+        .await;
+    trace.problem(405, "method_not_allowed");
+    assert_eq!(trace.headers["allow"], "DELETE, GET, PATCH");
 }
 
 #[tokio::test]

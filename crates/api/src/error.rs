@@ -91,7 +91,20 @@ impl ResponseError for ApiError {
     }
 }
 
-/// Answers for requests that reached no route.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::request(ErrorCode::NotFound, "no such route"))
+/// Answers for requests that reached no route: 405 with `Allow` for a known path asked with
+/// another method, 404 otherwise.
+pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    if let Some(methods) = crate::allowed_methods::allowed(req.path()) {
+        let allow = methods.join(", ");
+        let mut response = ApiError::request(
+            ErrorCode::MethodNotAllowed,
+            format!("{} is not allowed here; use {allow}", req.method()),
+        )
+        .error_response();
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        return response;
+    }
+    ApiError::request(ErrorCode::NotFound, "no such route").error_response()
 }

@@ -2,6 +2,7 @@
 //! admin if needed and binds; `port()` tells where (port 0 in tests); `run_until_stopped()` serves
 //! until SIGTERM/SIGINT, finishing requests in flight.
 
+mod allowed_methods;
 pub mod error;
 mod extract;
 mod extract_errors;
