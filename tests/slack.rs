@@ -587,13 +587,11 @@ async fn slack_hears_back_in_time_even_when_the_database_is_slow() {
 
 const PERSONAL_TOKEN: &str = "xoxp-2024-personal-5f9a7c3e1b";
 
-#[tokio::test]
-async fn a_members_own_slack_carries_their_notices_and_summary() {
-    let slack = MockServer::start().await;
-    let (app, admin) = slack_ready(&slack, json!({ "channel": "#time" })).await;
+/// Lets members connect their own Slack; the fake Slack grants a user token for `own-code`.
+async fn allow_own_slack(app: &TestApp, admin: &str, slack: &MockServer) {
     app.put(
         "/api/admin/providers/slack",
-        &admin,
+        admin,
         &json!({ "allow_personal": true }),
     )
     .await
@@ -603,11 +601,31 @@ async fn a_members_own_slack_carries_their_notices_and_summary() {
         .and(wiremock::matchers::body_string_contains("code=own-code"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "ok": true, "access_token": PERSONAL_TOKEN, "token_type": "user",
-            "scope": "chat:write", "team": { "name": "Slack Softball Team", "id": "T9TK3CUKW" }
+            "scope": "chat:write", "team": { "name": "Slack Softball Team", "id": TEAM }
         })))
         .with_priority(1)
-        .mount(&slack)
+        .mount(slack)
         .await;
+}
+
+/// The member connects their own Slack through the fake OAuth flow.
+async fn connect_own_slack(app: &TestApp, member: &str) {
+    let state = connect_to(app, "slack", member, "personal").await.state;
+    let location = callback_of(
+        app,
+        &app.client,
+        "slack",
+        &format!("code=own-code&state={state}"),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=slack");
+}
+
+#[tokio::test]
+async fn a_members_own_slack_carries_their_notices_and_summary() {
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({ "channel": "#time" })).await;
+    allow_own_slack(&app, &admin, &slack).await;
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .respond_with(
@@ -618,15 +636,7 @@ async fn a_members_own_slack_carries_their_notices_and_summary() {
         .await;
     let (id, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
     let (_, other) = slack_member(&app, &admin, "ada@example.com", "U0ADA").await;
-    let state = connect_to(&app, "slack", &member, "personal").await.state;
-    let location = callback_of(
-        &app,
-        &app.client,
-        "slack",
-        &format!("code=own-code&state={state}"),
-    )
-    .await;
-    assert_eq!(location, "/integrations?connected=slack");
+    connect_own_slack(&app, &member).await;
 
     for token in [&member, &other] {
         app.post("/api/timer/start", token, &json!({}))
@@ -754,34 +764,11 @@ async fn replayed_commands_and_other_workspaces_are_not_answered() {
 async fn tokens_revoked_revokes_only_the_connections_it_names() {
     let slack = MockServer::start().await;
     let (app, admin) = slack_ready(&slack, json!({})).await;
-    app.put(
-        "/api/admin/providers/slack",
-        &admin,
-        &json!({ "allow_personal": true }),
-    )
-    .await
-    .ok::<Value>(200);
-    Mock::given(method("POST"))
-        .and(path("/api/oauth.v2.access"))
-        .and(wiremock::matchers::body_string_contains("code=own-code"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "ok": true, "access_token": PERSONAL_TOKEN, "token_type": "user",
-            "scope": "chat:write", "team": { "name": "Slack Softball Team", "id": TEAM }
-        })))
-        .with_priority(1)
-        .mount(&slack)
-        .await;
+    allow_own_slack(&app, &admin, &slack).await;
     let (_, grace) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
     let (_, ada) = slack_member(&app, &admin, "ada@example.com", "U0ADA").await;
     for member in [&grace, &ada] {
-        let state = connect_to(&app, "slack", member, "personal").await.state;
-        callback_of(
-            &app,
-            &app.client,
-            "slack",
-            &format!("code=own-code&state={state}"),
-        )
-        .await;
+        connect_own_slack(&app, member).await;
     }
     // Slack's documented shape: the users whose user (`oauth`) or bot tokens were revoked.
     let revoked = json!({

@@ -31,20 +31,23 @@ pub(crate) fn status_error(status: StatusCode) -> GatewayError {
     }
 }
 
+/// Sends; anything but success is classified.
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, GatewayError> {
+    let response = request.send().await.map_err(unreachable)?;
+    if !response.status().is_success() {
+        return Err(status_error(response.status()));
+    }
+    Ok(response)
+}
+
 /// Sends with the bearer token; anything but success is classified.
 pub(crate) async fn send_bearer(
     request: reqwest::RequestBuilder,
     token: &Secret,
 ) -> Result<reqwest::Response, GatewayError> {
-    let response = request
-        .bearer_auth(token.expose())
-        .send()
-        .await
-        .map_err(unreachable)?;
-    if !response.status().is_success() {
-        return Err(status_error(response.status()));
-    }
-    Ok(response)
+    send(request.bearer_auth(token.expose())).await
 }
 
 pub(crate) async fn parse<T: serde::de::DeserializeOwned>(
@@ -76,21 +79,11 @@ pub(crate) async fn revoke_rfc7009(
         return Ok(());
     };
     let secret = app.client_secret.as_ref().map(|s| s.expose().to_owned());
-    let response = http
-        .post(url)
-        .basic_auth(&app.client_id, secret)
-        .form(&[
-            ("token", access_token.expose()),
-            ("token_type_hint", "access_token"),
-        ])
-        .send()
-        .await
-        .map_err(unreachable)?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        Err(status_error(response.status()))
-    }
+    let request = http.post(url).basic_auth(&app.client_id, secret).form(&[
+        ("token", access_token.expose()),
+        ("token_type_hint", "access_token"),
+    ]);
+    send(request).await.map(|_| ())
 }
 
 /// RFC 7009 revocation, what most providers do.

@@ -174,18 +174,9 @@ impl Revoker for Slack {
         let Some(url) = &spec.revoke_url else {
             return Ok(());
         };
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(access_token.expose())
-            .send()
+        http::send_bearer(self.http.post(url), access_token)
             .await
-            .map_err(http::unreachable)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(http::status_error(response.status()))
-        }
+            .map(|_| ())
     }
 }
 
