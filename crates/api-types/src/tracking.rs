@@ -90,6 +90,7 @@ pub struct ProjectQuery {
     #[serde(default)]
     pub include_archived: bool,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -179,6 +180,7 @@ pub struct TaskQuery {
     pub status: Option<TaskStatus>,
     pub assignee_id: Option<UserId>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -270,6 +272,7 @@ pub struct TimeEntryQuery {
     /// Admins only: entries of this user. Admins see everyone's entries without it.
     pub user_id: Option<UserId>,
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,

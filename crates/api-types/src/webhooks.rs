@@ -58,6 +58,7 @@ pub struct DeliveryQuery {
     pub provider: Option<ProviderKey>,
     pub outcome: Option<DeliveryOutcome>,
     /// Items per page, 1–200 (default 50), newest first.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
