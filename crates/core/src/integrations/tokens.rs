@@ -328,22 +328,22 @@ async fn take_lease(
 ) -> Result<bool, TokenError> {
     use sea_orm::Condition;
     let until = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::minutes(3));
-    let mut free = Condition::any()
-        .add(credential::Column::RefreshLeaseUntil.is_null())
-        .add(credential::Column::RefreshLeaseUntil.lte(now));
-    if take_over {
-        free = free.add(credential::Column::RefreshLeaseUntil.is_not_null());
-    }
-    let taken = credential::Entity::update_many()
+    let mut update = credential::Entity::update_many()
         .col_expr(
             credential::Column::RefreshLeaseUntil,
             sea_orm::sea_query::Expr::value(Some(until)),
         )
         .filter(credential::Column::IntegrationId.eq(integration_id))
-        .filter(credential::Column::Version.eq(version))
-        .filter(free)
-        .exec(&stint.db)
-        .await?;
+        .filter(credential::Column::Version.eq(version));
+    // Taking over ignores whatever lease is held; otherwise only a free or run-out one is taken.
+    if !take_over {
+        update = update.filter(
+            Condition::any()
+                .add(credential::Column::RefreshLeaseUntil.is_null())
+                .add(credential::Column::RefreshLeaseUntil.lte(now)),
+        );
+    }
+    let taken = update.exec(&stint.db).await?;
     Ok(taken.rows_affected == 1)
 }
 

@@ -173,7 +173,7 @@ async fn connected_workspace(
 }
 
 /// Records a request from a workspace no connection belongs to as rejected.
-fn foreign(stint: &Stint, mut record: NewDelivery, workspace: &str) -> CoreError {
+fn record_foreign(stint: &Stint, mut record: NewDelivery, workspace: &str) {
     record.outcome = DeliveryOutcome::Rejected;
     record.detail = Some(format!(
         "from workspace `{}`, which is not connected",
@@ -181,7 +181,6 @@ fn foreign(stint: &Stint, mut record: NewDelivery, workspace: &str) -> CoreError
     ));
     record.delivery_id = format!("foreign:{}", Uuid::now_v7());
     stint.intake.record_refusal(record);
-    CoreError::Forbidden("this workspace is not connected to Stint")
 }
 
 /// A delivery to a provider's webhook URL, or to one connection's (`connection`).
@@ -210,7 +209,10 @@ pub async fn webhook(
     if let Some(workspace) = receiver.workspace(&request)
         && !connected_workspace(stint, provider, &workspace).await?
     {
-        return Err(foreign(stint, new, &workspace));
+        record_foreign(stint, new, &workspace);
+        return Err(CoreError::Forbidden(
+            "this workspace is not connected to Stint",
+        ));
     }
     let deadline = receiver.deadline();
     let triage = match receiver.triage(&request) {
@@ -286,7 +288,7 @@ pub async fn command(
     if !command.workspace.is_empty()
         && !connected_workspace(stint, provider, &command.workspace).await?
     {
-        let _ = foreign(stint, new, &command.workspace);
+        record_foreign(stint, new, &command.workspace);
         return Ok(chat.reply(&format!(
             "This {} workspace is not connected to Stint, so Stint does not answer here.",
             connector.spec.display_name
