@@ -2,12 +2,12 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::{LoginLimiter, SessionKeys};
+use crate::auth::Accounts;
 use crate::catalogue::Catalogue;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{CryptoError, KeyRing};
-use crate::integrations::gateway::{OAuthClient, Providers};
+use crate::integrations::gateway::Providers;
 
 /// Everything a service needs: the database, the clock, the configuration and the keys.
 /// Cheap to clone; one per process.
@@ -16,22 +16,18 @@ pub struct Stint {
     pub db: DatabaseConnection,
     pub clock: Clock,
     pub config: Arc<Config>,
-    pub sessions: Arc<SessionKeys>,
-    pub login_limiter: Arc<LoginLimiter>,
-    pub principals: Arc<crate::auth::PrincipalCache>,
-    /// `provider:member id` → Stint user, for two seconds (cleared with the principals).
-    pub chat_members: Arc<crate::ttl_cache::TtlCache<stint_entity::user::Model>>,
+    /// Session keys, login limits and the caches of who a caller is.
+    pub accounts: Arc<Accounts>,
     pub write_turns: Arc<crate::db::WriteTurns>,
     /// Pages of time entries, served while their user's entries are unchanged.
     pub entry_pages: Arc<crate::tracking::entry_pages::EntryPages>,
     /// Every provider's entry and the capabilities its module implements.
     pub catalogue: Arc<Catalogue>,
-    pub oauth: Arc<dyn OAuthClient>,
     pub keys: Arc<KeyRing>,
-    pub refresh_locks: Arc<crate::integrations::tokens::RefreshLocks>,
+    /// Connections' caches and token refresh locks.
+    pub integrations: Arc<crate::integrations::Integrations>,
     pub intake: Arc<crate::webhooks::Intake>,
     pub notifier: Arc<crate::notify::Notifier>,
-    pub signing_secrets: Arc<crate::webhooks::secrets::SigningSecrets>,
     /// The id of every sync run that finishes in this process, for whoever follows them.
     pub finished_syncs: tokio::sync::broadcast::Sender<uuid::Uuid>,
 }
@@ -78,20 +74,12 @@ impl Stint {
             db,
             clock,
             catalogue: Arc::new(Catalogue::new(providers.connectors, &config.providers)),
-            oauth: providers.oauth,
             intake: Arc::default(),
             notifier: Arc::default(),
-            signing_secrets: Arc::default(),
             finished_syncs: tokio::sync::broadcast::channel(64).0,
             keys: Arc::new(keys),
-            refresh_locks: Arc::default(),
-            sessions: Arc::new(SessionKeys::new(&config.jwt_secret)),
-            login_limiter: Arc::new(LoginLimiter::new()),
-            principals: Arc::default(),
-            chat_members: Arc::new(crate::ttl_cache::TtlCache::new(
-                std::time::Duration::from_secs(2),
-                10_000,
-            )),
+            integrations: Arc::new(crate::integrations::Integrations::new(providers.oauth)),
+            accounts: Arc::new(Accounts::new(&config.jwt_secret)),
             write_turns: Arc::default(),
             entry_pages: Arc::default(),
             config: Arc::new(config),

@@ -73,14 +73,8 @@ async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, Co
             CoreError::Internal("user foreign key".to_owned())
         })
     })?;
-    forget_cached(stint);
+    stint.accounts.forget_everyone();
     Ok(saved)
-}
-
-/// A role, an account's status or a handle may have changed: authenticate everyone afresh.
-pub(crate) fn forget_cached(stint: &Stint) {
-    stint.principals.clear();
-    stint.chat_members.clear();
 }
 
 /// Gives `user_id` this handle at a provider, proven by their own connection: whoever had claimed
@@ -313,7 +307,7 @@ pub async fn sign_out_everywhere(
     principal.require_admin()?;
     let found = find(stint, id).await?;
     crate::auth::end_sessions(&stint.db, found.id).await?;
-    forget_cached(stint);
+    stint.accounts.forget_everyone();
     crate::audit::record(
         stint,
         principal,

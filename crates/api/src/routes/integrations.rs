@@ -10,8 +10,7 @@ use stint_api_types::providers::{
 };
 use stint_core::Stint;
 use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
-use stint_core::integrations::{checks, connections, provider_apps, settings};
-use stint_core::webhooks::connection_secrets;
+use stint_core::integrations::{checks, connection_secrets, connections, provider_apps, settings};
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};

@@ -110,6 +110,6 @@ pub async fn delete_token(
     if result.rows_affected == 0 {
         return Err(CoreError::NotFound("API token"));
     }
-    stint.principals.clear();
+    stint.accounts.forget_everyone();
     Ok(())
 }

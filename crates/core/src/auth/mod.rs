@@ -1,6 +1,7 @@
 //! Accounts and authentication: password hashes, session JWTs, personal API tokens, login rate
 //! limits, and the `Principal` every service call is made for.
 
+mod accounts;
 mod api_tokens;
 mod client_address;
 mod jwt;
@@ -10,6 +11,7 @@ mod principal_cache;
 mod rate_limit;
 mod service;
 
+pub use accounts::Accounts;
 pub use api_tokens::{create_token, delete_token, list_tokens};
 pub use client_address::client_address;
 pub use jwt::SessionKeys;

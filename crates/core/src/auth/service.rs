@@ -23,7 +23,7 @@ pub async fn login(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<LoginResponse, CoreError> {
-    stint.login_limiter.check(email.as_str(), ip)?;
+    stint.accounts.limiter.check(email.as_str(), ip)?;
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(&stint.db)
@@ -48,7 +48,7 @@ pub async fn login(
     let ttl = Duration::from_std(stint.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
     let expires_at = now + ttl;
     let session = Uuid::new_v4();
-    let access_token = stint.sessions.issue(
+    let access_token = stint.accounts.sessions.issue(
         SessionClaims {
             user_id: user.id,
             session: Some(session),
@@ -80,17 +80,17 @@ pub async fn authenticate_bearer(stint: &Stint, bearer: &str) -> Result<Principa
     let now = stint.clock.now();
     if bearer.starts_with(TOKEN_PREFIX) {
         let hash = super::sha256_hex(bearer.as_bytes());
-        if let Some(principal) = stint.principals.get(&hash, now) {
+        if let Some(principal) = stint.accounts.principals.get(&hash, now) {
             return Ok(principal);
         }
         authenticate_api_token(stint, hash).await
     } else {
-        let claims = stint.sessions.verify(bearer, now)?;
+        let claims = stint.accounts.sessions.verify(bearer, now)?;
         let key = match claims.session {
             Some(session) => format!("session:{session}"),
             None => format!("session:{}:{}", claims.user_id, claims.generation),
         };
-        if let Some(principal) = stint.principals.get(&key, now) {
+        if let Some(principal) = stint.accounts.principals.get(&key, now) {
             return Ok(principal);
         }
         let user = active_user(stint, claims.user_id).await?;
@@ -114,7 +114,7 @@ pub async fn authenticate_bearer(stint: &Stint, bearer: &str) -> Result<Principa
             credential: Credential::Session,
             session: claims.session,
         };
-        stint.principals.put(key, principal.clone(), None);
+        stint.accounts.principals.put(key, principal.clone(), None);
         Ok(principal)
     }
 }
@@ -158,6 +158,7 @@ async fn authenticate_api_token(stint: &Stint, hash: String) -> Result<Principal
         session: None,
     };
     stint
+        .accounts
         .principals
         .put(hash, principal.clone(), token_expires_at);
     Ok(principal)
@@ -185,7 +186,7 @@ pub async fn logout(stint: &Stint, principal: &Principal) -> Result<(), CoreErro
     )
     .exec_without_returning(&stint.db)
     .await?;
-    stint.principals.clear();
+    stint.accounts.principals.clear();
     Ok(())
 }
 

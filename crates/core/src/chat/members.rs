@@ -43,8 +43,8 @@ pub async fn resolve(
     let (Some(handle), Some(chat)) = (connector.spec.user_handle, connector.chat.as_ref()) else {
         return Ok(Err(Unmatched::NoEmail));
     };
-    let cache_key = format!("{}:{member}", connector.spec.key);
-    if let Some(found) = stint.chat_members.get(&cache_key) {
+    let provider = connector.spec.key.as_str();
+    if let Some(found) = stint.accounts.member(provider, member) {
         return Ok(Ok(found));
     }
     let known = user::Entity::find()
@@ -53,7 +53,9 @@ pub async fn resolve(
         .one(&stint.db)
         .await?;
     if let Some(found) = known {
-        stint.chat_members.put(cache_key, found.clone());
+        stint
+            .accounts
+            .remember_member(provider, member, found.clone());
         return Ok(Ok(found));
     }
     let Some(workspace) = crate::integrations::find_integration(

@@ -179,7 +179,7 @@ pub async fn disconnect(
     model.updated_at = Set(now);
     let saved = model.update(&txn).await?;
     txn.commit().await?;
-    stint.intake.guard.forget_workspaces(key);
+    stint.integrations.workspaces.forget(key);
     crate::audit::record(
         stint,
         principal,
@@ -245,7 +245,7 @@ pub(crate) async fn save_connected(
     model.connected_by = Set(Some(actor.user_id.as_uuid()));
     model.updated_at = Set(now);
     if needs_webhook_secret {
-        let (_, sealed) = crate::webhooks::connection_secrets::generate(stint, id)?;
+        let (_, sealed) = super::connection_secrets::generate(stint, id)?;
         model.webhook_secret_enc = Set(Some(sealed));
     }
     let saved = if is_new {
@@ -265,9 +265,9 @@ pub(crate) async fn save_connected(
         crate::users::take_handle(&txn, actor.user_id.as_uuid(), *column, handle).await?;
     }
     txn.commit().await?;
-    stint.intake.guard.forget_workspaces(key);
+    stint.integrations.workspaces.forget(key);
     if handle.is_some() {
-        crate::users::forget_cached(stint);
+        stint.accounts.forget_everyone();
     }
     crate::audit::record(
         stint,

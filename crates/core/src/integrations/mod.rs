@@ -2,14 +2,20 @@
 //! connections.
 
 pub mod checks;
+pub mod connection_secrets;
 pub mod connections;
 pub mod credentials;
 pub mod gateway;
 pub mod oauth;
 pub mod provider_apps;
 pub mod resolve;
+mod service;
 pub mod settings;
+pub mod signing_secrets;
 pub mod tokens;
+mod workspaces;
+
+pub use service::Integrations;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::{IntegrationScope, ProviderKey};

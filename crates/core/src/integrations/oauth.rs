@@ -299,6 +299,7 @@ async fn complete(
         .transpose()?;
     let redirect_uri = format!("{}{}", stint.config.public_url, spec.redirect_path());
     let grant = stint
+        .integrations
         .oauth
         .exchange_code(spec, &credentials, &code, verifier.as_ref(), &redirect_uri)
         .await

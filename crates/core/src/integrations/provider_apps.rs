@@ -308,7 +308,7 @@ pub async fn admin_update(
     } else {
         model.update(&stint.db).await?;
     }
-    stint.signing_secrets.forget(key.as_str());
+    stint.integrations.secrets.forget(key.as_str());
     // Which fields changed, never their values.
     let changed: Vec<&str> = [
         ("client_id", request.client_id.is_some()),

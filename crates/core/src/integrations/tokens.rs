@@ -130,7 +130,11 @@ pub async fn get_valid_token(stint: &Stint, integration_id: Uuid) -> Result<Secr
 /// connection costs one small write a minute, not one per call.
 async fn mark_used(stint: &Stint, integration_id: Uuid) {
     let now = stint.clock.now();
-    if !stint.refresh_locks.due_for_use_mark(integration_id, now) {
+    if !stint
+        .integrations
+        .refresh
+        .due_for_use_mark(integration_id, now)
+    {
         return;
     }
     let marked = integration::Entity::update_many()
@@ -147,11 +151,14 @@ async fn mark_used(stint: &Stint, integration_id: Uuid) {
 }
 
 async fn valid_token(stint: &Stint, integration_id: Uuid) -> Result<Secret, TokenError> {
-    let key = match stint.refresh_locks.known_provider(integration_id) {
+    let key = match stint.integrations.refresh.known_provider(integration_id) {
         Some(key) => key,
         None => {
             let (_, key) = integration_of(stint, integration_id).await?;
-            stint.refresh_locks.remember_provider(integration_id, key);
+            stint
+                .integrations
+                .refresh
+                .remember_provider(integration_id, key);
             key
         }
     };
@@ -193,7 +200,7 @@ async fn refresh(
     seen_version: Option<i64>,
 ) -> Result<Secret, TokenError> {
     let spec = provider_apps::spec(stint, key)?.clone();
-    let lock = stint.refresh_locks.lock_for(integration_id);
+    let lock = stint.integrations.refresh.lock_for(integration_id);
     let _in_process = lock.lock().await;
 
     let waiting_since = std::time::Instant::now();
@@ -242,6 +249,7 @@ async fn refresh(
     // Network failures and 5xx are retried with backoff and jitter; a refused grant is not.
     let attempt = || async {
         stint
+            .integrations
             .oauth
             .refresh(&spec, &credentials, &refresh_token)
             .await

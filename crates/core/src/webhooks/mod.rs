@@ -2,12 +2,10 @@
 //! delivery, duplicates acknowledged without being applied twice, and applying handed to a
 //! background task so the provider gets its answer within its timeout.
 
-pub mod connection_secrets;
 pub mod deliveries;
 pub mod guard;
 pub mod intake;
 pub mod receive;
-pub mod secrets;
 pub mod signature;
 
 pub use intake::{Intake, NewDelivery, Recorded};

@@ -9,13 +9,13 @@ use stint_api_types::webhooks::DeliveryOutcome;
 use uuid::Uuid;
 
 use super::intake::{NewDelivery, Recorded};
-use super::secrets::signing_secret;
 use super::signature::SignatureError;
 use crate::catalogue::Connector;
 use crate::connectors::webhook::{Malformed, Triage};
 use crate::connectors::{WebhookReceiver, WebhookRequest};
 use crate::context::Stint;
 use crate::error::CoreError;
+use crate::integrations::signing_secrets::signing_secret;
 
 /// The longest delivery id or event name a request may carry. Headers can be ~128 KiB; what a
 /// stranger sends must not be stored or logged in full.
@@ -151,7 +151,12 @@ async fn verify(
 ) -> Result<(), CoreError> {
     let secret = match new.integration_id {
         Some(connection) => {
-            super::connection_secrets::connection_secret(stint, new.provider, connection).await?
+            crate::integrations::connection_secrets::connection_secret(
+                stint,
+                new.provider,
+                connection,
+            )
+            .await?
         }
         None => signing_secret(stint, new.provider, receiver.signing_key()).await?,
     };
@@ -166,8 +171,7 @@ async fn connected_workspace(
     workspace: &str,
 ) -> Result<bool, CoreError> {
     stint
-        .intake
-        .guard
+        .integrations
         .workspace_is_connected(&stint.db, provider, workspace)
         .await
 }

@@ -45,7 +45,7 @@ pub async fn signing_secret(
     key: ProviderKey,
     which: SigningKey,
 ) -> Result<Option<Secret>, CoreError> {
-    if let Some(secret) = stint.signing_secrets.0.get(key.as_str()) {
+    if let Some(secret) = stint.integrations.secrets.0.get(key.as_str()) {
         return Ok(secret);
     }
     let app = provider_apps::load(stint, key).await?;
@@ -54,7 +54,8 @@ pub async fn signing_secret(
         SigningKey::WebhookSecret => app.webhook_secret,
     };
     stint
-        .signing_secrets
+        .integrations
+        .secrets
         .0
         .put(key.as_str().to_owned(), secret.clone());
     Ok(secret)

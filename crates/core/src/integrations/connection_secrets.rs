@@ -48,7 +48,7 @@ pub(crate) async fn connection_secret(
     provider: ProviderKey,
     integration_id: Uuid,
 ) -> Result<Option<Secret>, CoreError> {
-    if let Some(secret) = stint.signing_secrets.get(&cache_key(integration_id)) {
+    if let Some(secret) = stint.integrations.secrets.get(&cache_key(integration_id)) {
         return Ok(secret);
     }
     let found = integration::Entity::find_by_id(integration_id)
@@ -65,7 +65,8 @@ pub(crate) async fn connection_secret(
         .transpose()
         .map_err(|e| CoreError::Internal(format!("integrations.webhook_secret: {e}")))?;
     stint
-        .signing_secrets
+        .integrations
+        .secrets
         .put(cache_key(integration_id), secret.clone());
     Ok(secret)
 }
@@ -94,7 +95,7 @@ pub async fn reveal(
     .await?;
     let (secret, sealed) = generate(stint, found.id)?;
     store(&stint.db, found.id, sealed).await?;
-    stint.signing_secrets.forget(&cache_key(found.id));
+    stint.integrations.secrets.forget(&cache_key(found.id));
     Ok(ConnectionWebhook {
         webhook_url: format!(
             "{}/api/integrations/{key}/{}/{}",
