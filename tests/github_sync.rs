@@ -228,3 +228,42 @@ async fn sync_waits_out_a_rate_limit() {
         .count();
     assert_eq!(page_two, 2);
 }
+
+#[tokio::test]
+async fn the_hourly_catch_up_syncs_each_webhook_driven_connection() {
+    use stint_core::jobs::Schedule;
+    let github = MockServer::start().await;
+    let (app, admin) = github_ready(&github).await;
+    app.put(
+        "/api/integrations/github/config?scope=global",
+        &admin,
+        &json!({ "repositories": ["octocat/Hello-World"] }),
+    )
+    .await
+    .ok::<Value>(200);
+    mount_pages(&github).await;
+    let mut finished = app.stint.finished_syncs.subscribe();
+    let at = "2026-01-05T09:15:00Z".parse().unwrap();
+    assert_eq!(
+        stint_worker::jobs::tick(&app.stint, Schedule::CatchUp, at)
+            .await
+            .unwrap(),
+        1
+    );
+    // Polled sources only: GitHub is not one.
+    assert_eq!(
+        stint_worker::jobs::tick(&app.stint, Schedule::CalendarSync, at)
+            .await
+            .unwrap(),
+        0
+    );
+    finished.recv().await.unwrap();
+    let runs: Vec<Value> = app
+        .get("/api/integrations/github/sync-runs", &admin)
+        .await
+        .ok(200);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["trigger"], "schedule");
+    assert_eq!(runs[0]["status"], "succeeded", "{:?}", runs[0]);
+    assert_eq!(task_count(&app, &admin).await, 5);
+}

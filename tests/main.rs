@@ -19,3 +19,4 @@ mod time_entries;
 mod timer;
 mod tokens;
 mod tracking;
+mod worker;

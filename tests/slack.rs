@@ -797,3 +797,88 @@ async fn tokens_revoked_revokes_only_the_connections_it_names() {
     assert_eq!(status(&ada, "personal").await, "active");
     assert_eq!(status(&admin, "global").await, "active");
 }
+
+#[tokio::test]
+async fn the_scheduled_summary_goes_out_once_per_local_day() {
+    use stint_core::jobs::Schedule;
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    let (id, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .and(body_partial_json(json!({ "channel": "U024BE7LH" })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "ok": true, "channel": "D024BE91L", "ts": "1" })),
+        )
+        .mount(&slack)
+        .await;
+    app.patch("/api/me", &member, &json!({ "timezone": "Europe/Berlin" }))
+        .await
+        .ok::<Value>(200);
+    app.put(
+        "/api/me/notifications",
+        &member,
+        &json!({ "timer_notifications": false, "daily_summary_enabled": true, "daily_summary_time": "17:30" }),
+    )
+    .await
+    .ok::<Value>(200);
+    let tick = |at: &str| {
+        let at = at.parse().unwrap();
+        let stint = app.stint.clone();
+        async move {
+            stint_worker::jobs::tick(&stint, Schedule::DailySummary, at)
+                .await
+                .unwrap()
+        }
+    };
+    let posts = || async {
+        slack
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/api/chat.postMessage")
+            .count()
+    };
+    // 17:30 in Berlin is 16:30 UTC in January: not in the 16:00 half hour, in the 16:30 one.
+    assert_eq!(tick("2026-01-05T16:00:00Z").await, 0);
+    assert_eq!(tick("2026-01-05T16:30:00Z").await, 1);
+    let admin_jobs = crate::worker::settled(&app, &admin).await;
+    assert_eq!(admin_jobs["failed"], 0, "{admin_jobs}");
+    assert_eq!(posts().await, 1);
+    // The same half hour again (a retried tick, another process): that day is sent.
+    assert_eq!(tick("2026-01-05T16:30:00Z").await, 0);
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let again = stint_worker::jobs::run(
+        &app.stint,
+        &stint_core::jobs::Job::DailySummary {
+            user_id: id.parse().unwrap(),
+            date,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            again,
+            stint_worker::jobs::Done::Summary(
+                stint_core::notify::summary::SummaryOutcome::Skipped(_)
+            )
+        ),
+        "{again:?}"
+    );
+    // Moving to New York (17:30 there is 22:30 UTC) the same local day sends nothing more.
+    app.patch(
+        "/api/me",
+        &member,
+        &json!({ "timezone": "America/New_York" }),
+    )
+    .await
+    .ok::<Value>(200);
+    assert_eq!(tick("2026-01-05T22:30:00Z").await, 0);
+    // The next day it goes out again.
+    assert_eq!(tick("2026-01-06T22:30:00Z").await, 1);
+    crate::worker::settled(&app, &admin).await;
+    assert_eq!(posts().await, 2);
+}

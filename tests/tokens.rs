@@ -308,3 +308,60 @@ async fn a_refresh_waiting_on_a_slow_provider_holds_up_no_other_writer() {
     assert_eq!(refreshing.await.unwrap().unwrap().expose(), "ghu_second");
     assert_eq!(refresh_requests(&provider).await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_sweep_refreshes_tokens_before_they_expire_and_keeps_idle_ones_alive() {
+    use stint_core::jobs::Schedule;
+    let provider = MockServer::start().await;
+    let (app, id) = connected(&provider).await;
+    mock_refresh(
+        &provider,
+        "ghr_first",
+        github_app_token("ghu_second", Some("ghr_second")),
+    )
+    .await;
+    mock_refresh(
+        &provider,
+        "ghr_second",
+        github_app_token("ghu_third", Some("ghr_third")),
+    )
+    .await;
+    let sweep = || {
+        let stint = app.stint.clone();
+        async move {
+            let at = stint.clock.now();
+            stint_worker::jobs::tick(&stint, Schedule::TokenRefresh, at)
+                .await
+                .unwrap()
+        }
+    };
+    // Seven hours left: nothing to do.
+    app.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(sweep().await, 0);
+    // Twelve minutes left: refreshed ahead of any caller, once, whatever the sweep's retries.
+    app.clock
+        .advance(chrono::Duration::hours(7) - chrono::Duration::minutes(12));
+    assert_eq!(sweep().await, 1);
+    crate::worker::settled(&app, &app.admin_token().await).await;
+    assert_eq!(refresh_requests(&provider).await.len(), 1);
+    assert_eq!(sweep().await, 0, "the new token has eight hours");
+    let token = get_valid_token(&app.stint, id).await.unwrap();
+    assert_eq!(token.expose(), "ghu_second");
+    // A job queued by a sweep that saw the old version refreshes nothing.
+    stint_worker::jobs::run(
+        &app.stint,
+        &stint_core::jobs::Job::RefreshToken {
+            integration_id: id,
+            provider: stint_api_types::providers::ProviderKey::Github,
+            version: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(refresh_requests(&provider).await.len(), 1);
+    // Idle for a week: refreshed to keep the refresh token alive even though nobody asked.
+    app.clock.advance(chrono::Duration::days(7));
+    assert_eq!(sweep().await, 1);
+    crate::worker::settled(&app, &app.admin_token().await).await;
+    assert_eq!(refresh_requests(&provider).await.len(), 2);
+}

@@ -9,6 +9,7 @@ mod m20261125_000001_time_entry_versions;
 mod m20261128_000001_integration_last_used;
 mod m20261128_000002_sessions;
 mod m20261128_000003_refresh_lease;
+mod m20261128_000004_summary_date;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_integration_last_used::Migration),
             Box::new(m20261128_000002_sessions::Migration),
             Box::new(m20261128_000003_refresh_lease::Migration),
+            Box::new(m20261128_000004_summary_date::Migration),
         ]
     }
 }

@@ -85,3 +85,28 @@ pub struct UpdateMe {
     #[schema(format = Password)]
     pub new_password: Option<String>,
 }
+
+/// What Stint tells you through your chat provider (your own Slack connection, else the
+/// organisation's).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// A message when your timer starts or stops.
+    pub timer_notifications: bool,
+    /// A summary of your day, once a day.
+    pub daily_summary_enabled: bool,
+    /// When the summary is sent, `HH:MM` in your time zone (it goes out within the half hour
+    /// that holds this time). Required to enable the summary.
+    #[schema(example = "17:30", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub daily_summary_time: Option<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            timer_notifications: true,
+            daily_summary_enabled: false,
+            daily_summary_time: None,
+        }
+    }
+}

@@ -113,3 +113,46 @@ pub struct SyncRun {
 pub struct SyncStarted {
     pub sync_run_id: Uuid,
 }
+
+/// The background job queue, for admins.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct JobsOverview {
+    /// Jobs waiting for a worker (including those waiting to be retried).
+    pub queued: i64,
+    pub running: i64,
+    /// Jobs that failed on every attempt, kept until the retention purges them.
+    pub failed: i64,
+    pub done: i64,
+    /// Running jobs, oldest first.
+    pub running_jobs: Vec<JobRecord>,
+    /// The latest jobs that failed, newest first, with their last error.
+    pub failed_jobs: Vec<JobRecord>,
+    pub schedules: Vec<ScheduleInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct JobRecord {
+    pub id: String,
+    /// `tick`, `sync`, `refresh_token`, `daily_summary`, `retention`.
+    pub kind: String,
+    /// What the job is about, as queued.
+    #[schema(value_type = Object)]
+    pub job: serde_json::Value,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// The worker that holds it.
+    pub worker: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct ScheduleInfo {
+    /// `calendar_sync`, `slack_daily_summary`, `token_refresh_sweep`, `catch_up`, `retention`.
+    pub name: String,
+    /// Cron expression (seconds first, UTC).
+    pub cron: String,
+    /// The next three occurrences.
+    pub next: Vec<DateTime<Utc>>,
+}

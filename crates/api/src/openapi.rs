@@ -115,7 +115,7 @@ pub struct ServiceUnavailable(Problem);
         (name = "timer", description = "The running timer"),
         (name = "integrations", description = "Providers, provider app setup and connections"),
         (name = "webhooks", description = "Signed deliveries from GitHub and Slack, and their record"),
-        (name = "operations", description = "Health, readiness, metrics and this document")
+        (name = "operations", description = "Health, readiness, metrics, background jobs and this document")
     )
 )]
 pub struct ApiDoc;

@@ -16,6 +16,7 @@ use stint_api_types::Email;
 use stint_api_types::auth::Role;
 use stint_api_types::users::CreateUser;
 use stint_core::{Clock, Config, Stint};
+use stint_worker::{Schedules, Worker};
 
 #[derive(Parser)]
 #[command(
@@ -30,8 +31,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply pending migrations, create the first admin if there is no user, and serve the API.
-    Serve,
+    /// Apply pending migrations, create the first admin if there is no user, and serve the API
+    /// (with a background worker in the same process unless `--no-worker`).
+    Serve {
+        /// Leave background jobs to separate `stint worker` processes.
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run background jobs and schedules only (several may run against one PostgreSQL).
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document (the committed openapi/openapi.json must equal it).
@@ -107,7 +115,8 @@ fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve => serve(config).await,
+        Command::Serve { no_worker } => serve(config, !no_worker).await,
+        Command::Worker => worker(config).await,
         Command::Migrate => {
             let db = stint_core::db::connect(&config.database_url, config.database_pool_size)
                 .await
@@ -131,7 +140,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, with_worker: bool) -> anyhow::Result<()> {
     let database = redact_url(&config.database_url);
     let mut app = Application::build(config).await?;
     if let Some(admin) = app.take_bootstrapped_admin() {
@@ -151,7 +160,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let public_url = app.stint().config.public_url.clone();
     tracing::info!(port = app.port(), database = %database, "Stint is serving on {public_url} (API docs at {public_url}/docs/)");
     let stint = app.stint().clone();
+    let worker = with_worker.then(|| Worker::start(&stint, Schedules::Queue));
     app.run_until_stopped().await?;
+    if let Some(worker) = worker {
+        worker.stop(WORKER_GRACE).await;
+    }
     // Deliveries already accepted are durable either way; applying them now saves the next start
     // the work.
     if tokio::time::timeout(std::time::Duration::from_secs(10), stint.intake.settle())
@@ -164,6 +177,43 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How long a stopping worker lets its jobs finish before leaving them to another worker.
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let providers = stint_providers::providers_with_timeout(config.provider_timeout)?;
+    let stint = Stint::start(config, Clock::system(), providers).await?;
+    let worker = Worker::start(&stint, Schedules::Queue);
+    shutdown_signal().await;
+    tracing::info!("stopping: letting running jobs finish");
+    worker.stop(WORKER_GRACE).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGTERM (what service managers send) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn create_user(

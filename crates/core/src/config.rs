@@ -80,6 +80,38 @@ pub struct Config {
     pub database_pool_size: Option<u32>,
     pub log_format: LogFormat,
     pub providers: HashMap<ProviderKey, ProviderEnv>,
+    pub worker: WorkerConfig,
+}
+
+/// How background jobs run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// Jobs of one provider running at once in one process (`STINT_WORKER_CONCURRENCY`).
+    pub per_provider: usize,
+    /// Jobs of any kind running at once in one process.
+    pub total: usize,
+    /// How often a worker says it is alive; one silent for three times this is presumed dead and
+    /// its jobs are run again (`STINT_WORKER_HEARTBEAT`).
+    pub heartbeat: Duration,
+    /// Minutes between calendar syncs of each connection (`STINT_CALENDAR_SYNC_MINUTES`).
+    pub calendar_sync_minutes: u32,
+    /// How often a worker looks for queued jobs.
+    pub poll: Duration,
+    /// The queue's name: one per deployment (`STINT_JOB_QUEUE`, `stint` by default).
+    pub queue: String,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            per_provider: 8,
+            total: 32,
+            heartbeat: Duration::from_secs(30),
+            calendar_sync_minutes: 30,
+            poll: Duration::from_millis(500),
+            queue: "stint".to_owned(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -345,6 +377,7 @@ impl Config {
         };
 
         let providers = provider_env(&get)?;
+        let worker = worker_config(&get)?;
 
         Ok(Config {
             database_url,
@@ -367,12 +400,67 @@ impl Config {
             database_pool_size,
             log_format,
             providers,
+            worker,
         })
     }
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+fn worker_config(get: &dyn Fn(&str) -> Option<String>) -> Result<WorkerConfig, ConfigError> {
+    let mut worker = WorkerConfig::default();
+    if let Some(value) = get("STINT_WORKER_CONCURRENCY") {
+        worker.per_provider = value
+            .parse()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "STINT_WORKER_CONCURRENCY",
+                    format!("`{value}` is not a number from 1 to 256"),
+                )
+            })?;
+        worker.total = worker.total.max(worker.per_provider * 2);
+    }
+    if let Some(value) = get("STINT_WORKER_HEARTBEAT") {
+        worker.heartbeat = parse_duration(&value)
+            .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(600)).contains(d))
+            .ok_or_else(|| {
+                invalid(
+                    "STINT_WORKER_HEARTBEAT",
+                    format!("`{value}` is not a duration from 1s to 10m such as 30s"),
+                )
+            })?;
+    }
+    if let Some(value) = get("STINT_CALENDAR_SYNC_MINUTES") {
+        worker.calendar_sync_minutes = value
+            .parse()
+            .ok()
+            .filter(|n| [5, 10, 15, 20, 30, 60].contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "STINT_CALENDAR_SYNC_MINUTES",
+                    format!("`{value}` is not one of 5, 10, 15, 20, 30 or 60"),
+                )
+            })?;
+    }
+    if let Some(value) = get("STINT_JOB_QUEUE") {
+        if value.is_empty()
+            || value.len() > 64
+            || !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(invalid(
+                "STINT_JOB_QUEUE",
+                format!("`{value}` is not a name of 1–64 letters, digits, `_` or `-`"),
+            ));
+        }
+        worker.queue = value;
+    }
+    Ok(worker)
 }
 
 fn provider_env(

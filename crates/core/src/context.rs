@@ -27,6 +27,8 @@ pub struct Stint {
     /// Connections' caches and token refresh locks.
     pub integrations: Arc<crate::integrations::Integrations>,
     pub intake: Arc<crate::webhooks::Intake>,
+    /// Background work, queued in the database for whichever worker takes it.
+    pub jobs: crate::jobs::JobQueue,
     pub notifier: Arc<crate::notify::Notifier>,
     /// The id of every sync run that finishes in this process, for whoever follows them.
     pub finished_syncs: tokio::sync::broadcast::Sender<uuid::Uuid>,
@@ -49,6 +51,8 @@ pub enum StartError {
         column: &'static str,
         key_id: String,
     },
+    #[error(transparent)]
+    Queue(#[from] crate::jobs::QueueError),
     #[error("cannot check stored secrets: {0}")]
     Scan(#[source] sea_orm::DbErr),
 }
@@ -70,6 +74,8 @@ impl Stint {
         }
         let keys = KeyRing::new(&config.secret_keys).map_err(StartError::Keys)?;
         check_stored_keys(&db, &keys).await?;
+        let jobs =
+            crate::jobs::JobQueue::open(&db, &config.worker.queue, config.worker.heartbeat).await?;
         Ok(Stint {
             db,
             clock,
@@ -78,6 +84,7 @@ impl Stint {
             notifier: Arc::default(),
             finished_syncs: tokio::sync::broadcast::channel(64).0,
             keys: Arc::new(keys),
+            jobs,
             integrations: Arc::new(crate::integrations::Integrations::new(providers.oauth)),
             accounts: Arc::new(Accounts::new(&config.jwt_secret)),
             write_turns: Arc::default(),
@@ -95,12 +102,11 @@ impl Stint {
 
     /// Starts the background tasks a serving process runs: the webhook writer and applier (which
     /// first applies deliveries a previous run left queued) and the Slack notifier. Commands such
-    /// as `stint keys rotate` do not call it.
+    /// as `stint keys rotate` do not call it; scheduled and queued jobs are the worker's.
     pub fn spawn_background(&self) {
         crate::db::spawn_checkpoints(&self.db);
         crate::webhooks::Intake::spawn(self);
         crate::notify::Notifier::spawn(self);
-        crate::retention::spawn(self);
     }
 }
 

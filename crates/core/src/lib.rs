@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod integrations;
 pub mod issues;
+pub mod jobs;
 pub mod key_rotation;
 pub mod notify;
 pub mod retention;

@@ -10,9 +10,6 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::tracking::wire_name;
 
-/// How often a serving process purges, until the background worker schedules it.
-pub const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-
 /// What one purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
@@ -61,18 +58,4 @@ pub async fn purge(stint: &Stint) -> Result<Purged, CoreError> {
         tracing::info!(?purged, "forgot records past their retention");
     }
     Ok(purged)
-}
-
-/// Purges now and then every `EVERY`, in the background.
-pub fn spawn(stint: &Stint) {
-    let stint = stint.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
-        loop {
-            tick.tick().await;
-            if let Err(err) = purge(&stint).await {
-                tracing::warn!(error = %err, "could not purge old records");
-            }
-        }
-    });
 }

@@ -77,6 +77,10 @@ pub(crate) async fn queue(
     Ok(id)
 }
 
+pub(crate) async fn find(stint: &Stint, id: Uuid) -> Result<Option<sync_run::Model>, CoreError> {
+    Ok(sync_run::Entity::find_by_id(id).one(&stint.db).await?)
+}
+
 pub(crate) async fn mark_running(stint: &Stint, id: Uuid) -> Result<(), CoreError> {
     sync_run::Entity::update_many()
         .col_expr(

@@ -10,6 +10,8 @@ pub struct Model {
     /// `HH:MM` in the user's time zone.
     pub daily_summary_time: Option<String>,
     pub daily_summary_last_sent_on: Option<DateTimeUtc>,
+    /// The user's local date the last summary was for (`YYYY-MM-DD`): at most one per local day.
+    pub daily_summary_sent_for: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub stint: Stint,
     pub clock: ManualClock,
     pub database_url: String,
+    /// The in-process worker (taking queued jobs; schedules are the test's to queue).
+    pub worker: Option<stint_worker::Worker>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -109,7 +111,16 @@ pub async fn spawn_app_with_providers(
     for (key, value) in extra {
         vars.insert((*key).to_owned(), (*value).to_owned());
     }
-    let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+    if is_postgres() && !vars.contains_key("STINT_JOB_QUEUE") {
+        // Tests share one PostgreSQL server and apalis's one schema: each gets a queue of its own.
+        vars.insert(
+            "STINT_JOB_QUEUE".to_owned(),
+            format!("test-{}", uuid::Uuid::new_v4().simple()),
+        );
+    }
+    let mut config =
+        Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+    config.worker.poll = std::time::Duration::from_millis(50);
     let (clock, handle) = Clock::manual(epoch());
     let app = match providers {
         Some(providers) => Application::build_with_providers(config, clock, providers).await,
@@ -119,6 +130,8 @@ pub async fn spawn_app_with_providers(
     let port = app.port();
     let stint = app.stint().clone();
     tokio::spawn(app.run_until_stopped());
+    // As `stint serve` does, minus the schedules: a test queues those itself, by its own clock.
+    let worker = stint_worker::Worker::start(&stint, stint_worker::Schedules::Ignore);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -126,6 +139,7 @@ pub async fn spawn_app_with_providers(
         stint,
         clock: handle,
         database_url,
+        worker: Some(worker),
         _data_dir: data_dir,
     }
 }
@@ -154,7 +168,8 @@ pub async fn test_database_url(dir: &std::path::Path) -> String {
                 .expect("create schema");
             db.close().await.ok();
             let separator = if base.contains('?') { '&' } else { '?' };
-            format!("{base}{separator}options=-c%20search_path%3D{schema}")
+            // `public` after it, as in a default setup: apalis's extension types live there.
+            format!("{base}{separator}options=-c%20search_path%3D{schema},public")
         }
         _ => format!("sqlite://{}?mode=rwc", dir.join("stint.db").display()),
     }

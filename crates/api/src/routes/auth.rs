@@ -1,8 +1,9 @@
 use super::Routes;
 use actix_web::web::{Data, Json};
-use actix_web::{HttpRequest, HttpResponse, get, patch, post};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put};
 use stint_api_types::auth::{LoginRequest, LoginResponse, Me};
-use stint_api_types::users::UpdateMe;
+use stint_api_types::users::{NotificationSettings, UpdateMe};
+use stint_core::notify::preferences;
 use stint_core::{Stint, auth, users};
 
 use crate::error::ApiError;
@@ -12,7 +13,9 @@ pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(login)
         .service(logout)
         .service(me)
-        .service(update_me);
+        .service(update_me)
+        .service(notifications)
+        .service(update_notifications);
 }
 
 /// Sign in
@@ -109,5 +112,49 @@ async fn update_me(
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(
         users::update_me(&stint, &principal, body.into_inner()).await?,
+    ))
+}
+
+/// Your notification settings
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 200, body = NotificationSettings),
+        (status = 401, response = crate::openapi::Unauthorized),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/me/notifications")]
+async fn notifications(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+) -> Result<Json<NotificationSettings>, ApiError> {
+    Ok(Json(preferences::get(&stint, &principal).await?))
+}
+
+/// Change your notification settings
+///
+/// Timer messages on or off, and the daily summary: enable it with a time (`HH:MM` in your time
+/// zone). It is sent at most once per local day, through your own chat connection when you have
+/// one, else the organisation's.
+#[utoipa::path(
+    tag = "auth",
+    request_body = NotificationSettings,
+    responses(
+        (status = 200, body = NotificationSettings),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/me/notifications")]
+async fn update_notifications(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    body: Json<NotificationSettings>,
+) -> Result<Json<NotificationSettings>, ApiError> {
+    Ok(Json(
+        preferences::put(&stint, &principal, body.into_inner()).await?,
     ))
 }

@@ -5,6 +5,7 @@ mod auth;
 mod clients;
 mod deliveries;
 mod integrations;
+mod jobs;
 mod operations;
 pub(crate) use operations::OpenApiJson;
 mod projects;
@@ -62,6 +63,7 @@ fn api<R: Routes>(cfg: &mut R) {
     integrations::configure(cfg);
     sync::configure(cfg);
     deliveries::configure(cfg);
+    jobs::configure(cfg);
 }
 
 /// The served routes.

@@ -1,13 +1,15 @@
 //! Connections to providers, as the caller may see them.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use stint_api_types::providers::{Integration, IntegrationList, IntegrationScope, ProviderKey};
+use stint_api_types::providers::{
+    Integration, IntegrationList, IntegrationScope, IntegrationStatus, ProviderKey,
+};
 use stint_entity::integration;
 
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::tracking::from_wire_name;
+use crate::tracking::{from_wire_name, wire_name};
 
 pub(crate) fn to_api(m: &integration::Model) -> Result<Integration, CoreError> {
     Ok(Integration {
@@ -140,7 +142,7 @@ pub async fn disconnect(
     key: ProviderKey,
     scope: IntegrationScope,
 ) -> Result<Disconnected, CoreError> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
     principal.require_scope(stint_api_types::auth::Scope::Write)?;
     let found = visible(stint, principal, key, scope, true).await?;
     let connector = super::provider_apps::connector(stint, key)?;
@@ -165,8 +167,8 @@ pub async fn disconnect(
         }
     }
     let now = stint.clock.now();
-    let txn = stint.db.begin().await?;
-    super::credentials::delete(&txn, found.id).await?;
+    let txn = stint.begin_write().await?;
+    super::credentials::delete(&*txn, found.id).await?;
     let id = found.id;
     let mut model = found.into_active_model();
     model.status = Set(crate::tracking::wire_name(
@@ -177,7 +179,7 @@ pub async fn disconnect(
         Some(err) => format!("disconnected; revoking at the provider failed: {err}"),
     }));
     model.updated_at = Set(now);
-    let saved = model.update(&txn).await?;
+    let saved = model.update(&*txn).await?;
     txn.commit().await?;
     stint.integrations.workspaces.forget(key);
     crate::audit::record(
@@ -205,11 +207,11 @@ pub(crate) async fn save_connected(
     identity: Option<super::gateway::AccountIdentity>,
     grant: &super::gateway::TokenGrant,
 ) -> Result<integration::Model, CoreError> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel, TransactionTrait};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
     let now = stint.clock.now();
     let user_id = (scope == IntegrationScope::Personal).then_some(actor.user_id.as_uuid());
-    let txn = stint.db.begin().await?;
-    let existing = super::find_integration(&txn, key, scope, user_id).await?;
+    let txn = stint.begin_write().await?;
+    let existing = super::find_integration(&*txn, key, scope, user_id).await?;
     let id = existing.as_ref().map_or_else(uuid::Uuid::now_v7, |i| i.id);
     let is_new = existing.is_none();
     // A member's own connection gets a webhook secret of its own (see `connection_secrets`).
@@ -249,11 +251,11 @@ pub(crate) async fn save_connected(
         model.webhook_secret_enc = Set(Some(sealed));
     }
     let saved = if is_new {
-        model.insert(&txn).await?
+        model.insert(&*txn).await?
     } else {
-        model.update(&txn).await?
+        model.update(&*txn).await?
     };
-    super::credentials::store(stint, &txn, id, grant, now, None).await?;
+    super::credentials::store(stint, &*txn, id, grant, now, None).await?;
     let handle = match (&identity, connector.spec.user_handle, scope) {
         (Some(identity), Some(column), IntegrationScope::Personal) => connector
             .account
@@ -262,7 +264,7 @@ pub(crate) async fn save_connected(
         _ => None,
     };
     if let Some((column, handle)) = &handle {
-        crate::users::take_handle(&txn, actor.user_id.as_uuid(), *column, handle).await?;
+        crate::users::take_handle(&*txn, actor.user_id.as_uuid(), *column, handle).await?;
     }
     txn.commit().await?;
     stint.integrations.workspaces.forget(key);
@@ -279,4 +281,20 @@ pub(crate) async fn save_connected(
     )
     .await?;
     Ok(saved)
+}
+
+/// Every active connection (personal and organisation) of these providers: what a schedule
+/// syncs. A connection that needs reconnecting is left out until it is reconnected.
+pub async fn active_of(
+    stint: &Stint,
+    providers: &[ProviderKey],
+) -> Result<Vec<integration::Model>, CoreError> {
+    if providers.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(integration::Entity::find()
+        .filter(integration::Column::Provider.is_in(providers.iter().map(|p| p.as_str())))
+        .filter(integration::Column::Status.eq(wire_name(&IntegrationStatus::Active)))
+        .all(&stint.db)
+        .await?)
 }

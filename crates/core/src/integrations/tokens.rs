@@ -408,3 +408,70 @@ async fn mark_active_if_needed(stint: &Stint, integration_id: Uuid) -> Result<()
         .await?;
     Ok(())
 }
+
+/// Refresh tokens are refreshed ahead of this much of their access token's life left.
+pub const SWEEP_AHEAD: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+/// A refresh token not used for this long is refreshed to keep it alive (Google's die after six
+/// months unused, Microsoft's after 90 days, Xero's after 60).
+pub const KEEP_ALIVE_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// A connection whose token the sweep should refresh, with the credential version it saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub integration_id: Uuid,
+    pub provider: ProviderKey,
+    pub version: i64,
+}
+
+/// Active connections with a refresh token whose access token expires within `SWEEP_AHEAD`, or
+/// that were last refreshed longer than `KEEP_ALIVE_AFTER` ago; at most `limit`, soonest first.
+pub async fn due_for_refresh(stint: &Stint, limit: u64) -> Result<Vec<Due>, CoreError> {
+    use sea_orm::{JoinType, QueryOrder, QuerySelect};
+    let now = stint.clock.now();
+    let rows: Vec<(Uuid, String, i64)> = credential::Entity::find()
+        .select_only()
+        .column(credential::Column::IntegrationId)
+        .column(integration::Column::Provider)
+        .column(credential::Column::Version)
+        .join(
+            JoinType::InnerJoin,
+            credential::Entity::belongs_to(integration::Entity)
+                .from(credential::Column::IntegrationId)
+                .to(integration::Column::Id)
+                .into(),
+        )
+        .filter(integration::Column::Status.eq(wire_name(&IntegrationStatus::Active)))
+        .filter(credential::Column::RefreshTokenEnc.is_not_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(credential::Column::ExpiresAt.lt(now + SWEEP_AHEAD))
+                .add(credential::Column::UpdatedAt.lt(now - KEEP_ALIVE_AFTER)),
+        )
+        .order_by_asc(credential::Column::ExpiresAt)
+        .limit(limit)
+        .into_tuple()
+        .all(&stint.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(integration_id, provider, version)| {
+            Some(Due {
+                integration_id,
+                provider: ProviderKey::parse(&provider)?,
+                version,
+            })
+        })
+        .collect())
+}
+
+/// Refreshes a connection's token ahead of need, through the same exactly-once refresh as any
+/// caller: if another caller already replaced version `seen_version`, nothing is refreshed.
+pub async fn refresh_ahead(
+    stint: &Stint,
+    integration_id: Uuid,
+    seen_version: i64,
+) -> Result<(), TokenError> {
+    let (_, key) = integration_of(stint, integration_id).await?;
+    refresh(stint, integration_id, key, Some(seen_version)).await?;
+    Ok(())
+}

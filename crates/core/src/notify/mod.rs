@@ -1,5 +1,6 @@
 //! Telling people what they tracked: timer notices, the daily summary, and the words both use.
 
+pub mod preferences;
 pub mod queue;
 pub mod report;
 pub mod summary;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use sea_orm::EntityTrait;
 use stint_api_types::providers::{IntegrationScope, ProviderKey};
 use stint_api_types::webhooks::{SyncStatus, SyncTrigger};
 use stint_entity::integration;
@@ -17,13 +18,14 @@ use crate::error::CoreError;
 use crate::integrations::connections;
 use crate::integrations::tokens::{self, TokenError};
 use crate::issues::{Batch, Freshness, IssueTarget, TargetKey, Upserted, tasks};
+use crate::jobs::Job;
 use crate::secret::Secret;
 use crate::sync_runs;
 
 const RESOURCE: &str = "issues";
 
 /// Queues a sync of a connection the caller may manage (an admin the organisation's, each member
-/// their own) and starts it in the background; answers with the run to follow.
+/// their own) for the worker; answers with the run to follow.
 pub async fn start(
     stint: &Stint,
     principal: &Principal,
@@ -31,29 +33,85 @@ pub async fn start(
     scope: IntegrationScope,
     trigger: SyncTrigger,
 ) -> Result<Uuid, CoreError> {
-    let connector = stint
-        .catalogue
-        .connector(key)
+    let found = connections::visible(stint, principal, key, scope, true).await?;
+    queue(stint, &found, trigger).await
+}
+
+/// Queues a sync of a connection for the worker (a schedule's catch-up, a manual start).
+/// `Conflict` when one is already queued or running.
+pub async fn queue(
+    stint: &Stint,
+    integration: &integration::Model,
+    trigger: SyncTrigger,
+) -> Result<Uuid, CoreError> {
+    let (connector, tracker) = source(stint, &integration.provider)?;
+    tracker
+        .resources(&integration.config)
+        .map_err(|reason| CoreError::invalid("config", reason))?;
+    let run_id = sync_runs::queue(stint, integration.id, RESOURCE, trigger).await?;
+    let job = Job::Sync {
+        run_id,
+        provider: connector.spec.key,
+    };
+    if let Err(err) = stint.jobs.push(job, None).await {
+        let reason = err.to_string();
+        sync_runs::finish(stint, run_id, SyncStatus::Failed, [0; 4], Some(reason)).await?;
+        return Err(CoreError::Internal(err.to_string()));
+    }
+    Ok(run_id)
+}
+
+fn source(stint: &Stint, provider: &str) -> Result<(Connector, Arc<dyn IssueTracker>), CoreError> {
+    let connector = ProviderKey::parse(provider)
+        .and_then(|key| stint.catalogue.connector(key))
         .ok_or(CoreError::NotFound("provider"))?;
     let Some(tracker) = connector.issues.clone() else {
-        return Err(CoreError::Conflict(format!("Stint cannot sync {key} yet")));
+        return Err(CoreError::Conflict(format!(
+            "Stint cannot sync {} yet",
+            connector.spec.display_name
+        )));
     };
-    let found = connections::visible(stint, principal, key, scope, true).await?;
-    let resources = tracker
-        .resources(&found.config)
-        .map_err(|reason| CoreError::invalid("config", reason))?;
-    let run_id = sync_runs::queue(stint, found.id, RESOURCE, trigger).await?;
+    Ok((connector.clone(), tracker))
+}
+
+/// Runs a queued sync run to its end: the sync job. A run already finished is left as it is, so
+/// a job run twice (a worker that died after finishing) does nothing the second time; a run left
+/// `running` by a worker that died is run again, which repeats nothing (every item goes through
+/// its external link, and the cursor was saved with each page).
+pub async fn run(stint: &Stint, run_id: Uuid) -> Result<(), CoreError> {
+    let Some(queued) = sync_runs::find(stint, run_id).await? else {
+        return Ok(());
+    };
+    if matches!(
+        crate::tracking::from_wire_name::<SyncStatus>(&queued.status)?,
+        SyncStatus::Succeeded | SyncStatus::Failed
+    ) {
+        return Ok(());
+    }
+    let Some(found) = integration::Entity::find_by_id(queued.integration_id)
+        .one(&stint.db)
+        .await?
+    else {
+        let reason = "the connection was removed".to_owned();
+        return sync_runs::finish(stint, run_id, SyncStatus::Failed, [0; 4], Some(reason)).await;
+    };
+    let (connector, tracker) = source(stint, &found.provider)?;
+    let resources = match tracker.resources(&found.config) {
+        Ok(resources) => resources,
+        Err(reason) => {
+            return sync_runs::finish(stint, run_id, SyncStatus::Failed, [0; 4], Some(reason))
+                .await;
+        }
+    };
     let run = Run {
         stint: stint.clone(),
-        connector: connector.clone(),
+        connector,
         tracker,
         integration: found,
         run_id,
     };
-    tokio::spawn(async move {
-        run.execute(resources).await;
-    });
-    Ok(run_id)
+    run.execute(resources).await;
+    Ok(())
 }
 
 #[derive(Debug, Default)]

@@ -8,4 +8,4 @@ mod engine;
 mod fetch;
 mod state;
 
-pub use engine::start;
+pub use engine::{queue, run, start};

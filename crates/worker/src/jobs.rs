@@ -1,0 +1,163 @@
+//! The jobs, as plain async functions: the worker calls `run` for each job it takes, and tests
+//! call them directly with a clock of their own.
+
+use std::time::Duration;
+
+use stint_api_types::webhooks::SyncTrigger;
+use stint_core::jobs::{Job, Schedule};
+use stint_core::notify::summary::{self, SummaryOutcome};
+use stint_core::{CoreError, Stint};
+use uuid::Uuid;
+
+/// Why a job did not finish. Everything a connection or a user can cause is recorded where its
+/// owner sees it (the sync run, the connection's status) and is not a failure of the job; what
+/// is left (the database, the queue) is worth trying again.
+#[derive(Debug, thiserror::Error)]
+pub enum JobFailure {
+    #[error("{0}")]
+    Core(#[from] CoreError),
+    #[error("{0}")]
+    Queue(#[from] stint_core::jobs::QueueError),
+}
+
+/// What a job did, for the log and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// A schedule's occurrence queued this many jobs.
+    FannedOut(usize),
+    Synced,
+    Refreshed,
+    /// Refreshing failed in a way the connection's status now shows.
+    RefreshFailed(String),
+    Summary(SummaryOutcome),
+    Purged,
+}
+
+pub async fn run(stint: &Stint, job: &Job) -> Result<Done, JobFailure> {
+    match job {
+        Job::Tick { schedule, at } => tick(stint, *schedule, *at).await.map(Done::FannedOut),
+        Job::Sync { run_id, .. } => {
+            stint_core::sync::run(stint, *run_id).await?;
+            Ok(Done::Synced)
+        }
+        Job::RefreshToken {
+            integration_id,
+            version,
+            ..
+        } => Ok(refresh_token(stint, *integration_id, *version).await),
+        Job::DailySummary { user_id, date } => Ok(Done::Summary(
+            summary::post_for_day(stint, *user_id, *date).await?,
+        )),
+        Job::Retention => {
+            retention(stint).await?;
+            Ok(Done::Purged)
+        }
+    }
+}
+
+/// One occurrence of a schedule: queues one job per connection or user it concerns. Queued
+/// twice (a retry, another process), it queues nothing twice: sync runs refuse a second run of
+/// a busy connection and the other jobs carry idempotency keys.
+pub async fn tick(
+    stint: &Stint,
+    schedule: Schedule,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, JobFailure> {
+    match schedule {
+        Schedule::CalendarSync => sync_connections(stint, Source::Polled).await,
+        Schedule::CatchUp => sync_connections(stint, Source::WebhookDriven).await,
+        Schedule::DailySummary => {
+            let window = chrono::Duration::minutes(30);
+            let due = summary::due(stint, at, at + window).await?;
+            let count = due.len();
+            for (user_id, date) in due {
+                stint
+                    .jobs
+                    .push(Job::DailySummary { user_id, date }, None)
+                    .await?;
+            }
+            Ok(count)
+        }
+        Schedule::TokenRefresh => {
+            let due = stint_core::integrations::tokens::due_for_refresh(stint, SWEEP_BATCH).await?;
+            let count = due.len();
+            for token in due {
+                let job = Job::RefreshToken {
+                    integration_id: token.integration_id,
+                    provider: token.provider,
+                    version: token.version,
+                };
+                stint.jobs.push(job, None).await?;
+            }
+            Ok(count)
+        }
+        Schedule::Retention => {
+            retention(stint).await?;
+            Ok(0)
+        }
+    }
+}
+
+/// Connections refreshed by one sweep at most; the rest wait ten minutes for the next.
+const SWEEP_BATCH: u64 = 5_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Sources that only Stint's asking brings up to date (calendars): synced on their schedule.
+    Polled,
+    /// Sources that push their changes by webhook: synced hourly to recover a missed delivery.
+    WebhookDriven,
+}
+
+async fn sync_connections(stint: &Stint, source: Source) -> Result<usize, JobFailure> {
+    let providers: Vec<_> = stint
+        .catalogue
+        .connectors()
+        .filter(|c| c.issues.is_some())
+        .filter(|c| (c.webhook.is_some()) == (source == Source::WebhookDriven))
+        .map(|c| c.spec.key)
+        .collect();
+    let mut queued = 0;
+    for connection in stint_core::integrations::connections::active_of(stint, &providers).await? {
+        match stint_core::sync::queue(stint, &connection, SyncTrigger::Schedule).await {
+            Ok(_) => queued += 1,
+            // Already queued or running (another process's tick, a manual sync): that run will do.
+            Err(CoreError::Conflict(_)) => {}
+            // A connection whose settings are incomplete is its owner's to fix; the others go on.
+            Err(err @ CoreError::Validation { .. }) => {
+                tracing::info!(connection = %connection.id, reason = %err.public_detail(), "not syncing a connection");
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(queued)
+}
+
+async fn refresh_token(stint: &Stint, integration_id: Uuid, version: i64) -> Done {
+    match stint_core::integrations::tokens::refresh_ahead(stint, integration_id, version).await {
+        Ok(()) => Done::Refreshed,
+        // The refresh already marked the connection (needs_reauth, error) where its owner sees
+        // it; trying again would only ask the provider the same question.
+        Err(err) => {
+            tracing::info!(%integration_id, reason = %err, "a token sweep refresh failed");
+            Done::RefreshFailed(err.to_string())
+        }
+    }
+}
+
+async fn retention(stint: &Stint) -> Result<(), JobFailure> {
+    stint_core::retention::purge(stint).await?;
+    let cutoff = stint.clock.now()
+        - chrono::Duration::from_std(stint.config.retention)
+            .unwrap_or_else(|_| chrono::Duration::days(30));
+    stint.jobs.purge_finished(cutoff).await?;
+    Ok(())
+}
+
+/// A pause before a job that failed is tried again: exponential from 5 s with full jitter, at
+/// most 10 minutes.
+pub fn backoff(attempt: usize) -> Duration {
+    let ceiling = 5u64.saturating_mul(1u64 << attempt.min(7)).min(600);
+    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * ceiling / 255;
+    Duration::from_secs(jitter.max(1))
+}

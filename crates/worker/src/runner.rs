@@ -1,0 +1,159 @@
+//! Runs the worker: apalis takes jobs from the database queue and hands each to `jobs::run`
+//! within the provider's concurrency limit; a scheduler queues each schedule's due occurrence.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apalis::prelude::*;
+use stint_core::Stint;
+use stint_core::jobs::{Job, Storage};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::jobs::{self, backoff};
+use crate::limits::ProviderLimits;
+use crate::scheduler;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("the worker stopped: {0}")]
+    Stopped(String),
+}
+
+/// Whether a worker also queues the schedules' occurrences (tests drive schedules themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedules {
+    Queue,
+    Ignore,
+}
+
+/// A running worker. `stop` ends it gracefully; dropping it stops it without waiting.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    name: String,
+}
+
+struct Context {
+    stint: Stint,
+    limits: ProviderLimits,
+}
+
+/// Tries within one job before apalis records it failed (and, below its attempt limit, takes
+/// it up again).
+const TRIES: usize = 3;
+
+impl Worker {
+    /// Starts taking jobs and, with `Schedules::Queue`, queueing the schedules' occurrences.
+    pub fn start(stint: &Stint, schedules: Schedules) -> Worker {
+        let (stop, stopped) = watch::channel(false);
+        // apalis refuses a worker name registered in the last moments; a per-process suffix keeps
+        // restarts and several processes apart.
+        let name = format!(
+            "stint-{}-{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let context = Arc::new(Context {
+            stint: stint.clone(),
+            limits: ProviderLimits::new(stint.config.worker.per_provider),
+        });
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(take_jobs(
+            name.clone(),
+            context.clone(),
+            stopped.clone(),
+        )));
+        if schedules == Schedules::Queue {
+            tasks.push(tokio::spawn(scheduler::run(stint.clone(), stopped)));
+        }
+        tracing::info!(worker = %name, queue = stint.jobs.name(), "the worker is running");
+        Worker { stop, tasks, name }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Stops taking jobs, lets those in flight finish (at most `grace`), then returns. A job
+    /// still running then is handed back: its worker stops saying it is alive, so another worker
+    /// runs it again.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let all = futures_join(self.tasks);
+        if tokio::time::timeout(grace, all).await.is_err() {
+            tracing::warn!(worker = %self.name, "jobs still running at shutdown are left to another worker");
+        }
+    }
+}
+
+async fn futures_join(tasks: Vec<JoinHandle<()>>) {
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+async fn take_jobs(name: String, context: Arc<Context>, mut stopped: watch::Receiver<bool>) {
+    let total = context.stint.config.worker.total;
+    let poll = context.stint.config.worker.poll;
+    let signal = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+        Ok::<(), std::io::Error>(())
+    };
+    let result = match context.stint.jobs.storage().clone() {
+        Storage::Sqlite(storage) => {
+            WorkerBuilder::new(name.as_str())
+                .backend(storage.poll_with_interval(poll))
+                .data(context)
+                .concurrency(total)
+                .build(handle)
+                .run_until(signal)
+                .await
+        }
+        Storage::Postgres(storage) => {
+            WorkerBuilder::new(name.as_str())
+                .backend(storage.poll_with_interval(poll))
+                .data(context)
+                .concurrency(total)
+                .build(handle)
+                .run_until(signal)
+                .await
+        }
+    };
+    if let Err(err) = result {
+        tracing::error!(worker = %name, error = %err, "the worker stopped taking jobs");
+    }
+}
+
+async fn handle(job: Job, context: Data<Arc<Context>>) -> Result<(), BoxDynError> {
+    let _slot = match job.provider() {
+        Some(provider) => context.limits.acquire(provider).await,
+        None => None,
+    };
+    let kind = job.kind();
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match jobs::run(&context.stint, &job).await {
+            Ok(done) => {
+                tracing::debug!(
+                    job = kind,
+                    ?done,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "job done"
+                );
+                return Ok(());
+            }
+            Err(err) if attempt < TRIES => {
+                let pause = backoff(attempt);
+                tracing::warn!(job = kind, attempt, error = %err, retry_in_s = pause.as_secs(), "job failed; trying again");
+                tokio::time::sleep(pause).await;
+            }
+            Err(err) => {
+                tracing::error!(job = kind, attempt, error = %err, "job failed");
+                return Err(err.into());
+            }
+        }
+    }
+}
