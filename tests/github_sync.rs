@@ -267,3 +267,97 @@ async fn the_hourly_catch_up_syncs_each_webhook_driven_connection() {
     assert_eq!(runs[0]["status"], "succeeded", "{:?}", runs[0]);
     assert_eq!(task_count(&app, &admin).await, 5);
 }
+
+#[tokio::test]
+async fn a_worker_killed_mid_sync_leaves_the_run_to_another_that_duplicates_nothing() {
+    let github = MockServer::start().await;
+    let (mut app, admin) = github_ready(&github).await;
+    drop(app.worker.take());
+    app.put(
+        "/api/integrations/github/config?scope=global",
+        &admin,
+        &json!({ "repositories": ["octocat/Hello-World"] }),
+    )
+    .await
+    .ok::<Value>(200);
+    // The first worker to ask for page 2 waits for a minute: it is killed meanwhile.
+    Mock::given(method("GET"))
+        .and(path("/repos/octocat/hello-world/issues"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(std::time::Duration::from_secs(60)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&github)
+        .await;
+    mount_pages(&github).await;
+    let base = github.uri();
+    let env = [
+        ("STINT_PROVIDER_GITHUB_API_BASE", base.as_str()),
+        ("STINT_WORKER_HEARTBEAT", "1s"),
+    ];
+    let mut first = app.spawn_worker_process(&env, false);
+    let started: Value = app
+        .post("/api/integrations/github/sync", &admin, &json!({}))
+        .await
+        .ok(202);
+    let id = started["sync_run_id"].as_str().unwrap().to_owned();
+    let asked = |page: &'static str| {
+        let github = &github;
+        async move {
+            github
+                .received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| {
+                    r.url.path() == "/repos/octocat/hello-world/issues"
+                        && match page {
+                            "1" => r.url.query_pairs().all(|(k, _)| k != "page"),
+                            p => r.url.query_pairs().any(|(k, v)| k == "page" && v == p),
+                        }
+                })
+                .count()
+        }
+    };
+    for _ in 0..300 {
+        if asked("2").await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        asked("2").await,
+        1,
+        "the first worker never reached page 2: {}",
+        first.log()
+    );
+    first.kill();
+    let run: Value = app
+        .get(&format!("/api/sync-runs/{id}"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(run["status"], "running", "{run}");
+    assert_eq!(task_count(&app, &admin).await, 2, "page 1 was applied");
+
+    let second = app.spawn_worker_process(&env, false);
+    let mut run = Value::Null;
+    for _ in 0..600 {
+        run = app
+            .get(&format!("/api/sync-runs/{id}"), &admin)
+            .await
+            .ok(200);
+        if run["status"] != "running" && run["status"] != "queued" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(run["status"], "succeeded", "{run}\n{}", second.log());
+    assert_eq!(task_count(&app, &admin).await, 5, "nothing duplicated");
+    // The retry resumed after the last page applied (its cursor was saved with it).
+    assert_eq!(asked("1").await, 1);
+    assert!(second.terminate().await);
+}

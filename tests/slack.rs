@@ -882,3 +882,114 @@ async fn the_scheduled_summary_goes_out_once_per_local_day() {
     crate::worker::settled(&app, &admin).await;
     assert_eq!(posts().await, 2);
 }
+
+#[tokio::test]
+async fn three_worker_processes_post_each_summary_once() {
+    use stint_core::config::WorkerConfig;
+    use stint_core::jobs::Schedule;
+    const MEMBERS: usize = 24;
+    let slack = MockServer::start().await;
+    let (mut app, admin) = slack_ready(&slack, json!({})).await;
+    // Only the three separate processes run jobs here.
+    drop(app.worker.take());
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "ok": true, "channel": "D024BE91L", "ts": "1" }))
+                .set_delay(std::time::Duration::from_millis(100)),
+        )
+        .mount(&slack)
+        .await;
+    // The processes run on the real clock: choose a summary time in the current half hour (and
+    // not in its last minute, so the half hour does not end before they start).
+    let config = WorkerConfig::default();
+    let mut now = chrono::Utc::now();
+    if Schedule::DailySummary.due(&config, now + chrono::Duration::seconds(90))
+        != Schedule::DailySummary.due(&config, now)
+    {
+        tokio::time::sleep(std::time::Duration::from_secs(95)).await;
+        now = chrono::Utc::now();
+    }
+    let window = Schedule::DailySummary.due(&config, now).unwrap();
+    let time = (window + chrono::Duration::minutes(1))
+        .format("%H:%M")
+        .to_string();
+    let mut expected = std::collections::BTreeSet::new();
+    // Set up directly (signing 24 members in would meet the login limits).
+    for n in 0..MEMBERS {
+        let slack_id = format!("U0SCALE{n:03}");
+        let created: Value = app
+            .post(
+                "/api/admin/users",
+                &admin,
+                &json!({ "email": format!("m{n}@example.com"), "password": "a long member password" }),
+            )
+            .await
+            .ok(201);
+        let id = created["id"].as_str().unwrap().to_owned();
+        app.patch(
+            &format!("/api/admin/users/{id}"),
+            &admin,
+            &json!({ "slack_user_id": slack_id }),
+        )
+        .await
+        .ok::<Value>(200);
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        stint_entity::notification_preference::ActiveModel {
+            user_id: Set(id.parse().unwrap()),
+            timer_notifications: Set(false),
+            daily_summary_enabled: Set(true),
+            daily_summary_time: Set(Some(time.clone())),
+            daily_summary_last_sent_on: Set(None),
+            daily_summary_sent_for: Set(None),
+            updated_at: Set(now),
+        }
+        .insert(&app.stint.db)
+        .await
+        .unwrap();
+        expected.insert(slack_id);
+    }
+    let api_base = format!("{}/api", slack.uri());
+    let env = [("STINT_PROVIDER_SLACK_API_BASE", api_base.as_str())];
+    let workers: Vec<_> = (0..3)
+        .map(|_| app.spawn_worker_process(&env, true))
+        .collect();
+    let channels = || async {
+        slack
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/api/chat.postMessage")
+            .map(|r| {
+                serde_json::from_slice::<Value>(&r.body).unwrap()["channel"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..600 {
+        if channels().await.len() >= MEMBERS {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Time for a duplicate to show, had anything run twice.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let posted = channels().await;
+    assert_eq!(posted.len(), MEMBERS, "{posted:?}");
+    assert_eq!(
+        posted
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        expected
+    );
+    for worker in workers {
+        assert!(
+            worker.terminate().await,
+            "a worker did not stop cleanly on SIGTERM"
+        );
+    }
+}

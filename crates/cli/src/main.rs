@@ -39,7 +39,11 @@ enum Command {
         no_worker: bool,
     },
     /// Run background jobs and schedules only (several may run against one PostgreSQL).
-    Worker,
+    Worker {
+        /// Only run queued jobs; leave queueing the schedules to other processes.
+        #[arg(long)]
+        no_schedules: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the OpenAPI document (the committed openapi/openapi.json must equal it).
@@ -116,7 +120,7 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { no_worker } => serve(config, !no_worker).await,
-        Command::Worker => worker(config).await,
+        Command::Worker { no_schedules } => worker(config, !no_schedules).await,
         Command::Migrate => {
             let db = stint_core::db::connect(&config.database_url, config.database_pool_size)
                 .await
@@ -182,10 +186,15 @@ async fn serve(config: Config, with_worker: bool) -> anyhow::Result<()> {
 /// How long a stopping worker lets its jobs finish before leaving them to another worker.
 const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
 
-async fn worker(config: Config) -> anyhow::Result<()> {
+async fn worker(config: Config, schedules: bool) -> anyhow::Result<()> {
     let providers = stint_providers::providers_with_timeout(config.provider_timeout)?;
     let stint = Stint::start(config, Clock::system(), providers).await?;
-    let worker = Worker::start(&stint, Schedules::Queue);
+    let schedules = if schedules {
+        Schedules::Queue
+    } else {
+        Schedules::Ignore
+    };
+    let worker = Worker::start(&stint, schedules);
     shutdown_signal().await;
     tracing::info!("stopping: letting running jobs finish");
     worker.stop(WORKER_GRACE).await;

@@ -41,6 +41,49 @@ pub struct TestApp {
     _data_dir: tempfile::TempDir,
 }
 
+/// A `stint worker` child process; killed when dropped, so a failing test leaves none behind.
+pub struct WorkerProcess {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl WorkerProcess {
+    /// SIGKILL: no chance to finish or hand anything back.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits (at most 30 s); true when the process stopped cleanly.
+    pub async fn terminate(mut self) -> bool {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..300 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// What the process logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Everything the tests' servers log at debug level, kept so that tests can prove no secret
 /// reaches a log. Printed too when `TEST_LOG` is set.
 static CAPTURED: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
@@ -235,6 +278,50 @@ impl Answer {
 }
 
 impl TestApp {
+    /// Starts a separate `stint worker` process on this app's database, data directory and job
+    /// queue, with extra variables (provider endpoints); it queues the schedules (by the real
+    /// clock) only when `schedules` is set. The binary is the workspace's own `stint`, which
+    /// `cargo test --workspace` builds beside the tests.
+    pub fn spawn_worker_process(&self, extra: &[(&str, &str)], schedules: bool) -> WorkerProcess {
+        let deps = std::env::current_exe().expect("the test binary's path");
+        let binary = deps
+            .parent()
+            .and_then(|d| d.parent())
+            .map(|d| d.join("stint"))
+            .expect("the target directory");
+        assert!(
+            binary.exists(),
+            "{} is missing: build it first with `cargo build -p stint-cli` (`just test` does)",
+            binary.display()
+        );
+        let mut command = std::process::Command::new(binary);
+        command.arg("worker");
+        if !schedules {
+            command.arg("--no-schedules");
+        }
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("STINT_DATABASE_URL", &self.database_url)
+            .env("STINT_DATA_DIR", self._data_dir.path())
+            .env("STINT_JOB_QUEUE", self.stint.jobs.name())
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null());
+        // Its log goes to a file: an inherited stderr would hold the test runner's pipe open.
+        let log = self
+            ._data_dir
+            .path()
+            .join(format!("worker-{}.log", uuid::Uuid::new_v4().simple()));
+        command.stderr(std::fs::File::create(&log).expect("a worker log file"));
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        WorkerProcess {
+            child: command.spawn().expect("start a stint worker process"),
+            log,
+        }
+    }
+
     /// The raw bytes of the SQLite database and its write-ahead log (empty on PostgreSQL), to
     /// prove that no secret is stored in plain text.
     pub fn database_bytes(&self) -> Vec<u8> {
