@@ -341,6 +341,12 @@ async fn a_worker_killed_mid_sync_leaves_the_run_to_another_that_duplicates_noth
         .await
         .ok(200);
     assert_eq!(run["status"], "running", "{run}");
+    // A running sync shows how far it got: page 1's three items (one a pull request, skipped).
+    assert_eq!(
+        (run["done"].as_i64(), run["skipped"].as_i64()),
+        (Some(3), Some(1)),
+        "{run}"
+    );
     assert_eq!(task_count(&app, &admin).await, 2, "page 1 was applied");
 
     let second = app.spawn_worker_process(&env, false);

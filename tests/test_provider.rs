@@ -75,6 +75,8 @@ mod tracker {
     struct Page {
         items: Vec<Item>,
         next: Option<String>,
+        #[serde(default)]
+        total: Option<u64>,
     }
 
     pub fn connector(spec: ProviderSpec) -> Connector {
@@ -236,6 +238,7 @@ mod tracker {
                     .map(|i| SyncItem::Issue(i.external()))
                     .collect(),
                 pause_until: None,
+                total: page.total,
             })
         }
     }
@@ -268,7 +271,8 @@ async fn fake_tracker() -> MockServer {
         .and(query_param_is_missing("after"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "items": [item("1", "Write the plan", "2026-01-05T08:00:00Z"), item("2", "Ship it", "2026-01-05T08:00:00Z")],
-            "next": "p2"
+            "next": "p2",
+            "total": 3
         })))
         .mount(&fake)
         .await;
@@ -434,6 +438,11 @@ async fn a_new_provider_is_driven_through_the_real_sync_engine() {
     let (app, admin) = tracker_ready(&fake).await;
     let run = run_sync(&app, &admin).await;
     assert_eq!(run["status"], "succeeded", "{run}");
+    // Progress: every item gone through, of the three the source announced.
+    assert_eq!(
+        (run["done"].as_i64(), run["total"].as_i64()),
+        (Some(3), Some(3))
+    );
     assert_eq!(
         (run["created"].as_i64(), run["failed"].as_i64()),
         (Some(3), Some(0))

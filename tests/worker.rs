@@ -39,6 +39,24 @@ async fn each_occurrence_is_queued_once_however_many_schedulers_ask() {
     let jobs = settled(&app, &admin).await;
     assert_eq!(jobs["done"], Schedule::ALL.len(), "{jobs}");
     assert_eq!(jobs["failed"], 0, "{jobs}");
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("stint_jobs{state=\"done\"} 5"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("stint_jobs_finished_total{kind=\"tick\",outcome=\"ok\"} 5"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("stint_job_duration_seconds_count{kind=\"tick\"} 5"));
     // The next period is a new occurrence.
     app.clock.advance(chrono::Duration::minutes(10));
     let queued = stint_worker::scheduler::queue_due(&app.stint)

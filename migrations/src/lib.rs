@@ -10,6 +10,7 @@ mod m20261128_000001_integration_last_used;
 mod m20261128_000002_sessions;
 mod m20261128_000003_refresh_lease;
 mod m20261128_000004_summary_date;
+mod m20261128_000005_sync_progress;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_sessions::Migration),
             Box::new(m20261128_000003_refresh_lease::Migration),
             Box::new(m20261128_000004_summary_date::Migration),
+            Box::new(m20261128_000005_sync_progress::Migration),
         ]
     }
 }

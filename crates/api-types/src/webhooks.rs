@@ -106,6 +106,11 @@ pub struct SyncRun {
     pub skipped: i32,
     pub failed: i32,
     pub error: Option<String>,
+    /// Items gone through so far (created, updated, skipped and failed), kept up to date page
+    /// by page while the run runs.
+    pub done: i32,
+    /// Items the run will go through, when the source says (not every provider does).
+    pub total: Option<i32>,
 }
 
 /// `202 Accepted` for a sync: where to follow it.

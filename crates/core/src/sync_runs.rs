@@ -31,6 +31,8 @@ fn to_api(run: &sync_run::Model, provider: ProviderKey) -> Result<SyncRun, CoreE
         skipped: run.skipped_count,
         failed: run.failed_count,
         error: run.error.clone(),
+        done: run.created_count + run.updated_count + run.skipped_count + run.failed_count,
+        total: run.items_total,
     })
 }
 
@@ -71,6 +73,7 @@ pub(crate) async fn queue(
         skipped_count: Set(0),
         failed_count: Set(0),
         error: Set(None),
+        items_total: Set(None),
     }
     .insert(&stint.db)
     .await?;
@@ -79,6 +82,26 @@ pub(crate) async fn queue(
 
 pub(crate) async fn find(stint: &Stint, id: Uuid) -> Result<Option<sync_run::Model>, CoreError> {
     Ok(sync_run::Entity::find_by_id(id).one(&stint.db).await?)
+}
+
+/// The counts so far (and the total, once known), written with the page they cover.
+pub(crate) async fn progress<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    counts: [i32; 4],
+    total: Option<i32>,
+) -> Result<(), CoreError> {
+    let [created, updated, skipped, failed] = counts;
+    let mut update = sync_run::Entity::update_many()
+        .col_expr(sync_run::Column::CreatedCount, Expr::value(created))
+        .col_expr(sync_run::Column::UpdatedCount, Expr::value(updated))
+        .col_expr(sync_run::Column::SkippedCount, Expr::value(skipped))
+        .col_expr(sync_run::Column::FailedCount, Expr::value(failed));
+    if let Some(total) = total {
+        update = update.col_expr(sync_run::Column::ItemsTotal, Expr::value(total));
+    }
+    update.filter(sync_run::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
 }
 
 pub(crate) async fn mark_running(stint: &Stint, id: Uuid) -> Result<(), CoreError> {

@@ -18,6 +18,8 @@ pub struct Model {
     pub skipped_count: i32,
     pub failed_count: i32,
     pub error: Option<String>,
+    /// Items the run will go through, when the source says.
+    pub items_total: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -137,6 +137,11 @@ async fn handle(job: Job, context: Data<Arc<Context>>) -> Result<(), BoxDynError
         attempt += 1;
         match jobs::run(&context.stint, &job).await {
             Ok(done) => {
+                context
+                    .stint
+                    .jobs
+                    .metrics()
+                    .observe(kind, true, started.elapsed().as_secs_f64());
                 tracing::debug!(
                     job = kind,
                     ?done,
@@ -151,6 +156,11 @@ async fn handle(job: Job, context: Data<Arc<Context>>) -> Result<(), BoxDynError
                 tokio::time::sleep(pause).await;
             }
             Err(err) => {
+                context
+                    .stint
+                    .jobs
+                    .metrics()
+                    .observe(kind, false, started.elapsed().as_secs_f64());
                 tracing::error!(job = kind, attempt, error = %err, "job failed");
                 return Err(err.into());
             }

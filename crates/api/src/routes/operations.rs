@@ -48,7 +48,8 @@ async fn readyz(stint: Data<Stint>) -> Result<actix_web::web::Json<Health>, ApiE
 
 /// Prometheus metrics
 ///
-/// Request counts and latency histograms by method, route and status, in the text format. When
+/// Request counts and latency histograms by method, route and status; background jobs finished
+/// by kind and outcome with their durations, and the queue by state; in the text format. When
 /// the operator sets `STINT_METRICS_TOKEN`, only `Authorization: Bearer <that token>` is answered.
 #[utoipa::path(
     tag = "operations",
@@ -75,9 +76,15 @@ async fn metrics(
             return Err(stint_core::CoreError::Unauthorized.into());
         }
     }
+    let mut text = metrics.render();
+    match stint.jobs.metrics_text().await {
+        Ok(jobs) => text.push_str(&jobs),
+        // The request metrics are still worth serving when the queue cannot be read.
+        Err(err) => tracing::warn!(error = %err, "could not read the job queue for /metrics"),
+    }
     Ok(HttpResponse::Ok()
         .insert_header(("content-type", "text/plain; version=0.0.4; charset=utf-8"))
-        .body(metrics.render()))
+        .body(text))
 }
 
 /// The OpenAPI document

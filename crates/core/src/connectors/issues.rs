@@ -55,6 +55,8 @@ pub struct SourcePage {
     pub more: bool,
     /// The provider's quota is spent until then: wait before asking for the next page.
     pub pause_until: Option<DateTime<Utc>>,
+    /// How many items the resource holds in all, when the provider says.
+    pub total: Option<u64>,
 }
 
 #[async_trait::async_trait]

@@ -3,6 +3,7 @@
 //! its worker, or a `stint worker`) may run them. The worker crate runs them; everything that
 //! only queues work (an API handler, a schedule) needs no more than this module.
 
+mod metrics;
 mod overview;
 mod queue;
 mod schedule;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use stint_api_types::providers::ProviderKey;
 use uuid::Uuid;
 
+pub use metrics::JobMetrics;
 pub use overview::overview;
 pub use queue::{JobQueue, MAX_ATTEMPTS, QueueError, QueuedJob, Storage};
 pub use schedule::Schedule;

@@ -30,6 +30,7 @@ pub enum QueueError {
 pub struct JobQueue {
     name: std::sync::Arc<str>,
     storage: Storage,
+    metrics: std::sync::Arc<super::metrics::JobMetrics>,
 }
 
 /// apalis's storage, by database.
@@ -61,6 +62,8 @@ impl JobQueue {
         heartbeat: Duration,
     ) -> Result<JobQueue, QueueError> {
         let setup = |e: &dyn std::fmt::Display| QueueError::Setup(e.to_string());
+        let metrics =
+            std::sync::Arc::new(super::metrics::JobMetrics::new().map_err(|e| setup(&e))?);
         match db.get_database_backend() {
             DatabaseBackend::Sqlite => {
                 let pool = db.get_sqlite_connection_pool();
@@ -76,6 +79,7 @@ impl JobQueue {
                 Ok(JobQueue {
                     name: queue.into(),
                     storage: Storage::Sqlite(SqliteStorage::new(pool).with_config(config)),
+                    metrics,
                 })
             }
             DatabaseBackend::Postgres => {
@@ -99,6 +103,7 @@ impl JobQueue {
                 Ok(JobQueue {
                     name: queue.into(),
                     storage: Storage::Postgres(PostgresStorage::new(pool).with_config(config)),
+                    metrics,
                 })
             }
             other => Err(QueueError::Setup(format!("{other:?} is not supported"))),
@@ -111,6 +116,11 @@ impl JobQueue {
 
     pub fn storage(&self) -> &Storage {
         &self.storage
+    }
+
+    /// This process's job metrics (the worker records into them).
+    pub fn metrics(&self) -> &super::metrics::JobMetrics {
+        &self.metrics
     }
 
     /// Queues a job to run now, or after `delay`. A job with an idempotency key that is already

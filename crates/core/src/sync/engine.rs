@@ -343,6 +343,21 @@ impl Run {
             error: None,
         };
         state::save(&*txn, self.integration.id, state_key, change, now).await?;
+        // Progress is written with the page it counts: a follower never sees items counted that
+        // a crash then undid.
+        let total = page.total.map(|t| i32::try_from(t).unwrap_or(i32::MAX));
+        sync_runs::progress(
+            &*txn,
+            self.run_id,
+            [
+                counts.created,
+                counts.updated,
+                counts.skipped,
+                counts.failed,
+            ],
+            total,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

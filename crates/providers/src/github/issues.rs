@@ -220,6 +220,8 @@ impl IssueTracker for Issues {
             cursor: serde_json::to_string(&next_cursor).unwrap_or_default(),
             more,
             pause_until,
+            // The issues list does not say how many there are.
+            total: None,
         })
     }
 }
