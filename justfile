@@ -30,6 +30,10 @@ bench-webhooks:
     cargo build --release -q -p stint-cli
     cargo run --release -q --example bench-webhooks
 
+# The worker: a token sweep over 1,000 connections to a 50 ms provider at concurrency 16, and one summary tick over 100,000 users
+bench-worker:
+    cargo run --release -q --example bench-worker
+
 # AES-GCM on a 2 KB token and get_valid_token's fresh path through SQLite (criterion, ns/op)
 bench-crypto:
     cargo bench --bench crypto
