@@ -88,6 +88,14 @@ mod tracker {
             .with_issues(tracker)
     }
 
+    /// The same source with no webhooks: only Stint's asking brings it up to date.
+    pub fn polled_connector(spec: ProviderSpec) -> Connector {
+        let tracker = Arc::new(Tracker {
+            http: reqwest::Client::new(),
+        });
+        Connector::new(spec, tracker.clone(), tracker.clone()).with_issues(tracker)
+    }
+
     #[async_trait::async_trait]
     impl AccountApi for Tracker {
         async fn identity(
@@ -298,6 +306,13 @@ async fn fake_tracker() -> MockServer {
 
 /// Stint with the test provider in Linear's place, connected for the organisation.
 async fn tracker_ready(fake: &MockServer) -> (TestApp, String) {
+    tracker_ready_as(fake, tracker::connector).await
+}
+
+async fn tracker_ready_as(
+    fake: &MockServer,
+    connector: fn(ProviderSpec) -> stint_core::catalogue::Connector,
+) -> (TestApp, String) {
     let base = fake.uri();
     let providers = stint_providers::providers().expect("HTTP client");
     let spec = providers
@@ -312,7 +327,7 @@ async fn tracker_ready(fake: &MockServer) -> (TestApp, String) {
         revoke_url: None,
         ..spec
     };
-    let providers = providers.register(tracker::connector(spec));
+    let providers = providers.register(connector(spec));
     let app = spawn_app_with_providers(
         &[
             (
@@ -477,4 +492,37 @@ async fn run_sync(app: &TestApp, admin: &str) -> Value {
     app.get(&format!("/api/sync-runs/{id}"), admin)
         .await
         .ok(200)
+}
+
+#[tokio::test]
+async fn a_polled_source_is_synced_on_its_schedule_and_a_webhook_driven_one_hourly() {
+    use stint_core::jobs::Schedule;
+    let fake = fake_tracker().await;
+    let at = "2026-01-05T09:30:00Z".parse().unwrap();
+    // Without webhooks: the polled schedule (calendars' every 30 minutes) syncs it.
+    let (app, admin) = tracker_ready_as(&fake, tracker::polled_connector).await;
+    let mut finished = app.stint.finished_syncs.subscribe();
+    let tick = |schedule| stint_worker::jobs::tick(&app.stint, schedule, at);
+    assert_eq!(tick(Schedule::CatchUp).await.unwrap(), 0);
+    assert_eq!(tick(Schedule::CalendarSync).await.unwrap(), 1);
+    finished.recv().await.unwrap();
+    assert_eq!(task_titles(&app, &admin).await.len(), 3);
+    // A connection that needs reconnecting is left alone until it is reconnected.
+    use sea_orm::{ConnectionTrait, Statement};
+    app.stint
+        .db
+        .execute_raw(Statement::from_string(
+            app.stint.db.get_database_backend(),
+            "UPDATE integrations SET status = 'needs_reauth'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(tick(Schedule::CalendarSync).await.unwrap(), 0);
+
+    // With webhooks: the hourly catch-up does.
+    let fake = fake_tracker().await;
+    let (app, _) = tracker_ready_as(&fake, tracker::connector).await;
+    let tick = |schedule| stint_worker::jobs::tick(&app.stint, schedule, at);
+    assert_eq!(tick(Schedule::CalendarSync).await.unwrap(), 0);
+    assert_eq!(tick(Schedule::CatchUp).await.unwrap(), 1);
 }

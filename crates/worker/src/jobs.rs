@@ -161,3 +161,23 @@ pub fn backoff(attempt: usize) -> Duration {
     let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * ceiling / 255;
     Duration::from_secs(jitter.max(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        for attempt in 0..20 {
+            let ceiling = Duration::from_secs((5u64 << attempt.min(7)).min(600));
+            for _ in 0..50 {
+                let pause = backoff(attempt);
+                assert!(pause >= Duration::from_secs(1), "{attempt}: {pause:?}");
+                assert!(pause <= ceiling, "{attempt}: {pause:?} over {ceiling:?}");
+            }
+        }
+        // Jittered: fifty pauses of one attempt are not all the same.
+        let pauses: std::collections::HashSet<_> = (0..50).map(|_| backoff(4)).collect();
+        assert!(pauses.len() > 1);
+    }
+}
