@@ -257,3 +257,64 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn secret() -> impl Strategy<Value = String> {
+        "[ -~]{1,64}"
+    }
+
+    proptest! {
+        #[test]
+        fn a_github_signature_verifies_its_body_and_no_other(
+            secret in secret(),
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            other in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let key = Secret::new(secret.clone());
+            let signature = github_signature(&secret, &body);
+            prop_assert!(verify_github(Some(&key), Some(&signature), false, &body).is_ok());
+            if other != body {
+                prop_assert!(verify_github(Some(&key), Some(&signature), false, &other).is_err());
+            }
+        }
+
+        #[test]
+        fn any_github_header_is_answered_without_panic(
+            header in ".{0,200}",
+            body in proptest::collection::vec(any::<u8>(), 0..256),
+        ) {
+            let key = Secret::new("s3cret".to_owned());
+            prop_assert!(verify_github(Some(&key), Some(&header), false, &body).is_err());
+        }
+
+        #[test]
+        fn a_slack_signature_verifies_within_its_window_only(
+            secret in secret(),
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            age in -600i64..600,
+        ) {
+            let now = DateTime::<Utc>::from_timestamp(1_767_603_600, 0).unwrap_or_default();
+            let timestamp = now.timestamp() - age;
+            let key = Secret::new(secret.clone());
+            let signature = slack_signature(&secret, timestamp, &body);
+            let verdict = verify_slack(Some(&key), Some(&timestamp.to_string()), Some(&signature), &body, now);
+            prop_assert_eq!(verdict.is_ok(), age.abs() <= SLACK_TOLERANCE_SECONDS);
+        }
+
+        #[test]
+        fn any_slack_headers_are_answered_without_panic(
+            timestamp in ".{0,40}",
+            signature in ".{0,200}",
+            body in proptest::collection::vec(any::<u8>(), 0..256),
+        ) {
+            let key = Secret::new("s3cret".to_owned());
+            let now = DateTime::<Utc>::from_timestamp(1_767_603_600, 0).unwrap_or_default();
+            prop_assert!(verify_slack(Some(&key), Some(&timestamp), Some(&signature), &body, now).is_err());
+        }
+    }
+}

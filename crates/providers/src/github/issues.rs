@@ -275,3 +275,37 @@ mod tests {
         assert_eq!(next_link(&HeaderMap::new()), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use reqwest::header::{HeaderValue, LINK};
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_stored_cursor_is_read_without_panic(stored in ".{0,300}") {
+            let _ = Cursor::read(Some(&stored));
+        }
+
+        #[test]
+        fn a_cursor_survives_being_stored(secs in 0i64..4_000_000_000, next in proptest::option::of("[ -~]{0,200}")) {
+            let since = DateTime::<Utc>::from_timestamp(secs, 0);
+            let cursor = Cursor { since, next: next.clone(), ..Cursor::default() };
+            let stored = serde_json::to_string(&cursor).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let read = Cursor::read(Some(&stored));
+            prop_assert_eq!(read.since, since);
+            prop_assert_eq!(read.next, next);
+        }
+
+        #[test]
+        fn any_link_header_is_read_without_panic(link in "[ -~]{0,300}") {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_str(&link) {
+                headers.insert(LINK, value);
+            }
+            let _ = next_link(&headers);
+        }
+    }
+}

@@ -121,3 +121,55 @@ impl EventReader for Webhooks {
         }))
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            ".{0,20}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                proptest::collection::hash_map(
+                    prop_oneof![
+                        Just("action".to_owned()),
+                        Just("issue".to_owned()),
+                        Just("repository".to_owned()),
+                        Just("full_name".to_owned()),
+                        Just("number".to_owned()),
+                        Just("title".to_owned()),
+                        Just("labels".to_owned()),
+                        Just("installation".to_owned()),
+                        "[a-z_]{1,10}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_payload_is_read_or_refused_without_panic(
+            event in proptest::option::of(prop_oneof![Just("issues".to_owned()), Just("installation".to_owned()), ".{0,20}"]),
+            payload in json(),
+        ) {
+            let _ = Webhooks.read(event.as_deref(), &payload.to_string());
+        }
+
+        #[test]
+        fn any_text_is_read_or_refused_without_panic(payload in ".{0,500}") {
+            let _ = Webhooks.read(Some("issues"), &payload);
+        }
+    }
+}

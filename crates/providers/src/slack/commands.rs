@@ -42,3 +42,37 @@ mod tests {
         assert!(parse(b"text=x").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_body_is_parsed_or_refused_without_panic(body in proptest::collection::vec(any::<u8>(), 0..1024)) {
+            let _ = parse(&body);
+        }
+
+        #[test]
+        fn the_fields_come_back_as_sent(
+            member in "[A-Z0-9]{1,16}",
+            text in ".{0,200}",
+            trigger in ".{0,64}",
+        ) {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("token", "legacy")
+                .append_pair("user_id", &member)
+                .append_pair("command", "/tt")
+                .append_pair("text", &text)
+                .append_pair("trigger_id", &trigger)
+                .finish();
+            let command = parse(body.as_bytes()).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(command.member, member);
+            prop_assert_eq!(command.command, "/tt");
+            prop_assert_eq!(command.text, text);
+            prop_assert_eq!(command.trigger_id, trigger);
+        }
+    }
+}

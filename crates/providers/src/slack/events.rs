@@ -151,3 +151,30 @@ impl EventReader for Events {
         })
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_event_body_is_read_or_refused_without_panic(payload in ".{0,500}") {
+            let _ = Events.read(None, &payload);
+        }
+
+        #[test]
+        fn tokens_revoked_of_any_shape_is_read_without_panic(
+            team in proptest::option::of("[A-Z0-9]{0,12}"),
+            oauth in proptest::collection::vec("[A-Z0-9]{0,12}", 0..4),
+            bot in proptest::collection::vec("[A-Z0-9]{0,12}", 0..4),
+        ) {
+            let payload = serde_json::json!({
+                "type": "event_callback", "team_id": team,
+                "event": { "type": "tokens_revoked", "tokens": { "oauth": oauth, "bot": bot } }
+            });
+            let _ = Events.read(None, &payload.to_string());
+        }
+    }
+}
