@@ -526,3 +526,59 @@ async fn a_polled_source_is_synced_on_its_schedule_and_a_webhook_driven_one_hour
     assert_eq!(tick(Schedule::CalendarSync).await.unwrap(), 0);
     assert_eq!(tick(Schedule::CatchUp).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn truncated_and_failing_pages_lose_nothing_and_duplicate_nothing() {
+    let fake = fake_tracker().await;
+    // Page 2 comes back cut short once (a dropped connection mid-body): asked again, the run
+    // goes on.
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .and(query_param("after", "p2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string(r#"{"items": [{"id": "3", "bo"#),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fake)
+        .await;
+    let (app, admin) = tracker_ready(&fake).await;
+    let run = run_sync(&app, &admin).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(task_titles(&app, &admin).await.len(), 3);
+
+    // Then the source fails for good past page 1 (three tries of one run): the run says so, keeps
+    // page 1, and the next run resumes after it.
+    let fake = fake_tracker().await;
+    Mock::given(method("GET"))
+        .and(path("/items"))
+        .and(query_param("after", "p2"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>"))
+        .up_to_n_times(3)
+        .with_priority(1)
+        .mount(&fake)
+        .await;
+    let (app, admin) = tracker_ready(&fake).await;
+    let failed = run_sync(&app, &admin).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("502"),
+        "{failed}"
+    );
+    assert_eq!(failed["created"], 2);
+    assert_eq!(task_titles(&app, &admin).await.len(), 2);
+    let resumed = run_sync(&app, &admin).await;
+    assert_eq!(resumed["status"], "succeeded", "{resumed}");
+    assert_eq!(resumed["created"], 1, "only page 2's item is new");
+    assert_eq!(task_titles(&app, &admin).await.len(), 3);
+    let first_pages = fake
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/items" && r.url.query().is_none())
+        .count();
+    assert_eq!(first_pages, 1, "page 1 was not asked for again");
+}

@@ -150,3 +150,35 @@ async fn members_choose_their_summary_time_and_bad_times_are_refused() {
     let read: Value = app.get("/api/me/notifications", &member).await.ok(200);
     assert_eq!(read, saved);
 }
+
+#[tokio::test]
+async fn a_clock_that_jumps_ahead_runs_each_missed_schedule_once_not_once_per_period() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    stint_worker::scheduler::queue_due(&app.stint)
+        .await
+        .unwrap();
+    settled(&app, &admin).await;
+    // Three days pass in an instant (a suspended machine, a corrected clock).
+    app.clock.advance(chrono::Duration::days(3));
+    let queued = stint_worker::scheduler::queue_due(&app.stint)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), Schedule::ALL.len());
+    let admin = app.admin_token().await;
+    let jobs = settled(&app, &admin).await;
+    assert_eq!(jobs["done"], 2 * Schedule::ALL.len(), "{jobs}");
+    // Back a minute and forward again: the earlier occurrences it finds had never run (and run
+    // now, once); those of 09:00, already queued, are not queued again.
+    app.clock.advance(chrono::Duration::minutes(-1));
+    stint_worker::scheduler::queue_due(&app.stint)
+        .await
+        .unwrap();
+    let before = settled(&app, &admin).await["done"].as_u64().unwrap();
+    app.clock.advance(chrono::Duration::minutes(1));
+    stint_worker::scheduler::queue_due(&app.stint)
+        .await
+        .unwrap();
+    let jobs = settled(&app, &admin).await;
+    assert_eq!(jobs["done"], before, "{jobs}");
+}
