@@ -455,7 +455,7 @@ async fn timer_notifications_are_posted_and_retried_without_slowing_the_timer() 
     app.post("/api/timer/stop", &member, &json!({}))
         .await
         .ok::<Value>(200);
-    app.stint.notifier.settle().await;
+    app.settle_jobs().await;
 
     let posts: Vec<Value> = slack
         .received_requests()
@@ -493,7 +493,7 @@ async fn a_failing_slack_never_fails_the_timer() {
     started.ok::<Value>(200);
     let stopped = app.post("/api/timer/stop", &member, &json!({})).await;
     stopped.ok::<Value>(200);
-    app.stint.notifier.settle().await;
+    app.settle_jobs().await;
     let timer: Value = app.get("/api/timer", &member).await.ok(200);
     assert_eq!(timer["running"], false);
     let attempts = slack
@@ -643,7 +643,7 @@ async fn a_members_own_slack_carries_their_notices_and_summary() {
             .await
             .ok::<Value>(200);
     }
-    app.stint.notifier.settle().await;
+    app.settle_jobs().await;
     stint_core::notify::summary::post_daily_summary(&app.stint, id.parse().unwrap())
         .await
         .unwrap();
@@ -992,4 +992,43 @@ async fn three_worker_processes_post_each_summary_once() {
             "a worker did not stop cleanly on SIGTERM"
         );
     }
+}
+
+#[tokio::test]
+async fn a_timer_notice_waits_in_the_queue_for_a_worker() {
+    let slack = MockServer::start().await;
+    let (mut app, admin) = slack_ready(&slack, json!({ "channel": "#time" })).await;
+    let (_, member) = slack_member(&app, &admin, "grace@example.com", "U024BE7LH").await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "ok": true, "channel": "C123ABC456", "ts": "1" })),
+        )
+        .mount(&slack)
+        .await;
+    // No worker runs (it stopped, or runs in another process that is down).
+    drop(app.worker.take());
+    app.post("/api/timer/start", &member, &json!({}))
+        .await
+        .ok::<Value>(200);
+    let counts = app.stint.jobs.counts().await.unwrap();
+    assert_eq!(counts.queued, 1, "{counts:?}");
+    let posts = || async {
+        slack
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/api/chat.postMessage")
+            .count()
+    };
+    assert_eq!(posts().await, 0);
+    // A worker that starts later posts it.
+    app.worker = Some(stint_worker::Worker::start(
+        &app.stint,
+        stint_worker::Schedules::Ignore,
+    ));
+    app.settle_jobs().await;
+    assert_eq!(posts().await, 1);
 }

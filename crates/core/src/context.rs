@@ -29,7 +29,6 @@ pub struct Stint {
     pub intake: Arc<crate::webhooks::Intake>,
     /// Background work, queued in the database for whichever worker takes it.
     pub jobs: crate::jobs::JobQueue,
-    pub notifier: Arc<crate::notify::Notifier>,
     /// The id of every sync run that finishes in this process, for whoever follows them.
     pub finished_syncs: tokio::sync::broadcast::Sender<uuid::Uuid>,
 }
@@ -81,7 +80,6 @@ impl Stint {
             clock,
             catalogue: Arc::new(Catalogue::new(providers.connectors, &config.providers)),
             intake: Arc::default(),
-            notifier: Arc::default(),
             finished_syncs: tokio::sync::broadcast::channel(64).0,
             keys: Arc::new(keys),
             jobs,
@@ -106,7 +104,6 @@ impl Stint {
     pub fn spawn_background(&self) {
         crate::db::spawn_checkpoints(&self.db);
         crate::webhooks::Intake::spawn(self);
-        crate::notify::Notifier::spawn(self);
     }
 }
 

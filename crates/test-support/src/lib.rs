@@ -278,6 +278,20 @@ impl Answer {
 }
 
 impl TestApp {
+    /// Waits (at most thirty seconds) until no background job is queued or running.
+    pub async fn settle_jobs(&self) {
+        for _ in 0..600 {
+            if let Ok(counts) = self.stint.jobs.counts().await
+                && counts.queued == 0
+                && counts.running == 0
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("background jobs did not finish");
+    }
+
     /// Starts a separate `stint worker` process on this app's database, data directory and job
     /// queue, with extra variables (provider endpoints); it queues the schedules (by the real
     /// clock) only when `schedules` is set. The binary is the workspace's own `stint`, which

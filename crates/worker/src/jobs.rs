@@ -30,6 +30,7 @@ pub enum Done {
     /// Refreshing failed in a way the connection's status now shows.
     RefreshFailed(String),
     Summary(SummaryOutcome),
+    Notified,
     Purged,
 }
 
@@ -48,6 +49,10 @@ pub async fn run(stint: &Stint, job: &Job) -> Result<Done, JobFailure> {
         Job::DailySummary { user_id, date } => Ok(Done::Summary(
             summary::post_for_day(stint, *user_id, *date).await?,
         )),
+        Job::Notify { notice } => {
+            stint_core::notify::post_notice(stint, *notice).await?;
+            Ok(Done::Notified)
+        }
         Job::Retention => {
             retention(stint).await?;
             Ok(Done::Purged)

@@ -33,6 +33,25 @@ impl ProviderLimits {
     }
 }
 
+/// One turn at a time per user for jobs whose order the user sees (a timer's start and stop
+/// notices): their jobs wait here in the order they arrive.
+#[derive(Default)]
+pub struct UserTurns(Mutex<HashMap<uuid::Uuid, Arc<tokio::sync::Mutex<()>>>>);
+
+impl UserTurns {
+    pub async fn take(&self, user: uuid::Uuid) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            if turns.len() > 10_000 {
+                // Forget turns nobody holds or waits for.
+                turns.retain(|_, turn| Arc::strong_count(turn) > 1);
+            }
+            turns.entry(user).or_default().clone()
+        };
+        turn.lock_owned().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

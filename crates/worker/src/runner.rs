@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::jobs::{self, backoff};
-use crate::limits::ProviderLimits;
+use crate::limits::{ProviderLimits, UserTurns};
 use crate::scheduler;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,7 @@ pub struct Worker {
 struct Context {
     stint: Stint,
     limits: ProviderLimits,
+    turns: UserTurns,
 }
 
 /// Tries within one job before apalis records it failed (and, below its attempt limit, takes
@@ -57,6 +58,7 @@ impl Worker {
         let context = Arc::new(Context {
             stint: stint.clone(),
             limits: ProviderLimits::new(stint.config.worker.per_provider),
+            turns: UserTurns::default(),
         });
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(take_jobs(
@@ -129,6 +131,10 @@ async fn handle(job: Job, context: Data<Arc<Context>>) -> Result<(), BoxDynError
     let _slot = match job.provider() {
         Some(provider) => context.limits.acquire(provider).await,
         None => None,
+    };
+    let _turn = match &job {
+        Job::Notify { notice } => Some(context.turns.take(notice.user_id()).await),
+        _ => None,
     };
     let kind = job.kind();
     let started = std::time::Instant::now();

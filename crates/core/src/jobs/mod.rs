@@ -39,6 +39,8 @@ pub enum Job {
     },
     /// Posts one user's daily summary for their local day.
     DailySummary { user_id: Uuid, date: NaiveDate },
+    /// Posts a timer notice through the user's chat providers.
+    Notify { notice: crate::notify::Notice },
     /// Forgets old delivery records, sync runs, OAuth states and finished jobs.
     Retention,
 }
@@ -51,6 +53,7 @@ impl Job {
             Job::Sync { .. } => "sync",
             Job::RefreshToken { .. } => "refresh_token",
             Job::DailySummary { .. } => "daily_summary",
+            Job::Notify { .. } => "notify",
             Job::Retention => "retention",
         }
     }
@@ -73,7 +76,7 @@ impl Job {
             Job::Sync { run_id, .. } => Some(format!("sync:{run_id}")),
             Job::DailySummary { user_id, date } => Some(format!("summary:{user_id}:{date}")),
             // Another refresh later is harmless and sometimes needed.
-            Job::RefreshToken { .. } | Job::Retention => None,
+            Job::RefreshToken { .. } | Job::Notify { .. } | Job::Retention => None,
         }
     }
 }

@@ -5,4 +5,4 @@ pub mod queue;
 pub mod report;
 pub mod summary;
 
-pub use queue::{Notice, Notifier};
+pub use queue::{Notice, notify, post_notice};

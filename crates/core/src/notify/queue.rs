@@ -1,16 +1,16 @@
 //! Timer notifications, through every chat provider the user is served by (their own connection
-//! first, else the organisation's). A timer request only drops a notice into a bounded queue and
-//! never waits for the provider: a full queue, a missing connection or a failing provider cost
-//! the request nothing. A background task posts, retrying 429 and 5xx (honouring `Retry-After`).
+//! first, else the organisation's). A timer request only queues a notice as a background job and
+//! never waits for the provider: a missing connection or a failing provider cost the request
+//! nothing, and a queued notice outlives the process. The worker posts, retrying 429 and 5xx
+//! (honouring `Retry-After`), then gives up on that notice.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use sea_orm::EntityTrait;
+use serde::{Deserialize, Serialize};
 use stint_api_types::providers::IntegrationScope;
 use stint_entity::{notification_preference, time_entry, user};
-use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::report::{self, duration};
@@ -19,85 +19,53 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::gateway::GatewayError;
 use crate::integrations::{resolve, tokens};
+use crate::jobs::Job;
 
-const QUEUE_CAPACITY: usize = 1_024;
 /// Retries after the first attempt.
 const MAX_RETRIES: usize = 3;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// A stop is posted a moment after it is queued, so that the start queued just before it (the
+/// worker serialises one user's notices) is taken first.
+const STOP_AFTER: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "snake_case")]
 pub enum Notice {
-    TimerStarted { entry_id: Uuid },
-    TimerStopped { entry_id: Uuid },
+    TimerStarted { entry_id: Uuid, user_id: Uuid },
+    TimerStopped { entry_id: Uuid, user_id: Uuid },
 }
 
-enum Message {
-    Notice(Notice),
-    /// Answered once every notice queued before it is handled.
-    Flush(oneshot::Sender<()>),
-}
-
-pub struct Notifier {
-    queue: mpsc::Sender<Message>,
-    receiver: Mutex<Option<mpsc::Receiver<Message>>>,
-}
-
-impl Default for Notifier {
-    fn default() -> Self {
-        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        Notifier {
-            queue,
-            receiver: Mutex::new(Some(receiver)),
-        }
+impl Notice {
+    pub fn user_id(&self) -> Uuid {
+        let (Notice::TimerStarted { user_id, .. } | Notice::TimerStopped { user_id, .. }) = self;
+        *user_id
     }
 }
 
-impl Notifier {
-    /// Hands a notice to the background task without waiting.
-    pub fn notify(&self, notice: Notice) {
-        if let Err(err) = self.queue.try_send(Message::Notice(notice)) {
-            tracing::warn!(error = %err, "notification queue full; a notice was dropped");
-        }
+/// Queues a notice for the worker. A queue that cannot be written loses the notice, never the
+/// timer request.
+pub async fn notify(stint: &Stint, notice: Notice) {
+    let delay = matches!(notice, Notice::TimerStopped { .. }).then_some(STOP_AFTER);
+    if let Err(err) = stint.jobs.push(Job::Notify { notice }, delay).await {
+        tracing::warn!(?notice, error = %err, "could not queue a timer notification");
     }
+}
 
-    /// Waits until every notice queued before this call has been posted or given up.
-    pub async fn settle(&self) {
-        let (flush, done) = oneshot::channel();
-        if self.queue.send(Message::Flush(flush)).await.is_ok() {
-            let _ = done.await;
+/// Posts one notice: the notify job. A provider that still fails after the retries is given up
+/// on (and logged): a timer message is worth little an hour late.
+pub async fn post_notice(stint: &Stint, notice: Notice) -> Result<(), CoreError> {
+    match deliver(stint, notice).await {
+        Err(CoreError::Database(err)) => Err(CoreError::Database(err)),
+        Err(err) => {
+            tracing::warn!(?notice, error = %err, "could not post a timer notification; giving up");
+            Ok(())
         }
-    }
-
-    pub fn spawn(stint: &Stint) {
-        let Some(mut receiver) = stint
-            .notifier
-            .receiver
-            .lock()
-            .ok()
-            .and_then(|mut r| r.take())
-        else {
-            return;
-        };
-        let stint = stint.clone();
-        tokio::spawn(async move {
-            while let Some(message) = receiver.recv().await {
-                match message {
-                    Message::Notice(notice) => {
-                        if let Err(err) = deliver(&stint, notice).await {
-                            tracing::warn!(?notice, error = %err, "could not post a timer notification");
-                        }
-                    }
-                    Message::Flush(done) => {
-                        let _ = done.send(());
-                    }
-                }
-            }
-        });
+        Ok(()) => Ok(()),
     }
 }
 
 async fn deliver(stint: &Stint, notice: Notice) -> Result<(), CoreError> {
-    let (Notice::TimerStarted { entry_id } | Notice::TimerStopped { entry_id }) = notice;
+    let (Notice::TimerStarted { entry_id, .. } | Notice::TimerStopped { entry_id, .. }) = notice;
     let Some(entry) = time_entry::Entity::find_by_id(entry_id)
         .one(&stint.db)
         .await?

@@ -75,9 +75,14 @@ pub async fn start(
     .await;
     match inserted {
         Ok(model) => {
-            stint
-                .notifier
-                .notify(Notice::TimerStarted { entry_id: model.id });
+            crate::notify::notify(
+                stint,
+                Notice::TimerStarted {
+                    entry_id: model.id,
+                    user_id: model.user_id,
+                },
+            )
+            .await;
             to_api(&model, now)
         }
         // Lost a race with another start: the partial unique index decided.
@@ -100,9 +105,14 @@ pub async fn stop(stint: &Stint, principal: &Principal) -> Result<TimeEntry, Cor
     model.ended_at = Set(Some(ended_at));
     model.updated_at = Set(now);
     let stopped = model.update(&stint.db).await?;
-    stint.notifier.notify(Notice::TimerStopped {
-        entry_id: stopped.id,
-    });
+    crate::notify::notify(
+        stint,
+        Notice::TimerStopped {
+            entry_id: stopped.id,
+            user_id: stopped.user_id,
+        },
+    )
+    .await;
     to_api(&stopped, now)
 }
 
