@@ -1032,3 +1032,75 @@ async fn a_timer_notice_waits_in_the_queue_for_a_worker() {
     app.settle_jobs().await;
     assert_eq!(posts().await, 1);
 }
+
+#[tokio::test]
+async fn a_member_whose_summary_fails_holds_up_nobody_else() {
+    use stint_core::jobs::Schedule;
+    let slack = MockServer::start().await;
+    let (app, admin) = slack_ready(&slack, json!({})).await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .and(body_partial_json(json!({ "channel": "U0BROKEN" })))
+        .respond_with(ResponseTemplate::new(500))
+        .with_priority(1)
+        .mount(&slack)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/chat.postMessage"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "ok": true, "channel": "D024BE91L", "ts": "1" })),
+        )
+        .mount(&slack)
+        .await;
+    for (email, slack_id) in [
+        ("ada@example.com", "U0ADA"),
+        ("bad@example.com", "U0BROKEN"),
+        ("grace@example.com", "U0GRACE"),
+    ] {
+        let (_, member) = slack_member(&app, &admin, email, slack_id).await;
+        app.put(
+            "/api/me/notifications",
+            &member,
+            &json!({ "timer_notifications": false, "daily_summary_enabled": true, "daily_summary_time": "17:00" }),
+        )
+        .await
+        .ok::<Value>(200);
+    }
+    let at = "2026-01-05T17:00:00Z".parse().unwrap();
+    let due = stint_worker::jobs::tick(&app.stint, Schedule::DailySummary, at)
+        .await
+        .unwrap();
+    assert_eq!(due, 3);
+    app.settle_jobs().await;
+    let posted: Vec<String> = slack
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api/chat.postMessage")
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["channel"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        posted.iter().filter(|c| *c == "U0ADA").count(),
+        1,
+        "{posted:?}"
+    );
+    assert_eq!(
+        posted.iter().filter(|c| *c == "U0GRACE").count(),
+        1,
+        "{posted:?}"
+    );
+    assert_eq!(
+        posted.iter().filter(|c| *c == "U0BROKEN").count(),
+        4,
+        "tried four times, then given up: {posted:?}"
+    );
+    let jobs: Value = app.get("/api/admin/jobs", &admin).await.ok(200);
+    assert_eq!(jobs["failed"], 0, "{jobs}");
+}
