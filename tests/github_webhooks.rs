@@ -585,6 +585,8 @@ async fn deliveries_arriving_together_make_one_task_per_issue() {
             answer.status
         );
     }
+    // A 202 (a loaded machine past the answer deadline) means applied after the answer.
+    app.stint.intake.settle().await;
     let made = tasks(&app, &admin).await;
     assert_eq!(made.len(), 15);
     let mut titles: Vec<&str> = made.iter().map(|t| t["title"].as_str().unwrap()).collect();
@@ -694,4 +696,18 @@ async fn records_past_their_retention_are_forgotten() {
         stint_core::retention::purge(&app.stint).await.unwrap(),
         stint_core::retention::Purged::default()
     );
+}
+
+/// A delivery that arrives late (GitHub does not promise order) never undoes a newer one.
+#[tokio::test]
+async fn an_older_delivery_arriving_after_a_newer_one_changes_nothing() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    deliver_issue(&app, "late-2", "edited", "octo/late", 7, "edited 7", &[]).await;
+    app.stint.intake.settle().await;
+    deliver_issue(&app, "late-1", "opened", "octo/late", 7, "opened 7", &[]).await;
+    app.stint.intake.settle().await;
+    let made = tasks(&app, &admin).await;
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["title"], "edited 7");
 }

@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use stint_core::jobs::{Job, Schedule};
 use stint_test_support::{TestApp, spawn_app};
 
-/// Waits (at most thirty seconds: the whole suite shares the machine) until the queue has
+/// Waits (at most a minute: the whole suite shares the machine) until the queue has
 /// nothing queued or running.
 pub async fn settled(app: &TestApp, admin: &str) -> Value {
-    for _ in 0..600 {
+    for _ in 0..1200 {
         let jobs: Value = app.get("/api/admin/jobs", admin).await.ok(200);
         if jobs["queued"] == 0 && jobs["running"] == 0 {
             return jobs;

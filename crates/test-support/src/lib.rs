@@ -163,7 +163,8 @@ pub async fn spawn_app_with_providers(
     }
     let mut config =
         Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
-    config.worker.poll = std::time::Duration::from_millis(50);
+    // Quick enough for tests, light enough for a hundred apps polling one server at once.
+    config.worker.poll = std::time::Duration::from_millis(200);
     let (clock, handle) = Clock::manual(epoch());
     let app = match providers {
         Some(providers) => Application::build_with_providers(config, clock, providers).await,
@@ -278,9 +279,10 @@ impl Answer {
 }
 
 impl TestApp {
-    /// Waits (at most thirty seconds) until no background job is queued or running.
+    /// Waits (at most a minute: the whole suite shares the machine) until no background job is
+    /// queued or running.
     pub async fn settle_jobs(&self) {
-        for _ in 0..600 {
+        for _ in 0..1200 {
             if let Ok(counts) = self.stint.jobs.counts().await
                 && counts.queued == 0
                 && counts.running == 0
