@@ -38,7 +38,13 @@ struct Context {
     stint: Stint,
     limits: ProviderLimits,
     turns: UserTurns,
+    /// Jobs actually running in this process, whatever their provider.
+    running: tokio::sync::Semaphore,
 }
+
+/// Jobs taken from the queue per job allowed to run: a job waiting for its provider's turn must
+/// not hold a slot that another provider's job could use, so more are taken than run.
+const TAKEN_PER_RUNNING: usize = 4;
 
 /// Tries within one job before apalis records it failed (and, below its attempt limit, takes
 /// it up again).
@@ -59,6 +65,7 @@ impl Worker {
             stint: stint.clone(),
             limits: ProviderLimits::new(stint.config.worker.per_provider),
             turns: UserTurns::default(),
+            running: tokio::sync::Semaphore::new(stint.config.worker.total.max(1)),
         });
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(take_jobs(
@@ -96,7 +103,7 @@ async fn futures_join(tasks: Vec<JoinHandle<()>>) {
 }
 
 async fn take_jobs(name: String, context: Arc<Context>, mut stopped: watch::Receiver<bool>) {
-    let total = context.stint.config.worker.total;
+    let taken = context.stint.config.worker.total.max(1) * TAKEN_PER_RUNNING;
     let poll = context.stint.config.worker.poll;
     let signal = async move {
         let _ = stopped.wait_for(|stop| *stop).await;
@@ -107,7 +114,7 @@ async fn take_jobs(name: String, context: Arc<Context>, mut stopped: watch::Rece
             WorkerBuilder::new(name.as_str())
                 .backend(storage.poll_with_interval(poll))
                 .data(context)
-                .concurrency(total)
+                .concurrency(taken)
                 .build(handle)
                 .run_until(signal)
                 .await
@@ -116,7 +123,7 @@ async fn take_jobs(name: String, context: Arc<Context>, mut stopped: watch::Rece
             WorkerBuilder::new(name.as_str())
                 .backend(storage.poll_with_interval(poll))
                 .data(context)
-                .concurrency(total)
+                .concurrency(taken)
                 .build(handle)
                 .run_until(signal)
                 .await
@@ -136,6 +143,9 @@ async fn handle(job: Job, context: Data<Arc<Context>>) -> Result<(), BoxDynError
         Job::Notify { notice } => Some(context.turns.take(notice.user_id()).await),
         _ => None,
     };
+    // Its provider's (and user's) turn first, then a running slot: a job waiting for its turn
+    // holds no slot another provider's job could use.
+    let _running = context.running.acquire().await.ok();
     let kind = job.kind();
     let started = std::time::Instant::now();
     let mut attempt = 0;
