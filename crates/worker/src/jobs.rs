@@ -159,12 +159,17 @@ async fn retention(stint: &Stint) -> Result<(), JobFailure> {
     Ok(())
 }
 
-/// A pause before a job that failed is tried again: exponential from 5 s with full jitter, at
-/// most 10 minutes.
-pub fn backoff(attempt: usize) -> Duration {
-    let ceiling = 5u64.saturating_mul(1u64 << attempt.min(7)).min(600);
-    let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * ceiling / 255;
-    Duration::from_secs(jitter.max(1))
+/// Tries within one job before apalis records it failed (and, below its attempt limit, takes it
+/// up again).
+pub const TRIES: usize = 3;
+
+/// Pauses between those tries: exponential from 5 s with jitter, at most 10 minutes.
+pub fn retry_policy() -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_secs(5))
+        .with_max_delay(Duration::from_secs(600))
+        .with_max_times(TRIES - 1)
+        .with_jitter()
 }
 
 #[cfg(test)]
@@ -172,17 +177,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_with_jitter_and_is_capped() {
-        for attempt in 0..20 {
-            let ceiling = Duration::from_secs((5u64 << attempt.min(7)).min(600));
-            for _ in 0..50 {
-                let pause = backoff(attempt);
-                assert!(pause >= Duration::from_secs(1), "{attempt}: {pause:?}");
-                assert!(pause <= ceiling, "{attempt}: {pause:?} over {ceiling:?}");
-            }
+    fn retries_grow_with_jitter_and_are_capped() {
+        use backon::BackoffBuilder;
+        let pauses: Vec<Duration> = retry_policy().build().collect();
+        assert_eq!(pauses.len(), TRIES - 1);
+        for pause in &pauses {
+            assert!(*pause >= Duration::from_secs(5), "{pause:?}");
+            // Jitter adds up to the delay itself on top of it.
+            assert!(*pause <= Duration::from_secs(1200), "{pause:?}");
         }
-        // Jittered: fifty pauses of one attempt are not all the same.
-        let pauses: std::collections::HashSet<_> = (0..50).map(|_| backoff(4)).collect();
-        assert!(pauses.len() > 1);
+        // Jittered: fifty first pauses are not all the same.
+        let firsts: std::collections::HashSet<_> = (0..50)
+            .filter_map(|_| retry_policy().build().next())
+            .collect();
+        assert!(firsts.len() > 1);
     }
 }

@@ -10,7 +10,9 @@ use stint_core::jobs::{Job, Storage};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::jobs::{self, backoff};
+use backon::Retryable;
+
+use crate::jobs;
 use crate::limits::{ProviderLimits, UserTurns};
 use crate::scheduler;
 
@@ -45,10 +47,6 @@ struct Context {
 /// Jobs taken from the queue per job allowed to run: a job waiting for its provider's turn must
 /// not hold a slot that another provider's job could use, so more are taken than run.
 const TAKEN_PER_RUNNING: usize = 4;
-
-/// Tries within one job before apalis records it failed (and, below its attempt limit, takes
-/// it up again).
-const TRIES: usize = 3;
 
 impl Worker {
     /// Starts taking jobs and, with `Schedules::Queue`, queueing the schedules' occurrences.
@@ -148,38 +146,30 @@ async fn handle(job: Job, context: Data<Arc<Context>>) -> Result<(), BoxDynError
     let _running = context.running.acquire().await.ok();
     let kind = job.kind();
     let started = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match jobs::run(&context.stint, &job).await {
-            Ok(done) => {
-                context
-                    .stint
-                    .jobs
-                    .metrics()
-                    .observe(kind, true, started.elapsed().as_secs_f64());
-                tracing::debug!(
-                    job = kind,
-                    ?done,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "job done"
-                );
-                return Ok(());
-            }
-            Err(err) if attempt < TRIES => {
-                let pause = backoff(attempt);
-                tracing::warn!(job = kind, attempt, error = %err, retry_in_s = pause.as_secs(), "job failed; trying again");
-                tokio::time::sleep(pause).await;
-            }
-            Err(err) => {
-                context
-                    .stint
-                    .jobs
-                    .metrics()
-                    .observe(kind, false, started.elapsed().as_secs_f64());
-                tracing::error!(job = kind, attempt, error = %err, "job failed");
-                return Err(err.into());
-            }
+    let outcome = (|| jobs::run(&context.stint, &job))
+        .retry(jobs::retry_policy())
+        .notify(|err, pause| {
+            tracing::warn!(job = kind, error = %err, retry_in_s = pause.as_secs(), "job failed; trying again");
+        })
+        .await;
+    context
+        .stint
+        .jobs
+        .metrics()
+        .observe(kind, outcome.is_ok(), started.elapsed().as_secs_f64());
+    match outcome {
+        Ok(done) => {
+            tracing::debug!(
+                job = kind,
+                ?done,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "job done"
+            );
+            Ok(())
+        }
+        Err(err) => {
+            tracing::error!(job = kind, error = %err, "job failed");
+            Err(err.into())
         }
     }
 }
