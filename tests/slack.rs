@@ -798,6 +798,23 @@ async fn tokens_revoked_revokes_only_the_connections_it_names() {
     assert_eq!(status(&admin, "global").await, "active");
 }
 
+/// The channel of every message posted so far, in order.
+async fn posted_channels(slack: &MockServer) -> Vec<String> {
+    slack
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api/chat.postMessage")
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["channel"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_scheduled_summary_goes_out_once_per_local_day() {
     use stint_core::jobs::Schedule;
@@ -832,21 +849,12 @@ async fn the_scheduled_summary_goes_out_once_per_local_day() {
                 .unwrap()
         }
     };
-    let posts = || async {
-        slack
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/chat.postMessage")
-            .count()
-    };
     // 17:30 in Berlin is 16:30 UTC in January: not in the 16:00 half hour, in the 16:30 one.
     assert_eq!(tick("2026-01-05T16:00:00Z").await, 0);
     assert_eq!(tick("2026-01-05T16:30:00Z").await, 1);
     let admin_jobs = crate::worker::settled(&app, &admin).await;
     assert_eq!(admin_jobs["failed"], 0, "{admin_jobs}");
-    assert_eq!(posts().await, 1);
+    assert_eq!(posted_channels(&slack).await.len(), 1);
     // The same half hour again (a retried tick, another process): that day is sent.
     assert_eq!(tick("2026-01-05T16:30:00Z").await, 0);
     let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
@@ -880,7 +888,7 @@ async fn the_scheduled_summary_goes_out_once_per_local_day() {
     // The next day it goes out again.
     assert_eq!(tick("2026-01-06T22:30:00Z").await, 1);
     crate::worker::settled(&app, &admin).await;
-    assert_eq!(posts().await, 2);
+    assert_eq!(posted_channels(&slack).await.len(), 2);
 }
 
 #[tokio::test]
@@ -961,30 +969,15 @@ async fn three_worker_processes_post_each_summary_once() {
     let workers: Vec<_> = (0..3)
         .map(|_| app.spawn_worker_process(&env, true))
         .collect();
-    let channels = || async {
-        slack
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/chat.postMessage")
-            .map(|r| {
-                serde_json::from_slice::<Value>(&r.body).unwrap()["channel"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect::<Vec<_>>()
-    };
     for _ in 0..600 {
-        if channels().await.len() >= MEMBERS {
+        if posted_channels(&slack).await.len() >= MEMBERS {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // Time for a duplicate to show, had anything run twice.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let posted = channels().await;
+    let posted = posted_channels(&slack).await;
     assert_eq!(posted.len(), MEMBERS, "{posted:?}");
     assert_eq!(
         posted
@@ -1020,23 +1013,14 @@ async fn a_timer_notice_waits_in_the_queue_for_a_worker() {
         .ok::<Value>(200);
     let counts = app.stint.jobs.counts().await.unwrap();
     assert_eq!(counts.queued, 1, "{counts:?}");
-    let posts = || async {
-        slack
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/chat.postMessage")
-            .count()
-    };
-    assert_eq!(posts().await, 0);
+    assert_eq!(posted_channels(&slack).await.len(), 0);
     // A worker that starts later posts it.
     app.worker = Some(stint_worker::Worker::start(
         &app.stint,
         stint_worker::Schedules::Ignore,
     ));
     app.settle_jobs().await;
-    assert_eq!(posts().await, 1);
+    assert_eq!(posted_channels(&slack).await.len(), 1);
 }
 
 #[tokio::test]
@@ -1079,19 +1063,7 @@ async fn a_member_whose_summary_fails_holds_up_nobody_else() {
         .unwrap();
     assert_eq!(due, 3);
     app.settle_jobs().await;
-    let posted: Vec<String> = slack
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/api/chat.postMessage")
-        .map(|r| {
-            serde_json::from_slice::<Value>(&r.body).unwrap()["channel"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let posted = posted_channels(&slack).await;
     assert_eq!(
         posted.iter().filter(|c| *c == "U0ADA").count(),
         1,

@@ -2,23 +2,14 @@
 //! schedule's occurrence queued once however many schedulers ask, the admin's job list, and the
 //! notification settings members choose their summary with.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use stint_core::jobs::{Job, Schedule};
 use stint_test_support::{TestApp, spawn_app};
 
-/// Waits (at most a minute: the whole suite shares the machine) until the queue has
-/// nothing queued or running.
+/// Waits until the queue has nothing queued or running, then answers the admin's job list.
 pub async fn settled(app: &TestApp, admin: &str) -> Value {
-    for _ in 0..1200 {
-        let jobs: Value = app.get("/api/admin/jobs", admin).await.ok(200);
-        if jobs["queued"] == 0 && jobs["running"] == 0 {
-            return jobs;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the worker did not finish its jobs");
+    app.settle_jobs().await;
+    app.get("/api/admin/jobs", admin).await.ok(200)
 }
 
 #[tokio::test]

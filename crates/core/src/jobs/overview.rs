@@ -73,20 +73,12 @@ impl JobQueue {
                 .bind(self.name())
                 .fetch_all(s.pool())
                 .await
-                .map(|rows| {
-                    rows.iter()
-                        .map(|r| (r.try_get::<String, _>(0), r.try_get::<i64, _>(1)))
-                        .collect::<Vec<_>>()
-                }),
+                .map(|rows| rows.iter().map(state_count).collect::<Vec<_>>()),
             Storage::Postgres(s) => sqlx::query(sqlx::AssertSqlSafe(sql("apalis.jobs", "$1")))
                 .bind(self.name())
                 .fetch_all(s.pool())
                 .await
-                .map(|rows| {
-                    rows.iter()
-                        .map(|r| (r.try_get::<String, _>(0), r.try_get::<i64, _>(1)))
-                        .collect::<Vec<_>>()
-                }),
+                .map(|rows| rows.iter().map(state_count).collect::<Vec<_>>()),
         }
         .map_err(|e| QueueError::Read(e.to_string()))?;
         let mut counts = Counts::default();
@@ -125,19 +117,7 @@ impl JobQueue {
                     .await
                     .map_err(read)?
                     .iter()
-                    .map(|r| {
-                        record(
-                            r.try_get(0).unwrap_or_default(),
-                            r.try_get(1).unwrap_or_default(),
-                            [
-                                r.try_get(2).unwrap_or_default(),
-                                r.try_get(3).unwrap_or_default(),
-                            ],
-                            [r.try_get(4).ok(), r.try_get(5).ok().flatten()],
-                            r.try_get(6).ok().flatten(),
-                            r.try_get(7).ok().flatten(),
-                        )
-                    })
+                    .map(record)
                     .collect()
             }
             Storage::Postgres(s) => {
@@ -153,19 +133,7 @@ impl JobQueue {
                     .await
                     .map_err(read)?
                     .iter()
-                    .map(|r| {
-                        record(
-                            r.try_get(0).unwrap_or_default(),
-                            r.try_get(1).unwrap_or_default(),
-                            [
-                                r.try_get(2).unwrap_or_default(),
-                                r.try_get(3).unwrap_or_default(),
-                            ],
-                            [r.try_get(4).ok(), r.try_get(5).ok().flatten()],
-                            r.try_get(6).ok().flatten(),
-                            r.try_get(7).ok().flatten(),
-                        )
-                    })
+                    .map(record)
                     .collect()
             }
         };
@@ -173,14 +141,23 @@ impl JobQueue {
     }
 }
 
-fn record(
-    id: String,
-    job: Vec<u8>,
-    [attempts, max_attempts]: [i64; 2],
-    [run_at, done_at]: [Option<i64>; 2],
-    last_result: Option<String>,
-    worker: Option<String>,
-) -> JobRecord {
+/// The columns the listing selects, in its order, from either database's row.
+fn record<R>(r: &R) -> JobRecord
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Vec<u8>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: String = r.try_get(0).unwrap_or_default();
+    let job: Vec<u8> = r.try_get(1).unwrap_or_default();
+    let attempts: i64 = r.try_get(2).unwrap_or_default();
+    let max_attempts: i64 = r.try_get(3).unwrap_or_default();
+    let run_at: Option<i64> = r.try_get(4).ok().flatten();
+    let done_at: Option<i64> = r.try_get(5).ok().flatten();
+    let last_result: Option<String> = r.try_get(6).ok().flatten();
+    let worker: Option<String> = r.try_get(7).ok().flatten();
     let value: serde_json::Value = serde_json::from_slice(&job).unwrap_or_default();
     let kind = serde_json::from_value::<Job>(value.clone())
         .map(|j| j.kind().to_owned())
@@ -197,4 +174,14 @@ fn record(
         last_error: last_result.filter(|r| r.contains("Err")),
         worker,
     }
+}
+
+fn state_count<R>(r: &R) -> (Result<String, sqlx::Error>, Result<i64, sqlx::Error>)
+where
+    R: Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    (r.try_get(0), r.try_get(1))
 }

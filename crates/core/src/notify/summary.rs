@@ -142,26 +142,22 @@ pub async fn post_for_day(
             "the summary for {date} was already sent"
         )));
     };
-    match post(stint, &person, date).await {
-        Ok(SummaryOutcome::Posted { text }) => Ok(SummaryOutcome::Posted { text }),
-        Ok(skipped) => {
-            release(stint, user_id, date, previous).await?;
-            Ok(skipped)
-        }
-        Err(CoreError::Database(err)) => {
-            release(stint, user_id, date, previous).await?;
-            Err(CoreError::Database(err))
-        }
+    let outcome = post(stint, &person, date).await;
+    if !matches!(outcome, Ok(SummaryOutcome::Posted { .. })) {
+        release(stint, user_id, date, previous).await?;
+    }
+    match outcome {
+        Err(err @ CoreError::Database(_)) => Err(err),
         // The provider still failed after its retries (429 and 5xx, as `Retry-After` says): this
         // user's summary is given up, and nobody else's waits for it.
         Err(err) => {
-            release(stint, user_id, date, previous).await?;
             tracing::warn!(%user_id, error = %err, "could not post a daily summary; giving up");
             Ok(SummaryOutcome::Skipped(format!(
                 "could not post: {}",
                 err.public_detail()
             )))
         }
+        posted_or_skipped => posted_or_skipped,
     }
 }
 
