@@ -5,6 +5,7 @@ mod admin;
 mod api_keys;
 mod auth;
 mod bad_input;
+mod calendar_google;
 mod github_sync;
 mod github_webhooks;
 mod key_rotation;

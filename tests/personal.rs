@@ -197,7 +197,11 @@ async fn a_members_own_github_sync_brings_their_issues() {
     assert_eq!(mine["last_sync"]["status"], "succeeded");
     assert!(mine["last_used_at"].is_string());
     // An admin cannot start a member's sync as the organisation's, nor a member the organisation's.
-    app.post("/api/integrations/github/sync", &member, &json!({}))
-        .await
-        .problem(403, "forbidden");
+    app.post(
+        "/api/integrations/github/sync?scope=global",
+        &member,
+        &json!({}),
+    )
+    .await
+    .problem(403, "forbidden");
 }

@@ -11,6 +11,7 @@ mod m20261128_000002_sessions;
 mod m20261128_000003_refresh_lease;
 mod m20261128_000004_summary_date;
 mod m20261128_000005_sync_progress;
+mod m20261128_000006_sync_deletions;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_refresh_lease::Migration),
             Box::new(m20261128_000004_summary_date::Migration),
             Box::new(m20261128_000005_sync_progress::Migration),
+            Box::new(m20261128_000006_sync_deletions::Migration),
         ]
     }
 }

@@ -302,18 +302,44 @@ pub enum SyncDirection {
     Both,
 }
 
-/// Google Calendar settings.
+/// Calendar settings (Google Calendar, Outlook), one member's own.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GoogleCalendarSettings {
+pub struct CalendarSettings {
     /// `primary` by default.
     #[serde(default = "primary_calendar")]
     pub calendar_id: String,
+    /// `import` (events become time entries), `export` (time entries become events) or `both`.
     #[serde(default)]
     pub sync_direction: SyncDirection,
     /// How many days back to sync; clamped to 1–30 (default 7).
     #[serde(default = "seven")]
     pub sync_days_back: i64,
+    /// The project imported entries are filed under; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub project_id: Option<crate::ProjectId>,
+}
+
+impl Default for CalendarSettings {
+    fn default() -> Self {
+        CalendarSettings {
+            calendar_id: primary_calendar(),
+            sync_direction: SyncDirection::default(),
+            sync_days_back: seven(),
+            project_id: None,
+        }
+    }
+}
+
+impl SyncDirection {
+    pub fn imports(self) -> bool {
+        matches!(self, SyncDirection::Import | SyncDirection::Both)
+    }
+
+    pub fn exports(self) -> bool {
+        matches!(self, SyncDirection::Export | SyncDirection::Both)
+    }
 }
 
 fn primary_calendar() -> String {
@@ -341,7 +367,7 @@ pub struct SlackSettings {
 #[serde(untagged)]
 pub enum IntegrationSettings {
     Github(GithubSettings),
-    GoogleCalendar(GoogleCalendarSettings),
+    Calendar(CalendarSettings),
     Slack(SlackSettings),
 }
 

@@ -103,10 +103,15 @@ pub struct SyncRun {
     pub finished_at: Option<DateTime<Utc>>,
     pub created: i32,
     pub updated: i32,
+    /// Entries removed because their source item was removed (a cancelled event).
+    pub deleted: i32,
     pub skipped: i32,
     pub failed: i32,
+    /// Why items were skipped or kept, with how many (`all-day event`, `edited in Stint, kept`).
+    #[serde(default)]
+    pub skip_reasons: std::collections::BTreeMap<String, i32>,
     pub error: Option<String>,
-    /// Items gone through so far (created, updated, skipped and failed), kept up to date page
+    /// Items gone through so far (created, updated, deleted, skipped and failed), kept up to date page
     /// by page while the run runs.
     pub done: i32,
     /// Items the run will go through, when the source says (not every provider does).

@@ -12,7 +12,8 @@ use stint_entity::user;
 
 use crate::config::ProviderEnv;
 use crate::connectors::{
-    AccountApi, ChatCommands, EventReader, IssueTracker, Notifier, Revoker, WebhookReceiver,
+    AccountApi, ChatCommands, EventReader, IssueTracker, Notifier, Revoker, SyncSource,
+    WebhookReceiver,
 };
 
 /// How a provider signs the webhooks it sends.
@@ -128,6 +129,8 @@ pub struct Connector {
     pub webhook: Option<Arc<dyn WebhookReceiver>>,
     pub events: Option<Arc<dyn EventReader>>,
     pub issues: Option<Arc<dyn IssueTracker>>,
+    /// What the sync engine reads: the issue tracker, or the calendar.
+    pub source: Option<Arc<dyn SyncSource>>,
     pub notifier: Option<Arc<dyn Notifier>>,
     pub chat: Option<Arc<dyn ChatCommands>>,
 }
@@ -145,6 +148,7 @@ impl Connector {
             webhook: None,
             events: None,
             issues: None,
+            source: None,
             notifier: None,
             chat: None,
         }
@@ -160,8 +164,15 @@ impl Connector {
         self
     }
 
-    pub fn with_issues(mut self, value: Arc<dyn IssueTracker>) -> Self {
-        self.issues = Some(value);
+    pub fn with_issues<T: IssueTracker + 'static>(mut self, value: Arc<T>) -> Self {
+        self.issues = Some(value.clone());
+        self.source = Some(value);
+        self
+    }
+
+    /// A calendar whose events the sync engine imports.
+    pub fn with_calendar<T: SyncSource + 'static>(mut self, value: Arc<T>) -> Self {
+        self.source = Some(value);
         self
     }
 
@@ -182,6 +193,7 @@ impl std::fmt::Debug for Connector {
             .field("key", &self.spec.key)
             .field("webhook", &self.webhook.is_some())
             .field("issues", &self.issues.is_some())
+            .field("source", &self.source.as_ref().map(|s| s.kind()))
             .field("notifier", &self.notifier.is_some())
             .field("chat", &self.chat.is_some())
             .finish()

@@ -1,5 +1,7 @@
 //! Sync runs: queued, running, finished with counts. Visible to whoever may see the integration.
 
+use std::collections::BTreeMap;
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -15,6 +17,30 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::tracking::{from_wire_name, wire_name};
 
+/// What a run did so far: written with each page, and at its end.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub created: i32,
+    pub updated: i32,
+    pub deleted: i32,
+    pub skipped: i32,
+    pub failed: i32,
+    /// Why items were skipped (or kept), each with how many.
+    pub reasons: BTreeMap<String, i32>,
+}
+
+impl Counts {
+    /// An item skipped for a reason the member should see.
+    pub fn skip(&mut self, reason: &str) {
+        self.skipped += 1;
+        *self.reasons.entry(reason.to_owned()).or_default() += 1;
+    }
+
+    fn reasons_json(&self) -> Option<serde_json::Value> {
+        (!self.reasons.is_empty()).then(|| serde_json::json!(self.reasons))
+    }
+}
+
 fn to_api(run: &sync_run::Model, provider: ProviderKey) -> Result<SyncRun, CoreError> {
     Ok(SyncRun {
         id: run.id,
@@ -28,10 +54,20 @@ fn to_api(run: &sync_run::Model, provider: ProviderKey) -> Result<SyncRun, CoreE
         finished_at: run.finished_at,
         created: run.created_count,
         updated: run.updated_count,
+        deleted: run.deleted_count,
         skipped: run.skipped_count,
         failed: run.failed_count,
+        skip_reasons: run
+            .skip_reasons
+            .clone()
+            .and_then(|reasons| serde_json::from_value(reasons).ok())
+            .unwrap_or_default(),
         error: run.error.clone(),
-        done: run.created_count + run.updated_count + run.skipped_count + run.failed_count,
+        done: run.created_count
+            + run.updated_count
+            + run.deleted_count
+            + run.skipped_count
+            + run.failed_count,
         total: run.items_total,
     })
 }
@@ -72,6 +108,8 @@ pub(crate) async fn queue(
         updated_count: Set(0),
         skipped_count: Set(0),
         failed_count: Set(0),
+        deleted_count: Set(0),
+        skip_reasons: Set(None),
         error: Set(None),
         items_total: Set(None),
     }
@@ -88,15 +126,10 @@ pub(crate) async fn find(stint: &Stint, id: Uuid) -> Result<Option<sync_run::Mod
 pub(crate) async fn progress<C: sea_orm::ConnectionTrait>(
     db: &C,
     id: Uuid,
-    counts: [i32; 4],
+    counts: &Counts,
     total: Option<i32>,
 ) -> Result<(), CoreError> {
-    let [created, updated, skipped, failed] = counts;
-    let mut update = sync_run::Entity::update_many()
-        .col_expr(sync_run::Column::CreatedCount, Expr::value(created))
-        .col_expr(sync_run::Column::UpdatedCount, Expr::value(updated))
-        .col_expr(sync_run::Column::SkippedCount, Expr::value(skipped))
-        .col_expr(sync_run::Column::FailedCount, Expr::value(failed));
+    let mut update = counted(sync_run::Entity::update_many(), counts);
     if let Some(total) = total {
         update = update.col_expr(sync_run::Column::ItemsTotal, Expr::value(total));
     }
@@ -117,22 +150,32 @@ pub(crate) async fn mark_running(stint: &Stint, id: Uuid) -> Result<(), CoreErro
     Ok(())
 }
 
-/// `counts` is created, updated, skipped, failed.
+fn counted(
+    update: sea_orm::UpdateMany<sync_run::Entity>,
+    counts: &Counts,
+) -> sea_orm::UpdateMany<sync_run::Entity> {
+    update
+        .col_expr(sync_run::Column::CreatedCount, Expr::value(counts.created))
+        .col_expr(sync_run::Column::UpdatedCount, Expr::value(counts.updated))
+        .col_expr(sync_run::Column::DeletedCount, Expr::value(counts.deleted))
+        .col_expr(sync_run::Column::SkippedCount, Expr::value(counts.skipped))
+        .col_expr(sync_run::Column::FailedCount, Expr::value(counts.failed))
+        .col_expr(
+            sync_run::Column::SkipReasons,
+            Expr::value(counts.reasons_json()),
+        )
+}
+
 pub(crate) async fn finish(
     stint: &Stint,
     id: Uuid,
     status: SyncStatus,
-    counts: [i32; 4],
+    counts: &Counts,
     error: Option<String>,
 ) -> Result<(), CoreError> {
-    let [created, updated, skipped, failed] = counts;
-    sync_run::Entity::update_many()
+    counted(sync_run::Entity::update_many(), counts)
         .col_expr(sync_run::Column::Status, Expr::value(wire_name(&status)))
         .col_expr(sync_run::Column::FinishedAt, Expr::value(stint.clock.now()))
-        .col_expr(sync_run::Column::CreatedCount, Expr::value(created))
-        .col_expr(sync_run::Column::UpdatedCount, Expr::value(updated))
-        .col_expr(sync_run::Column::SkippedCount, Expr::value(skipped))
-        .col_expr(sync_run::Column::FailedCount, Expr::value(failed))
         .col_expr(sync_run::Column::Error, Expr::value(error))
         .filter(sync_run::Column::Id.eq(id))
         .exec(&stint.db)
@@ -184,13 +227,17 @@ pub(crate) async fn latest(
     run.map(|run| to_api(&run, provider)).transpose()
 }
 
-/// The 50 most recent runs of one integration.
+/// The 50 most recent runs of one integration; without a scope, of the provider's default one.
 pub async fn list(
     stint: &Stint,
     principal: &Principal,
     provider: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
 ) -> Result<Vec<SyncRun>, CoreError> {
+    let scope = match scope {
+        Some(scope) => scope,
+        None => crate::integrations::provider_apps::default_scope(stint, provider).await?,
+    };
     let integration =
         crate::integrations::connections::visible(stint, principal, provider, scope, true).await?;
     let runs = sync_run::Entity::find()

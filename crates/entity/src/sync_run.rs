@@ -17,6 +17,9 @@ pub struct Model {
     pub updated_count: i32,
     pub skipped_count: i32,
     pub failed_count: i32,
+    pub deleted_count: i32,
+    /// Reason → how many items it skipped or kept.
+    pub skip_reasons: Option<Json>,
     pub error: Option<String>,
     /// Items the run will go through, when the source says.
     pub items_total: Option<i32>,

@@ -118,13 +118,18 @@ async fn sync_connections(stint: &Stint, source: Source) -> Result<usize, JobFai
     let providers: Vec<_> = stint
         .catalogue
         .connectors()
-        .filter(|c| c.issues.is_some())
+        .filter(|c| c.source.is_some())
         .filter(|c| (c.webhook.is_some()) == (source == Source::WebhookDriven))
         .map(|c| c.spec.key)
         .collect();
+    let interval = Duration::from_secs(u64::from(stint.config.worker.calendar_sync_minutes) * 60);
     let mut queued = 0;
     for connection in stint_core::integrations::connections::active_of(stint, &providers).await? {
-        match stint_core::sync::queue(stint, &connection, SyncTrigger::Schedule).await {
+        // Polled syncs are spread over the interval: a provider's per-minute quota sees a steady
+        // trickle, not every member at :00 and :30.
+        let delay = (source == Source::Polled).then(|| spread(connection.id, interval));
+        match stint_core::sync::queue_after(stint, &connection, SyncTrigger::Schedule, delay).await
+        {
             Ok(_) => queued += 1,
             // Already queued or running (another process's tick, a manual sync): that run will do.
             Err(CoreError::Conflict(_)) => {}
@@ -136,6 +141,14 @@ async fn sync_connections(stint: &Stint, source: Source) -> Result<usize, JobFai
         }
     }
     Ok(queued)
+}
+
+/// Where in `interval` a connection's scheduled sync runs: the same place every time, different
+/// for different connections.
+pub(crate) fn spread(connection: Uuid, interval: Duration) -> Duration {
+    let seconds = interval.as_secs().max(1);
+    let offset = u64::try_from(connection.as_u128() % u128::from(seconds)).unwrap_or(0);
+    Duration::from_secs(offset)
 }
 
 async fn refresh_token(stint: &Stint, integration_id: Uuid, version: i64) -> Done {
@@ -175,6 +188,23 @@ pub fn retry_policy() -> backon::ExponentialBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduled_syncs_spread_evenly_over_the_interval() {
+        let interval = Duration::from_secs(30 * 60);
+        let mut buckets = [0u32; 6];
+        for _ in 0..6_000 {
+            let id = Uuid::now_v7();
+            let offset = spread(id, interval);
+            assert!(offset < interval);
+            assert_eq!(spread(id, interval), offset, "the same place every time");
+            buckets[usize::try_from(offset.as_secs() / 300).unwrap()] += 1;
+        }
+        // Each five minutes gets about a sixth (1,000); no burst anywhere.
+        for count in buckets {
+            assert!((800..=1_200).contains(&count), "{buckets:?}");
+        }
+    }
 
     #[test]
     fn retries_grow_with_jitter_and_are_capped() {

@@ -1,7 +1,7 @@
 use super::Routes;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, get, post};
-use stint_api_types::providers::{IntegrationScope, ProviderKey, ScopeQuery};
+use stint_api_types::providers::{ProviderKey, ScopeQuery};
 use stint_api_types::webhooks::{SyncRun, SyncStarted, SyncTrigger};
 use stint_core::{Stint, sync, sync_runs};
 use uuid::Uuid;
@@ -16,10 +16,14 @@ pub fn configure<R: Routes>(cfg: &mut R) {
 /// Start a sync
 ///
 /// Queues a sync of a connection and answers at once with the run to follow: the organisation's
-/// (`scope=global`, the default; admins only) or your own (`scope=personal`). GitHub: the open
-/// issues of every configured repository (pages followed, pull requests skipped, the label filter
-/// applied, incremental after the first run) become or update tasks; re-running creates nothing
-/// new. 409 while a run is in progress or when Stint cannot sync the provider yet.
+/// (`scope=global`; admins only) or your own (`scope=personal`); without `scope`, the provider's
+/// default (your own where personal connections are open). GitHub: the open issues of every
+/// configured repository (pages followed, pull requests skipped, the label filter applied,
+/// incremental after the first run) become or update tasks. Google Calendar: your calendar's
+/// timed events that ended in the last `sync_days_back` days become time entries (all-day,
+/// declined, cancelled and `[TT]` events skipped; moved events update their entry, cancelled
+/// ones remove it unless you edited it). Re-running creates nothing new. 409 while a run is in
+/// progress or when Stint cannot sync the provider yet.
 #[utoipa::path(
     tag = "integrations",
     params(("provider" = ProviderKey, Path, description = "The provider (`github`)"), ScopeQuery),
@@ -40,12 +44,11 @@ async fn start(
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = query.scope.unwrap_or(IntegrationScope::Global);
     let run = sync::start(
         &stint,
         &principal,
         provider.into_inner(),
-        scope,
+        query.scope,
         SyncTrigger::Manual,
     )
     .await?;
@@ -97,8 +100,7 @@ async fn list(
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
 ) -> Result<Json<Vec<SyncRun>>, ApiError> {
-    let scope = query.scope.unwrap_or(IntegrationScope::Global);
     Ok(Json(
-        sync_runs::list(&stint, &principal, provider.into_inner(), scope).await?,
+        sync_runs::list(&stint, &principal, provider.into_inner(), query.scope).await?,
     ))
 }

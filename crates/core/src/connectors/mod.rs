@@ -5,15 +5,19 @@
 //! catalogue and never name one.
 
 pub mod account;
+pub mod calendar;
 pub mod chat;
 pub mod events;
 pub mod issues;
 pub mod notify;
+pub mod sync;
 pub mod webhook;
 
 pub use account::{AccountApi, Revoker};
+pub use calendar::{CalendarEvent, EventStatus, EventTiming};
 pub use chat::ChatCommands;
 pub use events::{AccessRevoked, EventReader, ExternalEvent, ExternalIssue, IssueChange};
-pub use issues::{IssueRouting, IssueTracker, Position, SourceConnection, SourcePage, SyncItem};
+pub use issues::{IssueRouting, IssueTracker};
 pub use notify::Notifier;
+pub use sync::{Position, SourceConnection, SourcePage, SyncItem, SyncSource};
 pub use webhook::{Endpoint, Headers, Triage, WebhookReceiver, WebhookRequest};

@@ -4,8 +4,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use stint_api_types::providers::{
-    GithubSettings, GoogleCalendarSettings, Integration, IntegrationScope, ProviderKey,
-    SlackSettings,
+    CalendarSettings, GithubSettings, Integration, IntegrationScope, ProviderKey, SlackSettings,
 };
 
 use super::connections;
@@ -65,7 +64,7 @@ fn github(mut settings: GithubSettings) -> Result<GithubSettings, CoreError> {
     Ok(settings)
 }
 
-fn google(mut settings: GoogleCalendarSettings) -> Result<GoogleCalendarSettings, CoreError> {
+fn calendar(mut settings: CalendarSettings) -> Result<CalendarSettings, CoreError> {
     settings.calendar_id = crate::validate::name("calendar_id", &settings.calendar_id, 300)?;
     settings.sync_days_back = settings.sync_days_back.clamp(1, 30);
     Ok(settings)
@@ -106,7 +105,9 @@ fn slack(mut settings: SlackSettings) -> Result<SlackSettings, CoreError> {
 pub fn normalise(key: ProviderKey, value: Value) -> Result<Value, CoreError> {
     let normalised = match key {
         ProviderKey::Github => serde_json::to_value(github(parse(value)?)?),
-        ProviderKey::GoogleCalendar => serde_json::to_value(google(parse(value)?)?),
+        ProviderKey::GoogleCalendar | ProviderKey::OutlookCalendar => {
+            serde_json::to_value(calendar(parse(value)?)?)
+        }
         ProviderKey::Slack => serde_json::to_value(slack(parse(value)?)?),
         _ => match value {
             Value::Object(map) if map.is_empty() => Ok(Value::Object(map)),

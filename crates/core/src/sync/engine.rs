@@ -2,37 +2,44 @@
 
 use std::sync::Arc;
 
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, TransactionTrait};
 use stint_api_types::providers::{IntegrationScope, ProviderKey};
 use stint_api_types::webhooks::{SyncStatus, SyncTrigger};
 use stint_entity::integration;
 use uuid::Uuid;
 
-use super::fetch::{MAX_RATE_WAIT, fetch, too_long, until};
+use super::fetch::{Failed, MAX_RATE_WAIT, fetch, too_long, until};
 use super::state::{self, Change};
 use crate::auth::Principal;
+use crate::calendar::import::{self, CalendarTarget, Imported};
 use crate::catalogue::Connector;
-use crate::connectors::{IssueTracker, Position, SourceConnection, SourcePage, SyncItem};
+use crate::connectors::{
+    CalendarEvent, ExternalIssue, Position, SourceConnection, SourcePage, SyncItem, SyncSource,
+};
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::connections;
+use crate::integrations::credentials;
 use crate::integrations::tokens::{self, TokenError};
 use crate::issues::{Batch, Freshness, IssueTarget, TargetKey, Upserted, tasks};
 use crate::jobs::Job;
 use crate::secret::Secret;
-use crate::sync_runs;
-
-const RESOURCE: &str = "issues";
+use crate::sync_runs::{self, Counts};
 
 /// Queues a sync of a connection the caller may manage (an admin the organisation's, each member
-/// their own) for the worker; answers with the run to follow.
+/// their own) for the worker; answers with the run to follow. Without a scope, the provider's
+/// default one (a member's own for a calendar).
 pub async fn start(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
     trigger: SyncTrigger,
 ) -> Result<Uuid, CoreError> {
+    let scope = match scope {
+        Some(scope) => scope,
+        None => crate::integrations::provider_apps::default_scope(stint, key).await?,
+    };
     let found = connections::visible(stint, principal, key, scope, true).await?;
     queue(stint, &found, trigger).await
 }
@@ -44,28 +51,46 @@ pub async fn queue(
     integration: &integration::Model,
     trigger: SyncTrigger,
 ) -> Result<Uuid, CoreError> {
-    let (connector, tracker) = source(stint, &integration.provider)?;
-    tracker
+    queue_after(stint, integration, trigger, None).await
+}
+
+/// Queues a sync to run once `delay` has passed (a schedule spreads its connections' syncs over
+/// its interval, so a provider's per-minute quota sees no burst).
+pub async fn queue_after(
+    stint: &Stint,
+    integration: &integration::Model,
+    trigger: SyncTrigger,
+    delay: Option<std::time::Duration>,
+) -> Result<Uuid, CoreError> {
+    let (connector, source) = source(stint, &integration.provider)?;
+    source
         .resources(&integration.config)
         .map_err(|reason| CoreError::invalid("config", reason))?;
-    let run_id = sync_runs::queue(stint, integration.id, RESOURCE, trigger).await?;
+    let run_id = sync_runs::queue(stint, integration.id, source.kind(), trigger).await?;
     let job = Job::Sync {
         run_id,
         provider: connector.spec.key,
     };
-    if let Err(err) = stint.jobs.push(job, None).await {
+    if let Err(err) = stint.jobs.push(job, delay).await {
         let reason = err.to_string();
-        sync_runs::finish(stint, run_id, SyncStatus::Failed, [0; 4], Some(reason)).await?;
+        sync_runs::finish(
+            stint,
+            run_id,
+            SyncStatus::Failed,
+            &Counts::default(),
+            Some(reason),
+        )
+        .await?;
         return Err(CoreError::Internal(err.to_string()));
     }
     Ok(run_id)
 }
 
-fn source(stint: &Stint, provider: &str) -> Result<(Connector, Arc<dyn IssueTracker>), CoreError> {
+fn source(stint: &Stint, provider: &str) -> Result<(Connector, Arc<dyn SyncSource>), CoreError> {
     let connector = ProviderKey::parse(provider)
         .and_then(|key| stint.catalogue.connector(key))
         .ok_or(CoreError::NotFound("provider"))?;
-    let Some(tracker) = connector.issues.clone() else {
+    let Some(tracker) = connector.source.clone() else {
         return Err(CoreError::Conflict(format!(
             "Stint cannot sync {} yet",
             connector.spec.display_name
@@ -93,20 +118,22 @@ pub async fn run(stint: &Stint, run_id: Uuid) -> Result<(), CoreError> {
         .await?
     else {
         let reason = "the connection was removed".to_owned();
-        return sync_runs::finish(stint, run_id, SyncStatus::Failed, [0; 4], Some(reason)).await;
+        let counts = Counts::default();
+        return sync_runs::finish(stint, run_id, SyncStatus::Failed, &counts, Some(reason)).await;
     };
-    let (connector, tracker) = source(stint, &found.provider)?;
-    let resources = match tracker.resources(&found.config) {
+    let (connector, source) = source(stint, &found.provider)?;
+    let resources = match source.resources(&found.config) {
         Ok(resources) => resources,
         Err(reason) => {
-            return sync_runs::finish(stint, run_id, SyncStatus::Failed, [0; 4], Some(reason))
+            let counts = Counts::default();
+            return sync_runs::finish(stint, run_id, SyncStatus::Failed, &counts, Some(reason))
                 .await;
         }
     };
     let run = Run {
         stint: stint.clone(),
         connector,
-        tracker,
+        source,
         integration: found,
         run_id,
     };
@@ -114,20 +141,18 @@ pub async fn run(stint: &Stint, run_id: Uuid) -> Result<(), CoreError> {
     Ok(())
 }
 
-#[derive(Debug, Default)]
-struct Counts {
-    created: i32,
-    updated: i32,
-    skipped: i32,
-    failed: i32,
-}
-
 struct Run {
     stint: Stint,
     connector: Connector,
-    tracker: Arc<dyn IssueTracker>,
+    source: Arc<dyn SyncSource>,
     integration: integration::Model,
     run_id: Uuid,
+}
+
+/// Where a run's items land: issues become tasks, events time entries.
+struct Targets {
+    issues: Batch,
+    calendar: Option<CalendarTarget>,
 }
 
 impl Run {
@@ -152,19 +177,7 @@ impl Run {
             Ok(failures) => (SyncStatus::Failed, Some(failures.join("; "))),
             Err(reason) => (SyncStatus::Failed, Some(reason)),
         };
-        let finished = sync_runs::finish(
-            stint,
-            run_id,
-            status,
-            [
-                counts.created,
-                counts.updated,
-                counts.skipped,
-                counts.failed,
-            ],
-            error,
-        )
-        .await;
+        let finished = sync_runs::finish(stint, run_id, status, &counts, error).await;
         if let Err(err) = finished {
             tracing::error!(%run_id, error = %err, "could not record the end of a sync run");
         }
@@ -178,22 +191,26 @@ impl Run {
         counts: &mut Counts,
     ) -> Result<Vec<String>, String> {
         let name = self.name();
-        let token = match tokens::get_valid_token(&self.stint, self.integration.id).await {
-            Ok(token) => token,
-            Err(TokenError::NeedsReauth(reason)) => {
-                return Err(format!("reconnect {name}: {reason}"));
-            }
-            Err(err) => return Err(err.to_string()),
-        };
-        let Some(target) = IssueTarget::new(&self.connector, &self.integration) else {
-            return Err(format!("{name} has no issues to sync"));
-        };
-        let mut batch = Batch::default();
-        batch.insert(self.key(), Some(target));
+        let mut token = tokens::get_valid_token(&self.stint, self.integration.id)
+            .await
+            .map_err(|err| self.token_failure(err))?;
+        let mut issues = Batch::default();
+        if let Some(target) = IssueTarget::new(&self.connector, &self.integration) {
+            issues.insert(self.key(), Some(target));
+        }
+        let calendar = CalendarTarget::new(
+            &self.stint.db,
+            &self.connector,
+            &self.integration,
+            self.stint.clock.now(),
+        )
+        .await
+        .map_err(|e| e.public_detail())?;
+        let mut targets = Targets { issues, calendar };
         let mut failures = Vec::new();
         for resource in resources {
             if let Err(reason) = self
-                .sync_resource(&mut batch, &token, resource, counts)
+                .sync_resource(&mut targets, &mut token, resource, counts)
                 .await
             {
                 tracing::warn!(provider = name, %resource, %reason, "a resource failed to sync");
@@ -203,16 +220,36 @@ impl Run {
         Ok(failures)
     }
 
+    fn token_failure(&self, err: TokenError) -> String {
+        match err {
+            TokenError::NeedsReauth(reason) => format!("reconnect {}: {reason}", self.name()),
+            err => err.to_string(),
+        }
+    }
+
+    /// A new token after the provider refused the one in hand.
+    async fn refreshed(&self) -> Result<Secret, String> {
+        let id = self.integration.id;
+        let version = credentials::load(&self.stint, id)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|t| t.version)
+            .unwrap_or_default();
+        tokens::refresh_after_rejection(&self.stint, id, version)
+            .await
+            .map_err(|err| self.token_failure(err))
+    }
+
     async fn sync_resource(
         &self,
-        batch: &mut Batch,
-        token: &Secret,
+        targets: &mut Targets,
+        token: &mut Secret,
         resource: &str,
         counts: &mut Counts,
     ) -> Result<(), String> {
         let stint = &self.stint;
         let name = self.name();
-        let state_key = format!("{RESOURCE}:{resource}");
+        let state_key = format!("{}:{resource}", self.source.kind());
         let integration_id = self.integration.id;
         let mut cursor = state::load(&stint.db, integration_id, &state_key)
             .await
@@ -231,17 +268,29 @@ impl Run {
                     .user_id
                     .and(self.integration.external_account_label.as_deref()),
             };
-            let page = fetch(&stint.clock, name, || {
-                self.tracker.page(
-                    &self.connector.spec,
-                    token,
-                    &connection,
-                    resource,
-                    &position,
-                )
-            })
-            .await;
-            let page = match page {
+            let ask = |token: Secret| {
+                let position = &position;
+                let connection = &connection;
+                async move {
+                    fetch(&stint.clock, name, || {
+                        self.source.page(
+                            &self.connector.spec,
+                            &token,
+                            connection,
+                            resource,
+                            position,
+                        )
+                    })
+                    .await
+                }
+            };
+            let mut page = ask(token.clone()).await;
+            // A token that expired mid-run (or was revoked and re-granted) is refreshed once.
+            if matches!(page, Err(Failed::TokenRefused)) {
+                *token = self.refreshed().await?;
+                page = ask(token.clone()).await;
+            }
+            let page = match page.map_err(|failed| failed.reason(name)) {
                 Ok(page) => page,
                 Err(reason) => {
                     let change = Change {
@@ -260,7 +309,7 @@ impl Run {
                     return Err(reason);
                 }
             };
-            self.apply_page(batch, &state_key, &page, counts)
+            self.apply_page(targets, &state_key, &page, counts)
                 .await
                 .map_err(|e| e.public_detail())?;
             if !page.more {
@@ -285,55 +334,24 @@ impl Run {
     /// The page's items, each in a savepoint, and the cursor after them, in one transaction.
     async fn apply_page(
         &self,
-        batch: &mut Batch,
+        targets: &mut Targets,
         state_key: &str,
         page: &SourcePage,
         counts: &mut Counts,
     ) -> Result<(), CoreError> {
         let stint = &self.stint;
-        let key = self.key();
         let txn = stint.begin_write().await?;
         let now = stint.clock.now();
         for item in &page.items {
-            let issue = match item {
-                SyncItem::Issue(issue) => issue,
-                SyncItem::Skip => {
-                    counts.skipped += 1;
-                    continue;
+            match item {
+                SyncItem::Skip => counts.skipped += 1,
+                SyncItem::Issue(issue) => {
+                    self.apply_issue(&txn, &mut targets.issues, issue, counts, now)
+                        .await?
                 }
-            };
-            let label_filter = batch
-                .target(key)
-                .flatten()
-                .and_then(|t| t.routing.label_filter.clone());
-            if let Some(label) = label_filter
-                && !issue.has_label(&label)
-            {
-                counts.skipped += 1;
-                continue;
-            }
-            let mut savepoint = batch.savepoint(&txn).await?;
-            let upserted = {
-                let (db, batch) = savepoint.parts()?;
-                let target = batch
-                    .target(key)
-                    .flatten()
-                    .ok_or_else(|| CoreError::Internal("the sync lost its target".into()))?;
-                tasks::upsert(db, target, issue, Freshness::SkipEqual, now).await
-            };
-            match upserted {
-                Ok(upserted) => {
-                    savepoint.commit().await?;
-                    match upserted {
-                        Upserted::Created(_) => counts.created += 1,
-                        Upserted::Updated(_) => counts.updated += 1,
-                        Upserted::Unchanged(_) | Upserted::Stale(_) => counts.skipped += 1,
-                    }
-                }
-                Err(err) => {
-                    savepoint.rollback().await?;
-                    tracing::warn!(provider = %self.connector.spec.key, reference = %issue.reference, error = %err, "could not apply an item");
-                    counts.failed += 1;
+                SyncItem::Event(event) => {
+                    self.apply_event(&txn, targets.calendar.as_ref(), event, counts, now)
+                        .await?
                 }
             }
         }
@@ -346,19 +364,87 @@ impl Run {
         // Progress is written with the page it counts: a follower never sees items counted that
         // a crash then undid.
         let total = page.total.map(|t| i32::try_from(t).unwrap_or(i32::MAX));
-        sync_runs::progress(
-            &*txn,
-            self.run_id,
-            [
-                counts.created,
-                counts.updated,
-                counts.skipped,
-                counts.failed,
-            ],
-            total,
-        )
-        .await?;
+        sync_runs::progress(&*txn, self.run_id, counts, total).await?;
         txn.commit().await?;
+        Ok(())
+    }
+
+    async fn apply_issue(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        batch: &mut Batch,
+        issue: &ExternalIssue,
+        counts: &mut Counts,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), CoreError> {
+        let key = self.key();
+        let Some(target) = batch.target(key).flatten() else {
+            counts.skip("not an issue tracker");
+            return Ok(());
+        };
+        if let Some(label) = &target.routing.label_filter
+            && !issue.has_label(label)
+        {
+            counts.skipped += 1;
+            return Ok(());
+        }
+        let mut savepoint = batch.savepoint(txn).await?;
+        let upserted = {
+            let (db, batch) = savepoint.parts()?;
+            let target = batch
+                .target(key)
+                .flatten()
+                .ok_or_else(|| CoreError::Internal("the sync lost its target".into()))?;
+            tasks::upsert(db, target, issue, Freshness::SkipEqual, now).await
+        };
+        match upserted {
+            Ok(upserted) => {
+                savepoint.commit().await?;
+                match upserted {
+                    Upserted::Created(_) => counts.created += 1,
+                    Upserted::Updated(_) => counts.updated += 1,
+                    Upserted::Unchanged(_) | Upserted::Stale(_) => counts.skipped += 1,
+                }
+            }
+            Err(err) => {
+                savepoint.rollback().await?;
+                tracing::warn!(provider = %self.connector.spec.key, reference = %issue.reference, error = %err, "could not apply an item");
+                counts.failed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply_event(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        target: Option<&CalendarTarget>,
+        event: &CalendarEvent,
+        counts: &mut Counts,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), CoreError> {
+        let Some(target) = target else {
+            counts.skip("not a member's own calendar");
+            return Ok(());
+        };
+        let savepoint = txn.begin().await?;
+        match import::apply(&savepoint, target, event, now).await {
+            Ok(imported) => {
+                savepoint.commit().await?;
+                match imported {
+                    Imported::Created => counts.created += 1,
+                    Imported::Updated => counts.updated += 1,
+                    Imported::Deleted => counts.deleted += 1,
+                    Imported::Skipped(Some(reason)) => counts.skip(reason),
+                    Imported::Skipped(None) => counts.skipped += 1,
+                }
+            }
+            Err(err) => {
+                savepoint.rollback().await?;
+                tracing::warn!(provider = %self.connector.spec.key, event = %event.id, error = %err, "could not import an event");
+                counts.failed += 1;
+            }
+        }
         Ok(())
     }
 }

@@ -15,7 +15,24 @@ pub(super) const MAX_RATE_WAIT: Duration = Duration::from_secs(15 * 60);
 /// Retries after the first attempt.
 const MAX_RETRIES: usize = 2;
 
-pub(super) async fn fetch<F, Fut>(clock: &Clock, name: &str, call: F) -> Result<SourcePage, String>
+/// Why a page could not be had.
+#[derive(Debug)]
+pub(super) enum Failed {
+    /// The provider refused the access token: refresh it and ask once more.
+    TokenRefused,
+    Reason(String),
+}
+
+impl Failed {
+    pub(super) fn reason(self, name: &str) -> String {
+        match self {
+            Failed::TokenRefused => format!("{name} refused the token; reconnect {name}"),
+            Failed::Reason(reason) => reason,
+        }
+    }
+}
+
+pub(super) async fn fetch<F, Fut>(clock: &Clock, name: &str, call: F) -> Result<SourcePage, Failed>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<SourcePage, GatewayError>>,
@@ -39,12 +56,12 @@ where
         })
         .await;
     outcome.map_err(|err| match err {
-        GatewayError::RateLimited { .. } => match rate_wait(clock, &err) {
+        GatewayError::RateLimited { .. } => Failed::Reason(match rate_wait(clock, &err) {
             wait if wait > MAX_RATE_WAIT => too_long(name, wait),
             _ => format!("{name}'s rate limit was still exhausted after waiting"),
-        },
-        GatewayError::DeadAccessToken => format!("{name} refused the token; reconnect {name}"),
-        other => other.to_string(),
+        }),
+        GatewayError::DeadAccessToken => Failed::TokenRefused,
+        other => Failed::Reason(other.to_string()),
     })
 }
 

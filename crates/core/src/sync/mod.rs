@@ -8,4 +8,4 @@ mod engine;
 mod fetch;
 mod state;
 
-pub use engine::{queue, run, start};
+pub use engine::{queue, queue_after, run, start};

@@ -14,7 +14,7 @@ use stint_api_types::providers::GithubSettings;
 use stint_core::Secret;
 use stint_core::catalogue::ProviderSpec;
 use stint_core::connectors::{
-    IssueRouting, IssueTracker, Position, SourceConnection, SourcePage, SyncItem,
+    IssueRouting, IssueTracker, Position, SourceConnection, SourcePage, SyncItem, SyncSource,
 };
 use stint_core::integrations::gateway::GatewayError;
 
@@ -116,7 +116,6 @@ impl Issues {
     }
 }
 
-#[async_trait::async_trait]
 impl IssueTracker for Issues {
     fn routing(&self, config: &serde_json::Value) -> IssueRouting {
         let settings = settings(config);
@@ -128,6 +127,13 @@ impl IssueTracker for Issues {
                 .collect(),
             label_filter: settings.label_filter,
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl SyncSource for Issues {
+    fn kind(&self) -> &'static str {
+        "issues"
     }
 
     fn resources(&self, config: &serde_json::Value) -> Result<Vec<String>, String> {

@@ -1,4 +1,7 @@
-//! Google Calendar: the catalogue entry, the connected account (the primary calendar's id is its email) and `calendarList` as the test call.
+//! Google Calendar: the catalogue entry, the connected account (the primary calendar's id is its
+//! email), `calendarList` as the test call, and the member's calendar as a sync source of events.
+
+mod events;
 
 use std::sync::Arc;
 
@@ -40,6 +43,7 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         )
     };
     http::standard(http, spec, Arc::new(Account { http: http.clone() }))
+        .with_calendar(Arc::new(events::Events::new(http.clone())))
 }
 
 struct Account {

@@ -1,0 +1,617 @@
+//! Google Calendar import against a fake Google (wiremock) answering with the Calendar API's
+//! documented shapes: `events.list` pages, `nextSyncToken`, 410 Gone, expired access tokens.
+//! The test clock starts on Monday 2026-01-05 09:00 UTC; the default window is the 7 days before.
+
+use serde_json::{Value, json};
+use stint_test_support::{TestApp, spawn_app_with};
+use wiremock::matchers::{
+    body_string_contains, header, method, path, query_param, query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::oauth::{callback_of, connect_to};
+
+const EVENTS: &str = "/calendars/primary/events";
+const FIRST_TOKEN: &str = "ya29.a0AfH6SMBx-first";
+const SECOND_TOKEN: &str = "ya29.a0AfH6SMBx-second";
+/// The first run's window: `timeMin` and `timeMax` of its full listing.
+const WINDOW_START: &str = "2025-12-29T09:00:00Z";
+const FIRST_RUN: &str = "2026-01-05T09:00:00Z";
+
+async fn google_app(google: &MockServer) -> TestApp {
+    let base = google.uri();
+    spawn_app_with(&[
+        (
+            "STINT_PROVIDER_GOOGLE_CALENDAR_AUTHORIZE_URL",
+            &format!("{base}/o/oauth2/v2/auth"),
+        ),
+        (
+            "STINT_PROVIDER_GOOGLE_CALENDAR_TOKEN_URL",
+            &format!("{base}/token"),
+        ),
+        (
+            "STINT_PROVIDER_GOOGLE_CALENDAR_REVOKE_URL",
+            &format!("{base}/revoke"),
+        ),
+        ("STINT_PROVIDER_GOOGLE_CALENDAR_API_BASE", &base),
+        (
+            "STINT_PROVIDER_GOOGLE_CALENDAR_CLIENT_ID",
+            "123456789012-abc.apps.googleusercontent.com",
+        ),
+        (
+            "STINT_PROVIDER_GOOGLE_CALENDAR_CLIENT_SECRET",
+            "GOCSPX-google-secret",
+        ),
+    ])
+    .await
+}
+
+async fn mock_oauth(google: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=authorization_code"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": FIRST_TOKEN,
+            "expires_in": 3599,
+            "refresh_token": "1//0gLsRefreshToken",
+            "scope": "openid https://www.googleapis.com/auth/calendar.readonly https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/userinfo.email",
+            "token_type": "Bearer",
+            "id_token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
+        })))
+        .mount(google)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": SECOND_TOKEN,
+            "expires_in": 3599,
+            "scope": "https://www.googleapis.com/auth/calendar.readonly https://www.googleapis.com/auth/calendar.events",
+            "token_type": "Bearer"
+        })))
+        .mount(google)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calendars/primary"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "calendar#calendar",
+            "etag": "\"kLtP5wPCB5Y3wX2qXqTq8Fzb9ek\"",
+            "id": "ada@example.com",
+            "summary": "ada@example.com",
+            "timeZone": "Europe/Berlin",
+            "conferenceProperties": { "allowedConferenceSolutionTypes": ["hangoutsMeet"] }
+        })))
+        .mount(google)
+        .await;
+}
+
+/// A Google app, and a member who connected their own calendar: (app, member id, member token).
+async fn calendar_ready(google: &MockServer) -> (TestApp, String, String) {
+    mock_oauth(google).await;
+    let app = google_app(google).await;
+    let (id, token) = app.member("ada@example.com").await;
+    let state = connect_to(&app, "google_calendar", &token, "personal")
+        .await
+        .state;
+    let location = callback_of(
+        &app,
+        &app.client,
+        "google_calendar",
+        &format!("code=the-code&state={state}&scope=openid"),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=google_calendar");
+    (app, id, token)
+}
+
+/// An event as `events.list` returns it, times in Berlin (UTC+1 in January).
+fn event(id: &str, summary: &str, start: &str, end: &str) -> Value {
+    json!({
+        "kind": "calendar#event",
+        "etag": format!("\"{}\"", 3_181_161_784_712_000u64 + start.len() as u64 + summary.len() as u64),
+        "id": id,
+        "status": "confirmed",
+        "htmlLink": format!("https://www.google.com/calendar/event?eid={id}"),
+        "created": "2025-12-01T10:00:00.000Z",
+        "updated": "2026-01-02T10:00:00.000Z",
+        "summary": summary,
+        "creator": { "email": "ada@example.com", "self": true },
+        "organizer": { "email": "ada@example.com", "self": true },
+        "start": { "dateTime": start, "timeZone": "Europe/Berlin" },
+        "end": { "dateTime": end, "timeZone": "Europe/Berlin" },
+        "iCalUID": format!("{id}@google.com"),
+        "sequence": 0,
+        "reminders": { "useDefault": true },
+        "eventType": "default"
+    })
+}
+
+fn all_day(id: &str, summary: &str) -> Value {
+    let mut event = event(id, summary, "", "");
+    event["start"] = json!({ "date": "2026-01-02" });
+    event["end"] = json!({ "date": "2026-01-03" });
+    event
+}
+
+fn declined(id: &str, summary: &str, start: &str, end: &str) -> Value {
+    let mut event = event(id, summary, start, end);
+    event["organizer"] = json!({ "email": "grace@example.com" });
+    event["attendees"] = json!([
+        { "email": "grace@example.com", "organizer": true, "responseStatus": "accepted" },
+        { "email": "ada@example.com", "self": true, "responseStatus": "declined" }
+    ]);
+    event
+}
+
+/// How an incremental listing names a cancelled event.
+fn cancelled(id: &str) -> Value {
+    json!({ "kind": "calendar#event", "etag": "\"3181161784799999\"", "id": id, "status": "cancelled" })
+}
+
+fn listing(
+    items: Vec<Value>,
+    next_page: Option<&str>,
+    next_sync: Option<&str>,
+) -> ResponseTemplate {
+    let mut body = json!({
+        "kind": "calendar#events",
+        "etag": "\"p33c9f5v4pvbus0g\"",
+        "summary": "ada@example.com",
+        "updated": "2026-01-05T08:00:00.000Z",
+        "timeZone": "Europe/Berlin",
+        "accessRole": "owner",
+        "defaultReminders": [{ "method": "popup", "minutes": 10 }],
+        "items": items
+    });
+    if let Some(page) = next_page {
+        body["nextPageToken"] = json!(page);
+    }
+    if let Some(sync) = next_sync {
+        body["nextSyncToken"] = json!(sync);
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// A full listing of the window starting at `from`, first page.
+fn full_listing(from: &str, to: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("singleEvents", "true"))
+        .and(query_param("timeMin", from))
+        .and(query_param("timeMax", to))
+        .and(query_param_is_missing("pageToken"))
+}
+
+fn changes_since(sync_token: &str) -> wiremock::MockBuilder {
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("syncToken", sync_token))
+}
+
+async fn run_sync(app: &TestApp, token: &str) -> Value {
+    let mut finished = app.stint.finished_syncs.subscribe();
+    let started: Value = app
+        .post("/api/integrations/google_calendar/sync", token, &json!({}))
+        .await
+        .ok(202);
+    let id = started["sync_run_id"].as_str().unwrap().to_owned();
+    while finished.recv().await.unwrap().to_string() != id {}
+    app.get(&format!("/api/sync-runs/{id}"), token)
+        .await
+        .ok(200)
+}
+
+async fn entries(app: &TestApp, token: &str) -> Vec<Value> {
+    let page: Value = app.get("/api/time-entries?limit=200", token).await.ok(200);
+    let mut items = page["items"].as_array().unwrap().clone();
+    items.sort_by_key(|e| e["started_at"].as_str().unwrap().to_owned());
+    items
+}
+
+fn notes(entries: &[Value]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|e| e["notes"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn import_follows_pages_skips_what_is_not_work_and_then_syncs_only_changes() {
+    let google = MockServer::start().await;
+    full_listing(WINDOW_START, FIRST_RUN)
+        .respond_with(listing(
+            vec![
+                event(
+                    "standup_20260102",
+                    "Standup",
+                    "2026-01-02T10:00:00+01:00",
+                    "2026-01-02T10:15:00+01:00",
+                ),
+                all_day("holiday", "Office closed"),
+                event(
+                    "ttexport",
+                    "[TT] Stint — code review",
+                    "2026-01-02T13:00:00+01:00",
+                    "2026-01-02T14:00:00+01:00",
+                ),
+            ],
+            Some("page-2"),
+            None,
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("pageToken", "page-2"))
+        .respond_with(listing(
+            vec![
+                declined(
+                    "offsite",
+                    "Offsite",
+                    "2026-01-03T09:00:00+01:00",
+                    "2026-01-03T12:00:00+01:00",
+                ),
+                // Runs past the sync: not work done yet.
+                event(
+                    "review",
+                    "Review",
+                    "2026-01-05T09:30:00+01:00",
+                    "2026-01-05T10:30:00+01:00",
+                ),
+                event(
+                    "planning",
+                    "Planning",
+                    "2026-01-03T15:00:00+01:00",
+                    "2026-01-03T16:00:00+01:00",
+                ),
+            ],
+            None,
+            Some("sync-1"),
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["resource"], "calendar");
+    assert_eq!(
+        (run["created"].as_i64(), run["skipped"].as_i64()),
+        (Some(2), Some(4)),
+        "{run}"
+    );
+    assert_eq!(
+        run["skip_reasons"],
+        json!({ "all-day event": 1, "exported by Stint": 1, "declined": 1, "not over yet": 1 })
+    );
+    let imported = entries(&app, &ada).await;
+    assert_eq!(notes(&imported), ["Standup", "Planning"]);
+    assert_eq!(imported[0]["source"], "google_calendar");
+    assert_eq!(imported[0]["started_at"], "2026-01-02T09:00:00Z");
+    assert_eq!(imported[0]["ended_at"], "2026-01-02T09:15:00Z");
+
+    // An hour on: Google reports what changed since `sync-1`; the review has ended since.
+    app.clock.advance(chrono::Duration::hours(1));
+    changes_since("sync-1")
+        .respond_with(listing(
+            vec![
+                event(
+                    "standup_20260102",
+                    "Standup (moved)",
+                    "2026-01-02T11:00:00+01:00",
+                    "2026-01-02T11:30:00+01:00",
+                ),
+                cancelled("planning"),
+                event(
+                    "pairing",
+                    "Pairing",
+                    "2026-01-05T08:00:00+01:00",
+                    "2026-01-05T08:45:00+01:00",
+                ),
+            ],
+            None,
+            Some("sync-2"),
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    full_listing(FIRST_RUN, "2026-01-05T10:00:00Z")
+        .respond_with(listing(
+            vec![event(
+                "review",
+                "Review",
+                "2026-01-05T09:30:00+01:00",
+                "2026-01-05T10:30:00+01:00",
+            )],
+            None,
+            Some("sync-from-the-sweep"),
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let counts = ["created", "updated", "deleted"].map(|k| run[k].as_i64().unwrap());
+    assert_eq!(counts, [2, 1, 1], "{run}");
+    let synced = entries(&app, &ada).await;
+    assert_eq!(notes(&synced), ["Standup (moved)", "Pairing", "Review"]);
+    assert_eq!(synced[0]["started_at"], "2026-01-02T10:00:00Z");
+    assert_eq!(synced[0]["id"], imported[0]["id"], "moved, not made anew");
+
+    // Nothing changed: the same token is asked again and nothing is created.
+    changes_since("sync-2")
+        .respond_with(listing(vec![], None, Some("sync-2")))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["created"], 0);
+    assert_eq!(entries(&app, &ada).await.len(), 3);
+
+    // The runs are the member's own: listed for them, hidden from another member.
+    let runs: Value = app
+        .get("/api/integrations/google_calendar/sync-runs", &ada)
+        .await
+        .ok(200);
+    assert_eq!(runs.as_array().unwrap().len(), 3);
+    let (_, grace) = app.member("grace@example.com").await;
+    let id = run["id"].as_str().unwrap();
+    app.get(&format!("/api/sync-runs/{id}"), &grace)
+        .await
+        .problem(404, "not_found");
+    assert!(entries(&app, &grace).await.is_empty());
+    app.post("/api/integrations/google_calendar/sync", &grace, &json!({}))
+        .await
+        .problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn an_expired_sync_token_means_a_full_listing_that_duplicates_nothing() {
+    let google = MockServer::start().await;
+    let standup = || {
+        event(
+            "standup",
+            "Standup",
+            "2026-01-02T10:00:00+01:00",
+            "2026-01-02T10:15:00+01:00",
+        )
+    };
+    full_listing(WINDOW_START, FIRST_RUN)
+        .respond_with(listing(vec![standup()], None, Some("sync-1")))
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["created"], 1, "{run}");
+
+    app.clock.advance(chrono::Duration::hours(1));
+    changes_since("sync-1")
+        .respond_with(ResponseTemplate::new(410).set_body_json(json!({
+            "error": {
+                "errors": [{ "domain": "global", "reason": "fullSyncRequired", "message": "Sync token is no longer valid, a full sync is required." }],
+                "code": 410,
+                "message": "Sync token is no longer valid, a full sync is required."
+            }
+        })))
+        .expect(1)
+        .mount(&google)
+        .await;
+    full_listing("2025-12-29T10:00:00Z", "2026-01-05T10:00:00Z")
+        .respond_with(listing(
+            vec![
+                standup(),
+                event(
+                    "pairing",
+                    "Pairing",
+                    "2026-01-05T08:00:00+01:00",
+                    "2026-01-05T08:45:00+01:00",
+                ),
+            ],
+            None,
+            Some("sync-fresh"),
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        (run["created"].as_i64(), run["skipped"].as_i64()),
+        (Some(1), Some(1)),
+        "{run}"
+    );
+    assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Pairing"]);
+
+    // The fresh token is the one asked with next.
+    changes_since("sync-fresh")
+        .respond_with(listing(vec![], None, Some("sync-fresh")))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(entries(&app, &ada).await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_entry_the_member_edited_is_kept_when_its_event_is_cancelled() {
+    let google = MockServer::start().await;
+    full_listing(WINDOW_START, FIRST_RUN)
+        .respond_with(listing(
+            vec![
+                event(
+                    "standup",
+                    "Standup",
+                    "2026-01-02T10:00:00+01:00",
+                    "2026-01-02T10:15:00+01:00",
+                ),
+                event(
+                    "planning",
+                    "Planning",
+                    "2026-01-03T15:00:00+01:00",
+                    "2026-01-03T16:00:00+01:00",
+                ),
+            ],
+            None,
+            Some("sync-1"),
+        ))
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    run_sync(&app, &ada).await;
+    let imported = entries(&app, &ada).await;
+
+    app.clock.advance(chrono::Duration::minutes(1));
+    let id = imported[0]["id"].as_str().unwrap();
+    app.patch(
+        &format!("/api/time-entries/{id}"),
+        &ada,
+        &json!({ "notes": "Standup, then the incident" }),
+    )
+    .await
+    .ok::<Value>(200);
+    changes_since("sync-1")
+        .respond_with(listing(
+            vec![cancelled("standup"), cancelled("planning")],
+            None,
+            Some("sync-2"),
+        ))
+        .mount(&google)
+        .await;
+    // Then the minute since the last run is listed for events that ended in it: none did.
+    full_listing(FIRST_RUN, "2026-01-05T09:01:00Z")
+        .respond_with(listing(vec![], None, Some("sync-sweep")))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["deleted"], 1, "{run}");
+    assert_eq!(
+        run["skip_reasons"],
+        json!({ "removed in the calendar, kept: edited in Stint": 1 })
+    );
+    assert_eq!(
+        notes(&entries(&app, &ada).await),
+        ["Standup, then the incident"]
+    );
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_sync_is_refreshed_once_and_the_run_goes_on() {
+    let google = MockServer::start().await;
+    full_listing(WINDOW_START, FIRST_RUN)
+        .and(header(
+            "authorization",
+            format!("Bearer {FIRST_TOKEN}").as_str(),
+        ))
+        .respond_with(listing(
+            vec![event(
+                "standup",
+                "Standup",
+                "2026-01-02T10:00:00+01:00",
+                "2026-01-02T10:15:00+01:00",
+            )],
+            Some("page-2"),
+            None,
+        ))
+        .mount(&google)
+        .await;
+    // Google stops taking the first token between the pages.
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("pageToken", "page-2"))
+        .and(header("authorization", format!("Bearer {FIRST_TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": { "code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED" }
+        })))
+        .expect(1)
+        .mount(&google)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("pageToken", "page-2"))
+        .and(header(
+            "authorization",
+            format!("Bearer {SECOND_TOKEN}").as_str(),
+        ))
+        .respond_with(listing(
+            vec![event(
+                "planning",
+                "Planning",
+                "2026-01-03T15:00:00+01:00",
+                "2026-01-03T16:00:00+01:00",
+            )],
+            None,
+            Some("sync-1"),
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
+}
+
+#[tokio::test]
+async fn a_run_cut_short_between_pages_resumes_at_the_next_page() {
+    let google = MockServer::start().await;
+    full_listing(WINDOW_START, FIRST_RUN)
+        .respond_with(listing(
+            vec![event(
+                "standup",
+                "Standup",
+                "2026-01-02T10:00:00+01:00",
+                "2026-01-02T10:15:00+01:00",
+            )],
+            Some("page-2"),
+            None,
+        ))
+        .expect(1)
+        .mount(&google)
+        .await;
+    // Page 2 fails through every try of the first run.
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("pageToken", "page-2"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
+            "error": { "code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE" }
+        })))
+        .up_to_n_times(3)
+        .with_priority(1)
+        .mount(&google)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .and(query_param("pageToken", "page-2"))
+        .respond_with(listing(
+            vec![event(
+                "planning",
+                "Planning",
+                "2026-01-03T15:00:00+01:00",
+                "2026-01-03T16:00:00+01:00",
+            )],
+            None,
+            Some("sync-1"),
+        ))
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(run["error"].as_str().unwrap().contains("503"), "{run}");
+    assert_eq!(
+        notes(&entries(&app, &ada).await),
+        ["Standup"],
+        "page 1 is kept"
+    );
+
+    // The next run asks for page 2, not page 1 again (`expect(1)` above), and imports once.
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
+}
