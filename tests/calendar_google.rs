@@ -615,3 +615,197 @@ async fn a_run_cut_short_between_pages_resumes_at_the_next_page() {
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
 }
+
+/// Google's answer to `events.insert` / `events.update`: the event sent, as stored.
+fn stored_event(request: &wiremock::Request) -> ResponseTemplate {
+    let mut event: Value = serde_json::from_slice(&request.body).unwrap();
+    let id = match event["id"].as_str() {
+        Some(id) => id.to_owned(),
+        None => request.url.path().rsplit('/').next().unwrap().to_owned(),
+    };
+    event["id"] = json!(id);
+    event["kind"] = json!("calendar#event");
+    event["etag"] = json!("\"3181161784712001\"");
+    event["status"] = json!("confirmed");
+    event["htmlLink"] = json!(format!("https://www.google.com/calendar/event?eid={id}"));
+    ResponseTemplate::new(200).set_body_json(event)
+}
+
+/// Listings after the first answer with nothing new.
+async fn quiet_after_first_listing(google: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .respond_with(listing(vec![], None, Some("sync-quiet")))
+        .with_priority(10)
+        .mount(google)
+        .await;
+}
+
+fn requests_of<'a>(received: &'a [wiremock::Request], verb: &str) -> Vec<&'a wiremock::Request> {
+    received
+        .iter()
+        .filter(|r| r.method.as_str() == verb && r.url.path().starts_with(EVENTS))
+        .collect()
+}
+
+#[tokio::test]
+async fn finished_entries_are_exported_updated_and_deleted_but_imported_ones_never() {
+    let google = MockServer::start().await;
+    full_listing(WINDOW_START, FIRST_RUN)
+        .respond_with(listing(
+            vec![event(
+                "standup",
+                "Standup",
+                "2026-01-02T10:00:00+01:00",
+                "2026-01-02T10:15:00+01:00",
+            )],
+            None,
+            Some("sync-1"),
+        ))
+        .mount(&google)
+        .await;
+    quiet_after_first_listing(&google).await;
+    Mock::given(method("POST"))
+        .and(path(EVENTS))
+        .respond_with(stored_event)
+        .mount(&google)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(stored_event)
+        .mount(&google)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    let admin = app.admin_token().await;
+    let project = app.project(&admin, "Stint").await;
+    app.put(
+        "/api/integrations/google_calendar/config",
+        &ada,
+        &json!({ "sync_direction": "both" }),
+    )
+    .await
+    .ok::<Value>(200);
+    let entry: Value = app
+        .post(
+            "/api/time-entries",
+            &ada,
+            &json!({ "project_id": project, "started_at": "2026-01-02T13:00:00Z", "ended_at": "2026-01-02T14:30:00Z", "notes": "Code review" }),
+        )
+        .await
+        .ok(201);
+    // Running, and long ago: neither is exported.
+    app.post("/api/timer/start", &ada, &json!({}))
+        .await
+        .ok::<Value>(200);
+    app.post(
+        "/api/time-entries",
+        &ada,
+        &json!({ "started_at": "2025-11-02T13:00:00Z", "ended_at": "2025-11-02T14:30:00Z", "notes": "Old" }),
+    )
+    .await
+    .ok::<Value>(201);
+
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    // The standup imported, the review exported.
+    assert_eq!(run["created"], 2, "{run}");
+    let received = google.received_requests().await.unwrap();
+    let inserts = requests_of(&received, "POST");
+    assert_eq!(
+        inserts.len(),
+        1,
+        "the imported standup is not exported back"
+    );
+    let sent: Value = serde_json::from_slice(&inserts[0].body).unwrap();
+    assert_eq!(sent["summary"], "[TT] Stint — Code review");
+    assert_eq!(sent["start"]["dateTime"], "2026-01-02T13:00:00Z");
+    assert_eq!(sent["end"]["dateTime"], "2026-01-02T14:30:00Z");
+    let entry_id = entry["id"].as_str().unwrap();
+    let event_id = entry_id.replace('-', "");
+    assert_eq!(sent["id"], event_id.as_str());
+    assert_eq!(
+        inserts[0].headers["authorization"].to_str().unwrap(),
+        format!("Bearer {FIRST_TOKEN}")
+    );
+
+    // Unchanged: nothing is written again.
+    run_sync(&app, &ada).await;
+    let received = google.received_requests().await.unwrap();
+    assert_eq!(requests_of(&received, "POST").len(), 1);
+    assert!(requests_of(&received, "PUT").is_empty());
+
+    // Edited: the same event is updated.
+    app.clock.advance(chrono::Duration::minutes(1));
+    app.patch(
+        &format!("/api/time-entries/{entry_id}"),
+        &ada,
+        &json!({ "ended_at": "2026-01-02T15:00:00Z" }),
+    )
+    .await
+    .ok::<Value>(200);
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["updated"], 1, "{run}");
+    let received = google.received_requests().await.unwrap();
+    let updates = requests_of(&received, "PUT");
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].url.path(), format!("{EVENTS}/{event_id}"));
+    let sent: Value = serde_json::from_slice(&updates[0].body).unwrap();
+    assert_eq!(sent["end"]["dateTime"], "2026-01-02T15:00:00Z");
+
+    // Deleted: so is the event, once.
+    let deleted = app
+        .delete(&format!("/api/time-entries/{entry_id}"), &ada)
+        .await;
+    assert_eq!(deleted.status, 204);
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["deleted"], 1, "{run}");
+    run_sync(&app, &ada).await;
+    let received = google.received_requests().await.unwrap();
+    let deletes = requests_of(&received, "DELETE");
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].url.path(), format!("{EVENTS}/{event_id}"));
+}
+
+#[tokio::test]
+async fn an_export_repeated_after_a_crash_updates_the_event_it_made() {
+    let google = MockServer::start().await;
+    // Google already holds the event from an attempt whose link was never written.
+    Mock::given(method("POST"))
+        .and(path(EVENTS))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+            "error": { "errors": [{ "domain": "global", "reason": "duplicate", "message": "The requested identifier already exists." }],
+                       "code": 409, "message": "The requested identifier already exists." }
+        })))
+        .expect(1)
+        .mount(&google)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(stored_event)
+        .expect(1)
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    // Export only: the calendar is not read at all (no listing is mocked).
+    app.put(
+        "/api/integrations/google_calendar/config",
+        &ada,
+        &json!({ "sync_direction": "export" }),
+    )
+    .await
+    .ok::<Value>(200);
+    app.post(
+        "/api/time-entries",
+        &ada,
+        &json!({ "started_at": "2026-01-02T13:00:00Z", "ended_at": "2026-01-02T14:30:00Z", "notes": "Code review" }),
+    )
+    .await
+    .ok::<Value>(201);
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["created"], 1, "{run}");
+    // Linked now: the next run writes nothing.
+    run_sync(&app, &ada).await;
+}

@@ -205,6 +205,16 @@ pub enum TimeEntrySource {
     Api,
 }
 
+impl TimeEntrySource {
+    /// An entry imported from a calendar: never exported back to one.
+    pub fn is_calendar(self) -> bool {
+        matches!(
+            self,
+            TimeEntrySource::GoogleCalendar | TimeEntrySource::OutlookCalendar
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 pub struct TimeEntry {
     pub id: TimeEntryId,

@@ -12,8 +12,8 @@ use stint_entity::user;
 
 use crate::config::ProviderEnv;
 use crate::connectors::{
-    AccountApi, ChatCommands, EventReader, IssueTracker, Notifier, Revoker, SyncSource,
-    WebhookReceiver,
+    AccountApi, CalendarWriter, ChatCommands, EventReader, IssueTracker, Notifier, Revoker,
+    SyncSource, WebhookReceiver,
 };
 
 /// How a provider signs the webhooks it sends.
@@ -131,6 +131,8 @@ pub struct Connector {
     pub issues: Option<Arc<dyn IssueTracker>>,
     /// What the sync engine reads: the issue tracker, or the calendar.
     pub source: Option<Arc<dyn SyncSource>>,
+    /// A calendar Stint exports time entries to.
+    pub calendar: Option<Arc<dyn CalendarWriter>>,
     pub notifier: Option<Arc<dyn Notifier>>,
     pub chat: Option<Arc<dyn ChatCommands>>,
 }
@@ -149,6 +151,7 @@ impl Connector {
             events: None,
             issues: None,
             source: None,
+            calendar: None,
             notifier: None,
             chat: None,
         }
@@ -170,9 +173,13 @@ impl Connector {
         self
     }
 
-    /// A calendar whose events the sync engine imports.
-    pub fn with_calendar<T: SyncSource + 'static>(mut self, value: Arc<T>) -> Self {
-        self.source = Some(value);
+    /// A calendar: its events imported by the sync engine, time entries exported to it.
+    pub fn with_calendar<T: SyncSource + CalendarWriter + 'static>(
+        mut self,
+        value: Arc<T>,
+    ) -> Self {
+        self.source = Some(value.clone());
+        self.calendar = Some(value);
         self
     }
 

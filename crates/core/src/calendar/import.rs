@@ -27,13 +27,16 @@ const NOTES_LIMIT: usize = 10_000;
 /// Whose calendar, into which project, over which window.
 #[derive(Debug, Clone)]
 pub(crate) struct CalendarTarget {
-    integration_id: Uuid,
-    user_id: Uuid,
+    pub(crate) integration_id: Uuid,
+    pub(crate) user_id: Uuid,
+    pub(crate) calendar_id: String,
+    /// Time entries are exported to the calendar.
+    pub(crate) exports: bool,
     project_id: Option<Uuid>,
     billable: bool,
     source: String,
-    /// Events that ended before this are outside the window.
-    from: DateTime<Utc>,
+    /// Events (and entries) that ended before this are outside the window.
+    pub(crate) from: DateTime<Utc>,
     /// Events that end after this are not over yet.
     until: DateTime<Utc>,
 }
@@ -74,6 +77,8 @@ impl CalendarTarget {
         Ok(Some(CalendarTarget {
             integration_id: integration.id,
             user_id,
+            calendar_id: settings.calendar_id.clone(),
+            exports: settings.sync_direction.exports(),
             project_id: project.as_ref().map(|p| p.id),
             billable: project.is_some_and(|p| p.billable),
             source: wire_name(&connector.spec.entry_source),
@@ -91,12 +96,14 @@ pub(crate) async fn apply<C: ConnectionTrait>(
 ) -> Result<Imported, CoreError> {
     let link = external_link::Entity::find()
         .filter(external_link::Column::IntegrationId.eq(target.integration_id))
-        .filter(external_link::Column::ExternalType.eq(LINK_TYPE))
+        .filter(external_link::Column::ExternalType.is_in([LINK_TYPE, super::export::LINK_TYPE]))
         .filter(external_link::Column::ExternalId.eq(&event.id))
         .one(db)
         .await?;
     match link {
-        Some(link) => linked(db, target, event, link, now).await,
+        // One of Stint's exports, whatever it is titled now: the entry is the original.
+        Some(link) if link.external_type != LINK_TYPE => Ok(Imported::Skipped(None)),
+        Some(link) => linked(db, event, link, now).await,
         None => unlinked(db, target, event, now).await,
     }
 }
@@ -162,7 +169,6 @@ async fn unlinked<C: ConnectionTrait>(
 
 async fn linked<C: ConnectionTrait>(
     db: &C,
-    target: &CalendarTarget,
     event: &CalendarEvent,
     link: external_link::Model,
     now: DateTime<Utc>,
@@ -177,10 +183,6 @@ async fn linked<C: ConnectionTrait>(
         // Deleted in Stint: the member's choice stands; the link keeps it from coming back.
         return Ok(Imported::Skipped(Some("deleted in Stint")));
     };
-    if entry.source != target.source {
-        // An entry Stint exported to the calendar: the entry is the original.
-        return Ok(Imported::Skipped(None));
-    }
     let edited = entry.updated_at > link.updated_at;
     let gone = matches!(
         (event.status, event.timing),
@@ -251,6 +253,8 @@ mod tests {
         CalendarTarget {
             integration_id: Uuid::nil(),
             user_id: Uuid::nil(),
+            calendar_id: "primary".into(),
+            exports: false,
             project_id: None,
             billable: false,
             source: "google_calendar".into(),

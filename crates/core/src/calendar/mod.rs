@@ -1,4 +1,6 @@
 //! Calendars, provider-neutral: importing a member's events as time entries through external
-//! links. Providers only read their calendar into `connectors::CalendarEvent`s.
+//! links, and exporting their time entries as events. Providers only translate: events read
+//! into `connectors::CalendarEvent`s, entries written from `connectors::OutgoingEvent`s.
 
+pub(crate) mod export;
 pub(crate) mod import;

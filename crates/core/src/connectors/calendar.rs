@@ -3,6 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::catalogue::ProviderSpec;
+use crate::integrations::gateway::GatewayError;
+use crate::secret::Secret;
+
 /// When an event takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventTiming {
@@ -39,3 +43,54 @@ pub struct CalendarEvent {
 
 /// What Stint's own exports are titled with; an event so titled is never imported.
 pub const EXPORT_PREFIX: &str = "[TT]";
+
+/// An event Stint writes for one of its records (an exported time entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEvent {
+    /// Stable for the record, so a create repeated after a crash finds the event it made
+    /// (Google: the event's own id; Graph: `transactionId`).
+    pub key: String,
+    pub summary: String,
+    pub description: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The event as the calendar stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenEvent {
+    pub id: String,
+    pub url: Option<String>,
+}
+
+/// Writing to the member's calendar.
+#[async_trait::async_trait]
+pub trait CalendarWriter: Send + Sync {
+    /// Creates the event, or finds the one an earlier attempt created under the same key.
+    async fn create(
+        &self,
+        spec: &ProviderSpec,
+        token: &Secret,
+        calendar: &str,
+        event: &OutgoingEvent,
+    ) -> Result<WrittenEvent, GatewayError>;
+
+    /// `Ok(None)` when the event no longer exists at the provider.
+    async fn update(
+        &self,
+        spec: &ProviderSpec,
+        token: &Secret,
+        calendar: &str,
+        id: &str,
+        event: &OutgoingEvent,
+    ) -> Result<Option<WrittenEvent>, GatewayError>;
+
+    /// An event already gone counts as deleted.
+    async fn delete(
+        &self,
+        spec: &ProviderSpec,
+        token: &Secret,
+        calendar: &str,
+        id: &str,
+    ) -> Result<(), GatewayError>;
+}

@@ -14,7 +14,9 @@ pub mod sync;
 pub mod webhook;
 
 pub use account::{AccountApi, Revoker};
-pub use calendar::{CalendarEvent, EventStatus, EventTiming};
+pub use calendar::{
+    CalendarEvent, CalendarWriter, EventStatus, EventTiming, OutgoingEvent, WrittenEvent,
+};
 pub use chat::ChatCommands;
 pub use events::{AccessRevoked, EventReader, ExternalEvent, ExternalIssue, IssueChange};
 pub use issues::{IssueRouting, IssueTracker};

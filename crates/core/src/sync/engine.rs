@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::fetch::{Failed, MAX_RATE_WAIT, fetch, too_long, until};
 use super::state::{self, Change};
 use crate::auth::Principal;
+use crate::calendar::export::{Export, ExportError};
 use crate::calendar::import::{self, CalendarTarget, Imported};
 use crate::catalogue::Connector;
 use crate::connectors::{
@@ -20,6 +21,7 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::connections;
 use crate::integrations::credentials;
+use crate::integrations::gateway::GatewayError;
 use crate::integrations::tokens::{self, TokenError};
 use crate::issues::{Batch, Freshness, IssueTarget, TargetKey, Upserted, tasks};
 use crate::jobs::Job;
@@ -217,7 +219,49 @@ impl Run {
                 failures.push(format!("{resource}: {reason}"));
             }
         }
+        if let Err(reason) = self.export(&targets, &mut token, counts).await {
+            tracing::warn!(provider = name, %reason, "an export failed");
+            failures.push(format!("export: {reason}"));
+        }
         Ok(failures)
+    }
+
+    /// Time entries to the member's calendar, where the connection exports them.
+    async fn export(
+        &self,
+        targets: &Targets,
+        token: &mut Secret,
+        counts: &mut Counts,
+    ) -> Result<(), String> {
+        let (Some(writer), Some(target)) = (&self.connector.calendar, &targets.calendar) else {
+            return Ok(());
+        };
+        if !target.exports {
+            return Ok(());
+        }
+        let export = Export {
+            db: &self.stint.db,
+            writer: writer.as_ref(),
+            spec: &self.connector.spec,
+            target,
+        };
+        let mut outcome = export.run(token, counts, self.stint.clock.now()).await;
+        // The export repeats nothing it did: after a refused token, it runs once more.
+        if matches!(
+            outcome,
+            Err(ExportError::Provider(GatewayError::DeadAccessToken))
+        ) {
+            *token = self.refreshed().await?;
+            outcome = export.run(token, counts, self.stint.clock.now()).await;
+        }
+        let progress = sync_runs::progress(&self.stint.db, self.run_id, counts, None).await;
+        if let Err(err) = progress {
+            tracing::warn!(run_id = %self.run_id, error = %err, "could not record a run's progress");
+        }
+        outcome.map_err(|err| match err {
+            ExportError::Provider(err) => err.to_string(),
+            ExportError::Database(err) => err.public_detail(),
+        })
     }
 
     fn token_failure(&self, err: TokenError) -> String {

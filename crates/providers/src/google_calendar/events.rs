@@ -25,7 +25,7 @@ use crate::http;
 const PAGE_SIZE: &str = "250";
 
 pub(crate) struct Events {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
 }
 
 impl Events {
@@ -208,12 +208,7 @@ impl Events {
         calendar: &str,
         query: Query<'_>,
     ) -> Result<Listing, ListError> {
-        let mut url = reqwest::Url::parse(&spec.api_base)
-            .map_err(|e| GatewayError::Refused(format!("the API address is not a URL: {e}")))?;
-        url.path_segments_mut()
-            .map_err(|()| GatewayError::Refused("the API address cannot take a path".into()))?
-            .pop_if_empty()
-            .extend(["calendars", calendar, "events"]);
+        let url = events_url(spec, calendar, None)?;
         let mut params = vec![
             ("singleEvents", "true".to_owned()),
             ("maxResults", PAGE_SIZE.to_owned()),
@@ -288,6 +283,28 @@ impl Events {
     }
 }
 
+/// `{api}/calendars/{calendar}/events[/{id}]`, each part escaped (calendar ids hold `@`, `#`).
+pub(super) fn events_url(
+    spec: &ProviderSpec,
+    calendar: &str,
+    event: Option<&str>,
+) -> Result<reqwest::Url, GatewayError> {
+    let mut url = reqwest::Url::parse(&spec.api_base)
+        .map_err(|e| GatewayError::Refused(format!("the API address is not a URL: {e}")))?;
+    {
+        let mut segments = url
+            .path_segments_mut()
+            .map_err(|()| GatewayError::Refused("the API address cannot take a path".into()))?;
+        segments
+            .pop_if_empty()
+            .extend(["calendars", calendar, "events"]);
+        if let Some(event) = event {
+            segments.push(event);
+        }
+    }
+    Ok(url)
+}
+
 /// Where a full listing of the window starts.
 fn full_sweep(window_start: DateTime<Utc>, run_started: DateTime<Utc>) -> Step {
     Step::Sweep {
@@ -316,7 +333,13 @@ impl SyncSource for Events {
     }
 
     fn resources(&self, config: &serde_json::Value) -> Result<Vec<String>, String> {
-        Ok(vec![settings(config).calendar_id])
+        let settings = settings(config);
+        // A calendar that only takes exports is not read.
+        Ok(if settings.sync_direction.imports() {
+            vec![settings.calendar_id]
+        } else {
+            Vec::new()
+        })
     }
 
     async fn page(

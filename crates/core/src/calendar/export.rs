@@ -1,0 +1,338 @@
+//! A member's finished time entries become `[TT] {project} — {task or notes}` events in their
+//! calendar, each linked to its entry: an edited entry updates the same event, a deleted one
+//! deletes it. Entries that came from a calendar are never exported back.
+//!
+//! The provider is called with no transaction open; the link is written after each call. A
+//! create repeated after a crash between the two finds the event it made (the event's key is
+//! the entry's id), so nothing is exported twice.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use stint_api_types::tracking::TimeEntrySource;
+use stint_entity::{external_link, project, task, time_entry};
+use uuid::Uuid;
+
+use super::import::CalendarTarget;
+use crate::catalogue::ProviderSpec;
+use crate::connectors::calendar::EXPORT_PREFIX;
+use crate::connectors::{CalendarWriter, OutgoingEvent};
+use crate::error::CoreError;
+use crate::integrations::gateway::GatewayError;
+use crate::secret::Secret;
+use crate::sync_runs::Counts;
+use crate::tracking::from_wire_name;
+
+pub(crate) const LINK_TYPE: &str = "calendar_export";
+const ENTRY: &str = "time_entry";
+/// Entries read from the database at a time: memory stays flat however many there are.
+const BATCH: u64 = 200;
+/// Marks a link whose event was deleted in the calendar: the member's choice stands.
+const GONE: &str = "deleted in the calendar";
+
+/// Why an export stopped.
+#[derive(Debug)]
+pub(crate) enum ExportError {
+    /// The provider refused the token, rate-limited or failed for good: stop, say why.
+    Provider(GatewayError),
+    Database(CoreError),
+}
+
+impl From<CoreError> for ExportError {
+    fn from(err: CoreError) -> Self {
+        ExportError::Database(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for ExportError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ExportError::Database(err.into())
+    }
+}
+
+pub(crate) struct Export<'a> {
+    pub db: &'a DatabaseConnection,
+    pub writer: &'a dyn CalendarWriter,
+    pub spec: &'a ProviderSpec,
+    pub target: &'a CalendarTarget,
+}
+
+/// What the entry's event says, stamped with the entry's version.
+struct Names {
+    projects: HashMap<Uuid, String>,
+    tasks: HashMap<Uuid, String>,
+}
+
+impl Export<'_> {
+    pub(crate) async fn run(
+        &self,
+        token: &Secret,
+        counts: &mut Counts,
+        now: DateTime<Utc>,
+    ) -> Result<(), ExportError> {
+        self.delete_removed(token, counts).await?;
+        let mut names = Names {
+            projects: HashMap::new(),
+            tasks: HashMap::new(),
+        };
+        let mut after = Uuid::nil();
+        loop {
+            let entries = time_entry::Entity::find()
+                .filter(time_entry::Column::UserId.eq(self.target.user_id))
+                .filter(time_entry::Column::EndedAt.gt(self.target.from))
+                .filter(time_entry::Column::Id.gt(after))
+                .order_by_asc(time_entry::Column::Id)
+                .limit(BATCH)
+                .all(self.db)
+                .await?;
+            let Some(last) = entries.last() else {
+                return Ok(());
+            };
+            after = last.id;
+            for entry in entries {
+                self.export_entry(token, &entry, &mut names, counts, now)
+                    .await?;
+            }
+        }
+    }
+
+    /// Events of entries deleted in Stint are deleted in the calendar.
+    async fn delete_removed(&self, token: &Secret, counts: &mut Counts) -> Result<(), ExportError> {
+        let mut after = Uuid::nil();
+        loop {
+            let links = external_link::Entity::find()
+                .filter(external_link::Column::IntegrationId.eq(self.target.integration_id))
+                .filter(external_link::Column::ExternalType.eq(LINK_TYPE))
+                .filter(external_link::Column::Id.gt(after))
+                .order_by_asc(external_link::Column::Id)
+                .limit(BATCH)
+                .all(self.db)
+                .await?;
+            let Some(last) = links.last() else {
+                return Ok(());
+            };
+            after = last.id;
+            let ids: Vec<Uuid> = links.iter().map(|l| l.entity_id).collect();
+            let existing: Vec<Uuid> = time_entry::Entity::find()
+                .select_only()
+                .column(time_entry::Column::Id)
+                .filter(time_entry::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(self.db)
+                .await?;
+            for link in links {
+                if existing.contains(&link.entity_id) {
+                    continue;
+                }
+                if link.external_version.as_deref() != Some(GONE) {
+                    let deleted = self
+                        .writer
+                        .delete(
+                            self.spec,
+                            token,
+                            &self.target.calendar_id,
+                            &link.external_id,
+                        )
+                        .await;
+                    if let Err(err) = deleted {
+                        if stops(&err) {
+                            return Err(ExportError::Provider(err));
+                        }
+                        tracing::warn!(event = %link.external_id, error = %err, "could not delete an exported event");
+                        counts.failed += 1;
+                        continue;
+                    }
+                    counts.deleted += 1;
+                }
+                link.delete(self.db).await?;
+            }
+        }
+    }
+
+    async fn export_entry(
+        &self,
+        token: &Secret,
+        entry: &time_entry::Model,
+        names: &mut Names,
+        counts: &mut Counts,
+        now: DateTime<Utc>,
+    ) -> Result<(), ExportError> {
+        let source: TimeEntrySource = from_wire_name(&entry.source)?;
+        let Some(ended_at) = entry.ended_at else {
+            return Ok(());
+        };
+        if source.is_calendar() {
+            return Ok(());
+        }
+        let link = external_link::Entity::find()
+            .filter(external_link::Column::IntegrationId.eq(self.target.integration_id))
+            .filter(external_link::Column::EntityType.eq(ENTRY))
+            .filter(external_link::Column::EntityId.eq(entry.id))
+            .one(self.db)
+            .await?;
+        let version = stamp(entry.updated_at);
+        if let Some(link) = &link
+            && (link.external_type != LINK_TYPE
+                || link.external_version.as_deref() == Some(version.as_str())
+                || link.external_version.as_deref() == Some(GONE))
+        {
+            counts.skipped += 1;
+            return Ok(());
+        }
+        let event = OutgoingEvent {
+            key: entry.id.simple().to_string(),
+            summary: self.summary(entry, names).await?,
+            description: format!("{}\n\nExported by Stint.", entry.notes.trim())
+                .trim_start()
+                .to_owned(),
+            start: entry.started_at,
+            end: ended_at,
+        };
+        let calendar = &self.target.calendar_id;
+        let outcome = match &link {
+            None => self
+                .writer
+                .create(self.spec, token, calendar, &event)
+                .await
+                .map(Some),
+            Some(link) => {
+                self.writer
+                    .update(self.spec, token, calendar, &link.external_id, &event)
+                    .await
+            }
+        };
+        let written = match outcome {
+            Ok(written) => written,
+            Err(err) if stops(&err) => return Err(ExportError::Provider(err)),
+            Err(err) => {
+                tracing::warn!(entry = %entry.id, error = %err, "could not export an entry");
+                counts.failed += 1;
+                return Ok(());
+            }
+        };
+        match (link, written) {
+            (None, Some(written)) => {
+                external_link::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    integration_id: Set(self.target.integration_id),
+                    entity_type: Set(ENTRY.to_owned()),
+                    entity_id: Set(entry.id),
+                    external_type: Set(LINK_TYPE.to_owned()),
+                    external_id: Set(written.id),
+                    external_url: Set(written.url),
+                    external_version: Set(Some(version)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(self.db)
+                .await?;
+                counts.created += 1;
+            }
+            (Some(link), written) => {
+                let gone = written.is_none();
+                let mut link = link.into_active_model();
+                link.external_version = Set(Some(if gone { GONE.to_owned() } else { version }));
+                link.updated_at = Set(now);
+                link.update(self.db).await?;
+                if gone {
+                    counts.skip("deleted in the calendar, not exported again");
+                } else {
+                    counts.updated += 1;
+                }
+            }
+            (None, None) => counts.failed += 1,
+        }
+        Ok(())
+    }
+
+    /// `[TT] {project} — {task or notes}`.
+    async fn summary(
+        &self,
+        entry: &time_entry::Model,
+        names: &mut Names,
+    ) -> Result<String, CoreError> {
+        let project = match entry.project_id {
+            Some(id) => Some(match names.projects.get(&id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = project::Entity::find_by_id(id)
+                        .one(self.db)
+                        .await?
+                        .map(|p| p.name)
+                        .unwrap_or_default();
+                    names.projects.insert(id, name.clone());
+                    name
+                }
+            }),
+            None => None,
+        };
+        let task = match entry.task_id {
+            Some(id) => Some(match names.tasks.get(&id) {
+                Some(title) => title.clone(),
+                None => {
+                    let title = task::Entity::find_by_id(id)
+                        .one(self.db)
+                        .await?
+                        .map(|t| t.title)
+                        .unwrap_or_default();
+                    names.tasks.insert(id, title.clone());
+                    title
+                }
+            }),
+            None => None,
+        };
+        let what = task.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+            entry
+                .notes
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        });
+        Ok(title(project.as_deref(), &what))
+    }
+}
+
+fn title(project: Option<&str>, what: &str) -> String {
+    let what = if what.is_empty() { "Time entry" } else { what };
+    let title = match project.filter(|p| !p.is_empty()) {
+        Some(project) => format!("{EXPORT_PREFIX} {project} — {what}"),
+        None => format!("{EXPORT_PREFIX} {what}"),
+    };
+    title.chars().take(1_000).collect()
+}
+
+/// The entry's version as its link keeps it.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Failures that would fail every other entry alike: stop the export and say why.
+fn stops(err: &GatewayError) -> bool {
+    matches!(
+        err,
+        GatewayError::DeadAccessToken
+            | GatewayError::DeadGrant(_)
+            | GatewayError::RateLimited { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exported_titles() {
+        assert_eq!(
+            title(Some("Stint"), "Code review"),
+            "[TT] Stint — Code review"
+        );
+        assert_eq!(title(None, "Code review"), "[TT] Code review");
+        assert_eq!(title(Some(""), ""), "[TT] Time entry");
+    }
+}
