@@ -10,6 +10,7 @@ use stint_api_types::providers::{AuthKind, Capability, IntegrationScope, Provide
 use stint_api_types::tracking::TimeEntrySource;
 use stint_entity::user;
 
+use crate::calendar::{CalendarReader, CalendarSource};
 use crate::config::ProviderEnv;
 use crate::connectors::{
     AccountApi, CalendarWriter, ChatCommands, EventReader, IssueTracker, Notifier, Revoker,
@@ -174,11 +175,11 @@ impl Connector {
     }
 
     /// A calendar: its events imported by the sync engine, time entries exported to it.
-    pub fn with_calendar<T: SyncSource + CalendarWriter + 'static>(
+    pub fn with_calendar<T: CalendarReader + CalendarWriter + 'static>(
         mut self,
         value: Arc<T>,
     ) -> Self {
-        self.source = Some(value.clone());
+        self.source = Some(Arc::new(CalendarSource(value.clone())));
         self.calendar = Some(value);
         self
     }

@@ -3,7 +3,7 @@
 
 pub mod audit;
 pub mod auth;
-pub(crate) mod calendar;
+pub mod calendar;
 pub mod catalogue;
 pub mod chat;
 pub mod clock;

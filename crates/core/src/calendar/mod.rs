@@ -4,3 +4,6 @@
 
 pub(crate) mod export;
 pub(crate) mod import;
+pub mod source;
+
+pub use source::{CalendarReader, CalendarSource, Changes, Listing, ReadError};

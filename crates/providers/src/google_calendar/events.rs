@@ -1,22 +1,15 @@
-//! A member's Google calendar as a sync source (`events.list`, recurring events expanded).
-//!
-//! A run first asks for what changed since the last one (`syncToken`), then lists the events
-//! that ended since the last run (`timeMin`/`timeMax`): an event that merely passed into the
-//! window did not change and would otherwise never be reported. The first run, and any run after
-//! Google answers **410 Gone** (the token expired), is a full listing of the window instead.
-//! Every request follows `nextPageToken`; the cursor saved with each page says which step and
-//! page a run is at, so a run cut short resumes where it stopped.
+//! Reading a member's Google calendar (`events.list`, recurring events expanded): a full listing
+//! of a window (`timeMin`/`timeMax`) ends with a `nextSyncToken`, which later asks for what
+//! changed (`syncToken`); **410 Gone** says the token expired. Pages follow `nextPageToken`, sent
+//! with the same query it continues. The steps of a run are core's (`calendar::CalendarSource`).
 
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
-use serde::{Deserialize, Serialize};
-use stint_api_types::providers::CalendarSettings;
+use serde::Deserialize;
 use stint_core::Secret;
+use stint_core::calendar::{CalendarReader, Changes, Listing, ReadError};
 use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{
-    CalendarEvent, EventStatus, EventTiming, Position, SourceConnection, SourcePage, SyncItem,
-    SyncSource,
-};
+use stint_core::connectors::{CalendarEvent, EventStatus, EventTiming};
 use stint_core::integrations::gateway::GatewayError;
 
 use crate::http;
@@ -34,34 +27,6 @@ impl Events {
     }
 }
 
-/// Where a calendar's sync stands (stored as JSON).
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-struct Cursor {
-    /// From the last complete listing: asks for what changed since.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sync_token: Option<String>,
-    /// Events that ended before this have been listed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    swept_until: Option<DateTime<Utc>>,
-    /// The step a run is at; none between runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    step: Option<Step>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-enum Step {
-    /// What changed since `sync_token`.
-    Changes { page_token: Option<String> },
-    /// Events ending in `(from, to]`; a full listing keeps the sync token it ends with.
-    Sweep {
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        page_token: Option<String>,
-        full: bool,
-    },
-}
-
 /// What to ask Google for.
 enum Query<'a> {
     Changes {
@@ -77,7 +42,7 @@ enum Query<'a> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Listing {
+struct Answer {
     #[serde(default)]
     items: Vec<Event>,
     next_page_token: Option<String>,
@@ -123,7 +88,7 @@ struct Attendee {
 }
 
 impl Event {
-    fn into_item(self) -> SyncItem {
+    fn into_event(self) -> CalendarEvent {
         let declined = self
             .attendees
             .iter()
@@ -150,14 +115,14 @@ impl Event {
             },
             _ => EventTiming::Unknown,
         };
-        SyncItem::Event(CalendarEvent {
+        CalendarEvent {
             id: self.id,
             summary: self.summary.unwrap_or_default(),
             timing,
             status,
             version: self.etag,
             url: self.html_link,
-        })
+        }
     }
 }
 
@@ -178,24 +143,6 @@ struct ErrorReason {
     reason: String,
 }
 
-/// Why a listing failed.
-enum ListError {
-    /// 410: the sync token expired; a full listing is needed.
-    Gone,
-    Gateway(GatewayError),
-}
-
-impl From<GatewayError> for ListError {
-    fn from(err: GatewayError) -> Self {
-        ListError::Gateway(err)
-    }
-}
-
-fn settings(config: &serde_json::Value) -> CalendarSettings {
-    // Settings were checked when stored; an unreadable value means defaults, not a failure.
-    serde_json::from_value(config.clone()).unwrap_or_default()
-}
-
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -207,7 +154,7 @@ impl Events {
         token: &Secret,
         calendar: &str,
         query: Query<'_>,
-    ) -> Result<Listing, ListError> {
+    ) -> Result<Answer, ReadError> {
         let url = events_url(spec, calendar, None)?;
         let mut params = vec![
             ("singleEvents", "true".to_owned()),
@@ -260,25 +207,25 @@ impl Events {
             .iter()
             .any(|r| r == "rateLimitExceeded" || r == "userRateLimitExceeded");
         Err(match status {
-            StatusCode::GONE => ListError::Gone,
-            StatusCode::TOO_MANY_REQUESTS => ListError::Gateway(GatewayError::RateLimited {
+            StatusCode::GONE => ReadError::Expired,
+            StatusCode::TOO_MANY_REQUESTS => ReadError::Gateway(GatewayError::RateLimited {
                 retry_after,
                 reset_at: None,
             }),
             // Google answers a spent per-user or per-project quota with 403.
             StatusCode::FORBIDDEN if rate_limited => {
-                ListError::Gateway(GatewayError::RateLimited {
+                ReadError::Gateway(GatewayError::RateLimited {
                     retry_after,
                     reset_at: None,
                 })
             }
-            StatusCode::NOT_FOUND => ListError::Gateway(GatewayError::Refused(format!(
+            StatusCode::NOT_FOUND => ReadError::Gateway(GatewayError::Refused(format!(
                 "the calendar `{calendar}` does not exist or the connection cannot see it"
             ))),
-            StatusCode::FORBIDDEN => ListError::Gateway(GatewayError::Refused(format!(
+            StatusCode::FORBIDDEN => ReadError::Gateway(GatewayError::Refused(format!(
                 "the connection may not read the calendar `{calendar}`"
             ))),
-            other => ListError::Gateway(http::status_error(other)),
+            other => ReadError::Gateway(http::status_error(other)),
         })
     }
 }
@@ -305,158 +252,64 @@ pub(super) fn events_url(
     Ok(url)
 }
 
-/// Where a full listing of the window starts.
-fn full_sweep(window_start: DateTime<Utc>, run_started: DateTime<Utc>) -> Step {
-    Step::Sweep {
-        from: window_start,
-        to: run_started,
-        page_token: None,
-        full: true,
-    }
-}
-
-fn page_of(listing_items: Vec<Event>, cursor: &Cursor, more: bool) -> SourcePage {
-    SourcePage {
-        items: listing_items.into_iter().map(Event::into_item).collect(),
-        cursor: serde_json::to_string(cursor).unwrap_or_default(),
-        more,
-        pause_until: None,
-        // Google does not say how many events a listing holds.
-        total: None,
+impl Answer {
+    fn into_listing(self) -> Listing {
+        Listing {
+            events: self.items.into_iter().map(Event::into_event).collect(),
+            next_page: self.next_page_token,
+            resume: self.next_sync_token,
+        }
     }
 }
 
 #[async_trait::async_trait]
-impl SyncSource for Events {
-    fn kind(&self) -> &'static str {
-        "calendar"
-    }
-
-    fn resources(&self, config: &serde_json::Value) -> Result<Vec<String>, String> {
-        let settings = settings(config);
-        // A calendar that only takes exports is not read.
-        Ok(if settings.sync_direction.imports() {
-            vec![settings.calendar_id]
-        } else {
-            Vec::new()
-        })
-    }
-
-    async fn page(
+impl CalendarReader for Events {
+    async fn changes(
         &self,
         spec: &ProviderSpec,
         token: &Secret,
-        connection: &SourceConnection<'_>,
         calendar: &str,
-        position: &Position<'_>,
-    ) -> Result<SourcePage, GatewayError> {
-        let days_back = settings(connection.config).sync_days_back.clamp(1, 30);
-        let run_started = position.run_started;
-        let window_start = run_started - chrono::Duration::days(days_back);
-        let mut cursor: Cursor = position
-            .cursor
-            .and_then(|stored| serde_json::from_str(stored).ok())
-            .unwrap_or_default();
-        let step = match (cursor.step.take(), &cursor.sync_token) {
-            (Some(step), _) => step,
-            (None, Some(_)) => Step::Changes { page_token: None },
-            (None, None) => full_sweep(window_start, run_started),
+        changes: Changes<'_>,
+        page: Option<&str>,
+    ) -> Result<Listing, ReadError> {
+        let query = match changes {
+            Changes::Full { from, to } => Query::Window {
+                from,
+                to,
+                page_token: page,
+            },
+            Changes::Since(sync_token) => Query::Changes {
+                sync_token,
+                page_token: page,
+            },
         };
-        let step = match step {
-            Step::Changes { page_token } => {
-                let sync_token = cursor.sync_token.clone().unwrap_or_default();
-                let query = Query::Changes {
-                    sync_token: &sync_token,
-                    page_token: page_token.as_deref(),
-                };
-                match self.list(spec, token, calendar, query).await {
-                    Ok(listing) => {
-                        match listing.next_page_token {
-                            Some(next) => {
-                                cursor.step = Some(Step::Changes {
-                                    page_token: Some(next),
-                                })
-                            }
-                            None => {
-                                cursor.sync_token = listing.next_sync_token.or(Some(sync_token));
-                                let from = cursor
-                                    .swept_until
-                                    .map_or(window_start, |swept| swept.max(window_start));
-                                cursor.step = (from < run_started).then_some(Step::Sweep {
-                                    from,
-                                    to: run_started,
-                                    page_token: None,
-                                    full: false,
-                                });
-                            }
-                        }
-                        let more = cursor.step.is_some();
-                        if !more {
-                            cursor.swept_until = Some(run_started);
-                        }
-                        return Ok(page_of(listing.items, &cursor, more));
-                    }
-                    Err(ListError::Gone) => {
-                        tracing::info!(%calendar, "Google's sync token expired; listing the window in full");
-                        cursor.sync_token = None;
-                        full_sweep(window_start, run_started)
-                    }
-                    Err(ListError::Gateway(err)) => return Err(err),
-                }
-            }
-            sweep => sweep,
-        };
-        let Step::Sweep {
-            from,
-            to,
-            page_token,
-            full,
-        } = step
-        else {
-            return Err(GatewayError::Refused("the sync lost its place".to_owned()));
-        };
+        Ok(self
+            .list(spec, token, calendar, query)
+            .await?
+            .into_listing())
+    }
+
+    async fn window(
+        &self,
+        spec: &ProviderSpec,
+        token: &Secret,
+        calendar: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        page: Option<&str>,
+    ) -> Result<Listing, ReadError> {
         let query = Query::Window {
             from,
             to,
-            page_token: page_token.as_deref(),
+            page_token: page,
         };
-        let listing = match self.list(spec, token, calendar, query).await {
-            Ok(listing) => listing,
-            Err(ListError::Gateway(err)) => return Err(err),
-            // A page token of a window listing expired: start the listing again.
-            Err(ListError::Gone) => {
-                let restart = Query::Window {
-                    from,
-                    to,
-                    page_token: None,
-                };
-                self.list(spec, token, calendar, restart)
-                    .await
-                    .map_err(|err| match err {
-                        ListError::Gateway(err) => err,
-                        ListError::Gone => GatewayError::Inconclusive("HTTP 410 Gone".into()),
-                    })?
-            }
-        };
-        match listing.next_page_token {
-            Some(next) => {
-                cursor.step = Some(Step::Sweep {
-                    from,
-                    to,
-                    page_token: Some(next),
-                    full,
-                });
-                Ok(page_of(listing.items, &cursor, true))
-            }
-            None => {
-                if full {
-                    cursor.sync_token = listing.next_sync_token;
-                }
-                cursor.swept_until = Some(to);
-                cursor.step = None;
-                Ok(page_of(listing.items, &cursor, false))
-            }
-        }
+        let mut listing = self
+            .list(spec, token, calendar, query)
+            .await?
+            .into_listing();
+        // Only a full listing's token is kept; a sweep's would narrow later changes to it.
+        listing.resume = None;
+        Ok(listing)
     }
 }
 
@@ -465,10 +318,7 @@ mod tests {
     use super::*;
 
     fn item(json: serde_json::Value) -> CalendarEvent {
-        match serde_json::from_value::<Event>(json).unwrap().into_item() {
-            SyncItem::Event(event) => event,
-            other => panic!("not an event: {other:?}"),
-        }
+        serde_json::from_value::<Event>(json).unwrap().into_event()
     }
 
     #[test]
