@@ -142,18 +142,29 @@ impl From<ReadError> for GatewayError {
     }
 }
 
+/// What one page of a run reads, and when the run started.
+struct Read<'a> {
+    spec: &'a ProviderSpec,
+    token: &'a Secret,
+    calendar: &'a str,
+    run_started: DateTime<Utc>,
+    window_start: DateTime<Utc>,
+}
+
 impl CalendarSource {
     async fn changes(
         &self,
-        spec: &ProviderSpec,
-        token: &Secret,
-        calendar: &str,
+        read: &Read<'_>,
         cursor: &mut Cursor,
         full: Option<(DateTime<Utc>, DateTime<Utc>)>,
         page: Option<String>,
-        run_started: DateTime<Utc>,
-        window_start: DateTime<Utc>,
     ) -> Result<SourcePage, GatewayError> {
+        let Read {
+            spec,
+            token,
+            calendar,
+            ..
+        } = *read;
         let resume = cursor.resume.clone().unwrap_or_default();
         let ask = match full {
             Some((from, to)) => Changes::Full { from, to },
@@ -169,65 +180,98 @@ impl CalendarSource {
                 // The token (or a page of the full listing) expired: the window in full, from
                 // its first page. Every event goes through its link, so nothing is duplicated.
                 tracing::info!(%calendar, provider = %spec.key, "the calendar's sync state expired; listing the window in full");
-                let window = (window_start, run_started);
+                let window = (read.window_start, read.run_started);
                 cursor.resume = None;
                 let ask = Changes::Full {
                     from: window.0,
                     to: window.1,
                 };
                 let listing = self.0.changes(spec, token, calendar, ask, None).await?;
-                return Ok(self.after_changes(
-                    cursor,
-                    listing,
-                    Some(window),
-                    run_started,
-                    window_start,
-                ));
+                return Ok(after_changes(read, cursor, listing, Some(window)));
             }
             Err(ReadError::Gateway(err)) => return Err(err),
         };
-        Ok(self.after_changes(cursor, listing, full, run_started, window_start))
+        Ok(after_changes(read, cursor, listing, full))
     }
 
-    fn after_changes(
+    async fn sweep(
         &self,
+        read: &Read<'_>,
         cursor: &mut Cursor,
-        listing: Listing,
-        full: Option<(DateTime<Utc>, DateTime<Utc>)>,
-        run_started: DateTime<Utc>,
-        window_start: DateTime<Utc>,
-    ) -> SourcePage {
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        page: Option<String>,
+    ) -> Result<SourcePage, GatewayError> {
+        let Read {
+            spec,
+            token,
+            calendar,
+            ..
+        } = *read;
+        let listing = match self
+            .0
+            .window(spec, token, calendar, from, to, page.as_deref())
+            .await
+        {
+            Ok(listing) => listing,
+            // The page expired: the (short) sweep from its start.
+            Err(ReadError::Expired) => self.0.window(spec, token, calendar, from, to, None).await?,
+            Err(ReadError::Gateway(err)) => return Err(err),
+        };
         match listing.next_page {
             Some(next) => {
-                cursor.step = Some(Step::Changes {
-                    full,
+                cursor.step = Some(Step::Sweep {
+                    from,
+                    to,
                     page: Some(next),
                 });
+                Ok(page_of(listing.events, cursor, true))
             }
             None => {
-                cursor.resume = listing.resume.or(cursor.resume.take());
-                cursor.step = match full {
-                    // A full listing covered the window up to its end.
-                    Some((_, to)) => {
-                        cursor.swept_until = Some(to);
-                        None
-                    }
-                    None => {
-                        let from = cursor
-                            .swept_until
-                            .map_or(window_start, |swept| swept.max(window_start));
-                        (from < run_started).then_some(Step::Sweep {
-                            from,
-                            to: run_started,
-                            page: None,
-                        })
-                    }
-                };
+                cursor.swept_until = Some(to);
+                cursor.step = None;
+                Ok(page_of(listing.events, cursor, false))
             }
         }
-        let more = cursor.step.is_some();
-        page_of(listing.events, cursor, more)
     }
+}
+
+/// Where a run goes after a page of changes: the next page, the sweep, or its end.
+fn after_changes(
+    read: &Read<'_>,
+    cursor: &mut Cursor,
+    listing: Listing,
+    full: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> SourcePage {
+    match listing.next_page {
+        Some(next) => {
+            cursor.step = Some(Step::Changes {
+                full,
+                page: Some(next),
+            });
+        }
+        None => {
+            cursor.resume = listing.resume.or(cursor.resume.take());
+            cursor.step = match full {
+                // A full listing covered the window up to its end.
+                Some((_, to)) => {
+                    cursor.swept_until = Some(to);
+                    None
+                }
+                None => {
+                    let from = cursor
+                        .swept_until
+                        .map_or(read.window_start, |swept| swept.max(read.window_start));
+                    (from < read.run_started).then_some(Step::Sweep {
+                        from,
+                        to: read.run_started,
+                        page: None,
+                    })
+                }
+            };
+        }
+    }
+    let more = cursor.step.is_some();
+    page_of(listing.events, cursor, more)
 }
 
 #[async_trait::async_trait]
@@ -272,48 +316,17 @@ impl SyncSource for CalendarSource {
                 page: None,
             },
         };
+        let read = Read {
+            spec,
+            token,
+            calendar,
+            run_started,
+            window_start,
+        };
         match step {
-            Step::Changes { full, page } => {
-                self.changes(
-                    spec,
-                    token,
-                    calendar,
-                    &mut cursor,
-                    full,
-                    page,
-                    run_started,
-                    window_start,
-                )
-                .await
-            }
+            Step::Changes { full, page } => self.changes(&read, &mut cursor, full, page).await,
             Step::Sweep { from, to, page } => {
-                let listing = match self
-                    .0
-                    .window(spec, token, calendar, from, to, page.as_deref())
-                    .await
-                {
-                    Ok(listing) => listing,
-                    // The page expired: the (short) sweep from its start.
-                    Err(ReadError::Expired) => {
-                        self.0.window(spec, token, calendar, from, to, None).await?
-                    }
-                    Err(ReadError::Gateway(err)) => return Err(err),
-                };
-                match listing.next_page {
-                    Some(next) => {
-                        cursor.step = Some(Step::Sweep {
-                            from,
-                            to,
-                            page: Some(next),
-                        });
-                        Ok(page_of(listing.events, &cursor, true))
-                    }
-                    None => {
-                        cursor.swept_until = Some(to);
-                        cursor.step = None;
-                        Ok(page_of(listing.events, &cursor, false))
-                    }
-                }
+                self.sweep(&read, &mut cursor, (from, to), page).await
             }
         }
     }
