@@ -15,7 +15,7 @@ pub fn catalogue(http: &reqwest::Client) -> Vec<Connector> {
         crate::slack::connector(&http),
         crate::microsoft::teams(&http),
         crate::google_calendar::connector(&http),
-        crate::microsoft::outlook_calendar(&http),
+        crate::outlook_calendar::connector(&http),
         crate::quickbooks::connector(&http),
         crate::xero::connector(&http),
         crate::hubspot::connector(&http),

@@ -15,6 +15,7 @@ mod jira;
 mod linear;
 mod microsoft;
 mod oauth;
+mod outlook_calendar;
 mod quickbooks;
 mod slack;
 mod spec;

@@ -1,5 +1,5 @@
-//! Microsoft Teams and Outlook Calendar: two catalogue entries on Microsoft Graph, sharing the
-//! connected account (`/me`).
+//! Microsoft Teams, and the connected account (`/me`) every Microsoft Graph provider shares
+//! (Outlook Calendar too).
 
 use std::sync::Arc;
 
@@ -34,25 +34,8 @@ pub(crate) fn teams(http: &reqwest::Client) -> Connector {
     http::standard(http, spec, Arc::new(GraphAccount { http: http.clone() }))
 }
 
-pub(crate) fn outlook_calendar(http: &reqwest::Client) -> Connector {
-    let spec = ProviderSpec {
-        default_scopes: vec!["offline_access", "User.Read", "Calendars.ReadWrite"],
-        webhook: WebhookScheme::MicrosoftGraphClientState,
-        capabilities: vec![Capability::Calendar],
-        entry_source: stint_api_types::tracking::TimeEntrySource::OutlookCalendar,
-        ..oauth(
-            ProviderKey::OutlookCalendar,
-            "Outlook Calendar",
-            MS_AUTHORIZE,
-            MS_TOKEN,
-            MS_GRAPH,
-        )
-    };
-    http::standard(http, spec, Arc::new(GraphAccount { http: http.clone() }))
-}
-
-struct GraphAccount {
-    http: reqwest::Client,
+pub(crate) struct GraphAccount {
+    pub(crate) http: reqwest::Client,
 }
 
 #[async_trait::async_trait]
