@@ -18,35 +18,47 @@ const SECOND_TOKEN: &str = "ya29.a0AfH6SMBx-second";
 const WINDOW_START: &str = "2025-12-29T09:00:00Z";
 const FIRST_RUN: &str = "2026-01-05T09:00:00Z";
 
-async fn google_app(google: &MockServer) -> TestApp {
+/// What an operator sets to point Stint's Google Calendar at `google`.
+pub(crate) fn google_env(google: &MockServer) -> Vec<(String, String)> {
     let base = google.uri();
-    spawn_app_with(&[
+    [
+        ("AUTHORIZE_URL", format!("{base}/o/oauth2/v2/auth")),
+        ("TOKEN_URL", format!("{base}/token")),
+        ("REVOKE_URL", format!("{base}/revoke")),
+        ("API_BASE", base.clone()),
         (
-            "STINT_PROVIDER_GOOGLE_CALENDAR_AUTHORIZE_URL",
-            &format!("{base}/o/oauth2/v2/auth"),
+            "CLIENT_ID",
+            "123456789012-abc.apps.googleusercontent.com".to_owned(),
         ),
-        (
-            "STINT_PROVIDER_GOOGLE_CALENDAR_TOKEN_URL",
-            &format!("{base}/token"),
-        ),
-        (
-            "STINT_PROVIDER_GOOGLE_CALENDAR_REVOKE_URL",
-            &format!("{base}/revoke"),
-        ),
-        ("STINT_PROVIDER_GOOGLE_CALENDAR_API_BASE", &base),
-        (
-            "STINT_PROVIDER_GOOGLE_CALENDAR_CLIENT_ID",
-            "123456789012-abc.apps.googleusercontent.com",
-        ),
-        (
-            "STINT_PROVIDER_GOOGLE_CALENDAR_CLIENT_SECRET",
-            "GOCSPX-google-secret",
-        ),
-    ])
-    .await
+        ("CLIENT_SECRET", "GOCSPX-google-secret".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("STINT_PROVIDER_GOOGLE_CALENDAR_{k}"), v))
+    .collect()
 }
 
-async fn mock_oauth(google: &MockServer) {
+async fn google_app(google: &MockServer) -> TestApp {
+    let env = google_env(google);
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    spawn_app_with(&vars).await
+}
+
+/// `token`'s own Google calendar, connected.
+pub(crate) async fn connect_google(app: &TestApp, token: &str) {
+    let state = connect_to(app, "google_calendar", token, "personal")
+        .await
+        .state;
+    let location = callback_of(
+        app,
+        &app.client,
+        "google_calendar",
+        &format!("code=the-code&state={state}&scope=openid"),
+    )
+    .await;
+    assert_eq!(location, "/integrations?connected=google_calendar");
+}
+
+pub(crate) async fn mock_oauth(google: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=authorization_code"))
@@ -90,22 +102,12 @@ async fn calendar_ready(google: &MockServer) -> (TestApp, String, String) {
     mock_oauth(google).await;
     let app = google_app(google).await;
     let (id, token) = app.member("ada@example.com").await;
-    let state = connect_to(&app, "google_calendar", &token, "personal")
-        .await
-        .state;
-    let location = callback_of(
-        &app,
-        &app.client,
-        "google_calendar",
-        &format!("code=the-code&state={state}&scope=openid"),
-    )
-    .await;
-    assert_eq!(location, "/integrations?connected=google_calendar");
+    connect_google(&app, &token).await;
     (app, id, token)
 }
 
 /// An event as `events.list` returns it, times in Berlin (UTC+1 in January).
-fn event(id: &str, summary: &str, start: &str, end: &str) -> Value {
+pub(crate) fn event(id: &str, summary: &str, start: &str, end: &str) -> Value {
     json!({
         "kind": "calendar#event",
         "etag": format!("\"{}\"", 3_181_161_784_712_000u64 + start.len() as u64 + summary.len() as u64),
@@ -148,7 +150,7 @@ fn cancelled(id: &str) -> Value {
     json!({ "kind": "calendar#event", "etag": "\"3181161784799999\"", "id": id, "status": "cancelled" })
 }
 
-fn listing(
+pub(crate) fn listing(
     items: Vec<Value>,
     next_page: Option<&str>,
     next_sync: Option<&str>,
@@ -617,7 +619,7 @@ async fn a_run_cut_short_between_pages_resumes_at_the_next_page() {
 }
 
 /// Google's answer to `events.insert` / `events.update`: the event sent, as stored.
-fn stored_event(request: &wiremock::Request) -> ResponseTemplate {
+pub(crate) fn stored_event(request: &wiremock::Request) -> ResponseTemplate {
     let mut event: Value = serde_json::from_slice(&request.body).unwrap();
     let id = match event["id"].as_str() {
         Some(id) => id.to_owned(),

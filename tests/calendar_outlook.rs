@@ -11,7 +11,7 @@ use crate::oauth::{callback_of, connect_to};
 
 const DELTA: &str = "/v1.0/me/calendarView/delta";
 
-async fn outlook_ready(graph: &MockServer) -> (TestApp, String) {
+pub(crate) async fn mock_graph_oauth(graph: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/common/oauth2/v2.0/token"))
         .and(body_string_contains("grant_type=authorization_code"))
@@ -49,47 +49,56 @@ async fn outlook_ready(graph: &MockServer) -> (TestApp, String) {
         })))
         .mount(graph)
         .await;
+}
+
+/// What an operator sets to point Stint's Outlook Calendar at `graph`.
+pub(crate) fn outlook_env(graph: &MockServer) -> Vec<(String, String)> {
     let base = graph.uri();
-    let app = spawn_app_with(&[
+    [
         (
-            "STINT_PROVIDER_OUTLOOK_CALENDAR_AUTHORIZE_URL",
-            &format!("{base}/common/oauth2/v2.0/authorize"),
+            "AUTHORIZE_URL",
+            format!("{base}/common/oauth2/v2.0/authorize"),
         ),
+        ("TOKEN_URL", format!("{base}/common/oauth2/v2.0/token")),
+        ("API_BASE", format!("{base}/v1.0")),
         (
-            "STINT_PROVIDER_OUTLOOK_CALENDAR_TOKEN_URL",
-            &format!("{base}/common/oauth2/v2.0/token"),
+            "CLIENT_ID",
+            "6731de76-14a6-49ae-97bc-6eba6914391e".to_owned(),
         ),
-        (
-            "STINT_PROVIDER_OUTLOOK_CALENDAR_API_BASE",
-            &format!("{base}/v1.0"),
-        ),
-        (
-            "STINT_PROVIDER_OUTLOOK_CALENDAR_CLIENT_ID",
-            "6731de76-14a6-49ae-97bc-6eba6914391e",
-        ),
-        (
-            "STINT_PROVIDER_OUTLOOK_CALENDAR_CLIENT_SECRET",
-            "graph-client-secret",
-        ),
-    ])
-    .await;
-    let (_, token) = app.member("ada@example.com").await;
-    let state = connect_to(&app, "outlook_calendar", &token, "personal")
+        ("CLIENT_SECRET", "graph-client-secret".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("STINT_PROVIDER_OUTLOOK_CALENDAR_{k}"), v))
+    .collect()
+}
+
+/// `token`'s own Outlook calendar, connected.
+pub(crate) async fn connect_outlook(app: &TestApp, token: &str) {
+    let state = connect_to(app, "outlook_calendar", token, "personal")
         .await
         .state;
     let location = callback_of(
-        &app,
+        app,
         &app.client,
         "outlook_calendar",
         &format!("code=the-code&state={state}"),
     )
     .await;
     assert_eq!(location, "/integrations?connected=outlook_calendar");
+}
+
+async fn outlook_ready(graph: &MockServer) -> (TestApp, String) {
+    mock_graph_oauth(graph).await;
+    let env = outlook_env(graph);
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = spawn_app_with(&vars).await;
+    let (_, token) = app.member("ada@example.com").await;
+    connect_outlook(&app, &token).await;
     (app, token)
 }
 
 /// An event as Graph returns it with `Prefer: outlook.timezone="UTC"`.
-fn event(id: &str, subject: &str, start: &str, end: &str) -> Value {
+pub(crate) fn graph_event(id: &str, subject: &str, start: &str, end: &str) -> Value {
     json!({
         "@odata.type": "#microsoft.graph.event",
         "@odata.etag": format!("W/\"{id}{}\"", subject.len()),
@@ -166,7 +175,7 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         .and(query_param("endDateTime", "2027-01-05T09:00:00Z"))
         .respond_with(page(
             &graph,
-            vec![event(
+            vec![graph_event(
                 "AAMk-standup",
                 "Standup",
                 "2026-01-02T09:00:00",
@@ -184,7 +193,7 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         .respond_with(page(
             &graph,
             vec![
-                event("AAMk-planning", "Planning", "2026-01-03T14:00:00", "2026-01-03T15:00:00"),
+                graph_event("AAMk-planning", "Planning", "2026-01-03T14:00:00", "2026-01-03T15:00:00"),
                 json!({ "@odata.type": "#microsoft.graph.event", "id": "AAMk-allday", "subject": "Holiday", "isAllDay": true,
                         "start": { "dateTime": "2026-01-02T00:00:00.0000000", "timeZone": "UTC" },
                         "end": { "dateTime": "2026-01-03T00:00:00.0000000", "timeZone": "UTC" } }),
@@ -222,7 +231,7 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         .and(query_param("endDateTime", "2026-01-05T10:00:00Z"))
         .respond_with(page(
             &graph,
-            vec![event(
+            vec![graph_event(
                 "AAMk-review",
                 "Review",
                 "2026-01-05T09:00:00",
@@ -260,13 +269,13 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         .respond_with(page(
             &graph,
             vec![
-                event(
+                graph_event(
                     "AAMk-standup",
                     "Standup",
                     "2026-01-02T09:00:00",
                     "2026-01-02T09:15:00",
                 ),
-                event(
+                graph_event(
                     "AAMk-review",
                     "Review",
                     "2026-01-05T09:00:00",

@@ -6,6 +6,7 @@ mod api_keys;
 mod auth;
 mod bad_input;
 mod calendar_google;
+mod calendar_manager;
 mod calendar_outlook;
 mod github_sync;
 mod github_webhooks;

@@ -2,6 +2,7 @@
 //! error codes and newtypes that parse their input. No I/O; compiles to WASM.
 
 pub mod auth;
+pub mod calendar;
 pub mod email;
 pub mod error;
 pub mod ids;

@@ -114,6 +114,7 @@ pub struct ServiceUnavailable(Problem);
         (name = "time entries", description = "Tracked time"),
         (name = "timer", description = "The running timer"),
         (name = "integrations", description = "Providers, provider app setup and connections"),
+        (name = "calendar", description = "Your connected calendars: events, free/busy, conflicts, events for your records"),
         (name = "webhooks", description = "Signed deliveries from GitHub and Slack, and their record"),
         (name = "operations", description = "Health, readiness, metrics, background jobs and this document")
     )

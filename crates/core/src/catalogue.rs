@@ -10,11 +10,11 @@ use stint_api_types::providers::{AuthKind, Capability, IntegrationScope, Provide
 use stint_api_types::tracking::TimeEntrySource;
 use stint_entity::user;
 
-use crate::calendar::{CalendarReader, CalendarSource};
+use crate::calendar::{CalendarApi, CalendarSource};
 use crate::config::ProviderEnv;
 use crate::connectors::{
-    AccountApi, CalendarWriter, ChatCommands, EventReader, IssueTracker, Notifier, Revoker,
-    SyncSource, WebhookReceiver,
+    AccountApi, ChatCommands, EventReader, IssueTracker, Notifier, Revoker, SyncSource,
+    WebhookReceiver,
 };
 
 /// How a provider signs the webhooks it sends.
@@ -132,8 +132,8 @@ pub struct Connector {
     pub issues: Option<Arc<dyn IssueTracker>>,
     /// What the sync engine reads: the issue tracker, or the calendar.
     pub source: Option<Arc<dyn SyncSource>>,
-    /// A calendar Stint exports time entries to.
-    pub calendar: Option<Arc<dyn CalendarWriter>>,
+    /// A member's calendar: read, written (exports), asked for free/busy.
+    pub calendar: Option<Arc<dyn CalendarApi>>,
     pub notifier: Option<Arc<dyn Notifier>>,
     pub chat: Option<Arc<dyn ChatCommands>>,
 }
@@ -175,10 +175,7 @@ impl Connector {
     }
 
     /// A calendar: its events imported by the sync engine, time entries exported to it.
-    pub fn with_calendar<T: CalendarReader + CalendarWriter + 'static>(
-        mut self,
-        value: Arc<T>,
-    ) -> Self {
+    pub fn with_calendar<T: CalendarApi + 'static>(mut self, value: Arc<T>) -> Self {
         self.source = Some(Arc::new(CalendarSource(value.clone())));
         self.calendar = Some(value);
         self

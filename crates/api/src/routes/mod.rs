@@ -2,6 +2,7 @@
 
 mod admin_users;
 mod auth;
+mod calendar;
 mod clients;
 mod deliveries;
 mod integrations;
@@ -62,6 +63,7 @@ fn api<R: Routes>(cfg: &mut R) {
     webhooks::configure(cfg);
     integrations::configure(cfg);
     sync::configure(cfg);
+    calendar::configure(cfg);
     deliveries::configure(cfg);
     jobs::configure(cfg);
 }

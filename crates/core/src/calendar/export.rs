@@ -39,7 +39,20 @@ const GONE: &str = "deleted in the calendar";
 pub(crate) enum ExportError {
     /// The provider refused the token, rate-limited or failed for good: stop, say why.
     Provider(GatewayError),
+    /// This entry could not be written; the others may be.
+    Item(GatewayError),
     Database(CoreError),
+}
+
+/// What pushing one entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    Created,
+    Updated,
+    /// Its event is up to date, or it is not for a calendar (imported, running).
+    Unchanged,
+    /// Its event was deleted in the calendar; it is not pushed again.
+    Gone,
 }
 
 impl From<CoreError> for ExportError {
@@ -61,8 +74,9 @@ pub(crate) struct Export<'a> {
     pub target: &'a CalendarTarget,
 }
 
-/// What the entry's event says, stamped with the entry's version.
-struct Names {
+/// Project names and task titles met so far.
+#[derive(Default)]
+pub(crate) struct Names {
     projects: HashMap<Uuid, String>,
     tasks: HashMap<Uuid, String>,
 }
@@ -75,10 +89,7 @@ impl Export<'_> {
         now: DateTime<Utc>,
     ) -> Result<(), ExportError> {
         self.delete_removed(token, counts).await?;
-        let mut names = Names {
-            projects: HashMap::new(),
-            tasks: HashMap::new(),
-        };
+        let mut names = Names::default();
         let mut after = Uuid::nil();
         loop {
             let entries = time_entry::Entity::find()
@@ -94,8 +105,17 @@ impl Export<'_> {
             };
             after = last.id;
             for entry in entries {
-                self.export_entry(token, &entry, &mut names, counts, now)
-                    .await?;
+                match self.push(token, &entry, &mut names, now).await {
+                    Ok(Pushed::Created) => counts.created += 1,
+                    Ok(Pushed::Updated) => counts.updated += 1,
+                    Ok(Pushed::Unchanged) => {}
+                    Ok(Pushed::Gone) => counts.skip("deleted in the calendar, not exported again"),
+                    Err(ExportError::Item(err)) => {
+                        tracing::warn!(entry = %entry.id, error = %err, "could not export an entry");
+                        counts.failed += 1;
+                    }
+                    Err(err) => return Err(err),
+                }
             }
         }
     }
@@ -153,35 +173,32 @@ impl Export<'_> {
         }
     }
 
-    async fn export_entry(
+    /// Creates or updates the entry's event, as its version says.
+    pub(crate) async fn push(
         &self,
         token: &Secret,
         entry: &time_entry::Model,
         names: &mut Names,
-        counts: &mut Counts,
         now: DateTime<Utc>,
-    ) -> Result<(), ExportError> {
+    ) -> Result<Pushed, ExportError> {
         let source: TimeEntrySource = from_wire_name(&entry.source)?;
         let Some(ended_at) = entry.ended_at else {
-            return Ok(());
+            return Ok(Pushed::Unchanged);
         };
         if source.is_calendar() {
-            return Ok(());
+            return Ok(Pushed::Unchanged);
         }
-        let link = external_link::Entity::find()
-            .filter(external_link::Column::IntegrationId.eq(self.target.integration_id))
-            .filter(external_link::Column::EntityType.eq(ENTRY))
-            .filter(external_link::Column::EntityId.eq(entry.id))
-            .one(self.db)
-            .await?;
+        let link = link_of(self.db, self.target.integration_id, entry.id).await?;
         let version = stamp(entry.updated_at);
-        if let Some(link) = &link
-            && (link.external_type != LINK_TYPE
+        if let Some(link) = &link {
+            if link.external_type != LINK_TYPE
                 || link.external_version.as_deref() == Some(version.as_str())
-                || link.external_version.as_deref() == Some(GONE))
-        {
-            counts.skipped += 1;
-            return Ok(());
+            {
+                return Ok(Pushed::Unchanged);
+            }
+            if link.external_version.as_deref() == Some(GONE) {
+                return Ok(Pushed::Gone);
+            }
         }
         let event = OutgoingEvent {
             key: entry.id.simple().to_string(),
@@ -208,11 +225,7 @@ impl Export<'_> {
         let written = match outcome {
             Ok(written) => written,
             Err(err) if stops(&err) => return Err(ExportError::Provider(err)),
-            Err(err) => {
-                tracing::warn!(entry = %entry.id, error = %err, "could not export an entry");
-                counts.failed += 1;
-                return Ok(());
-            }
+            Err(err) => return Err(ExportError::Item(err)),
         };
         match (link, written) {
             (None, Some(written)) => {
@@ -230,7 +243,7 @@ impl Export<'_> {
                 }
                 .insert(self.db)
                 .await?;
-                counts.created += 1;
+                Ok(Pushed::Created)
             }
             (Some(link), written) => {
                 let gone = written.is_none();
@@ -238,15 +251,45 @@ impl Export<'_> {
                 link.external_version = Set(Some(if gone { GONE.to_owned() } else { version }));
                 link.updated_at = Set(now);
                 link.update(self.db).await?;
-                if gone {
-                    counts.skip("deleted in the calendar, not exported again");
-                } else {
-                    counts.updated += 1;
-                }
+                Ok(if gone { Pushed::Gone } else { Pushed::Updated })
             }
-            (None, None) => counts.failed += 1,
+            (None, None) => Err(ExportError::Item(GatewayError::Refused(
+                "the calendar did not keep the event".to_owned(),
+            ))),
         }
-        Ok(())
+    }
+
+    /// Deletes the entry's event and its link; `false` when it had none.
+    pub(crate) async fn remove(
+        &self,
+        token: &Secret,
+        entity_id: Uuid,
+    ) -> Result<bool, ExportError> {
+        let Some(link) = link_of(self.db, self.target.integration_id, entity_id).await? else {
+            return Ok(false);
+        };
+        if link.external_type != LINK_TYPE {
+            return Ok(false);
+        }
+        if link.external_version.as_deref() != Some(GONE) {
+            self.writer
+                .delete(
+                    self.spec,
+                    token,
+                    &self.target.calendar_id,
+                    &link.external_id,
+                )
+                .await
+                .map_err(|err| {
+                    if stops(&err) {
+                        ExportError::Provider(err)
+                    } else {
+                        ExportError::Item(err)
+                    }
+                })?;
+        }
+        link.delete(self.db).await?;
+        Ok(true)
     }
 
     /// `[TT] {project} — {task or notes}`.
@@ -305,6 +348,20 @@ fn title(project: Option<&str>, what: &str) -> String {
         None => format!("{EXPORT_PREFIX} {what}"),
     };
     title.chars().take(1_000).collect()
+}
+
+/// The link of an entry within a connection, of whatever kind.
+pub(crate) async fn link_of(
+    db: &DatabaseConnection,
+    integration_id: Uuid,
+    entity_id: Uuid,
+) -> Result<Option<external_link::Model>, CoreError> {
+    Ok(external_link::Entity::find()
+        .filter(external_link::Column::IntegrationId.eq(integration_id))
+        .filter(external_link::Column::EntityType.eq(ENTRY))
+        .filter(external_link::Column::EntityId.eq(entity_id))
+        .one(db)
+        .await?)
 }
 
 /// The entry's version as its link keeps it.

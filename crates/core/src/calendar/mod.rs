@@ -4,6 +4,7 @@
 
 pub(crate) mod export;
 pub(crate) mod import;
+pub mod manager;
 pub mod source;
 
-pub use source::{CalendarReader, CalendarSource, Changes, Listing, ReadError};
+pub use source::{CalendarApi, CalendarReader, CalendarSource, Changes, Listing, ReadError};

@@ -15,7 +15,8 @@ use stint_api_types::providers::CalendarSettings;
 
 use crate::catalogue::ProviderSpec;
 use crate::connectors::{
-    CalendarEvent, Position, SourceConnection, SourcePage, SyncItem, SyncSource,
+    CalendarEvent, CalendarWriter, FreeBusy, Position, SourceConnection, SourcePage, SyncItem,
+    SyncSource,
 };
 use crate::integrations::gateway::GatewayError;
 use crate::secret::Secret;
@@ -80,6 +81,11 @@ pub trait CalendarReader: Send + Sync {
         page: Option<&str>,
     ) -> Result<Listing, ReadError>;
 }
+
+/// Everything a calendar provider implements: reading, writing, free/busy.
+pub trait CalendarApi: CalendarReader + CalendarWriter + FreeBusy {}
+
+impl<T: CalendarReader + CalendarWriter + FreeBusy> CalendarApi for T {}
 
 /// A provider's reader as a sync source.
 pub struct CalendarSource(pub Arc<dyn CalendarReader>);

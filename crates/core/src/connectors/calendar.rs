@@ -94,3 +94,25 @@ pub trait CalendarWriter: Send + Sync {
         id: &str,
     ) -> Result<(), GatewayError>;
 }
+
+/// A span the member is busy in, as the calendar's free/busy answer says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Free/busy: the calendar's own answer (Google `freeBusy`, Graph `getSchedule`).
+#[async_trait::async_trait]
+pub trait FreeBusy: Send + Sync {
+    /// `account` is the connected account (Graph asks for a schedule by its address).
+    async fn busy(
+        &self,
+        spec: &ProviderSpec,
+        token: &Secret,
+        calendar: &str,
+        account: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Busy>, GatewayError>;
+}

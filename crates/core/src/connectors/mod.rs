@@ -15,7 +15,8 @@ pub mod webhook;
 
 pub use account::{AccountApi, Revoker};
 pub use calendar::{
-    CalendarEvent, CalendarWriter, EventStatus, EventTiming, OutgoingEvent, WrittenEvent,
+    Busy, CalendarEvent, CalendarWriter, EventStatus, EventTiming, FreeBusy, OutgoingEvent,
+    WrittenEvent,
 };
 pub use chat::ChatCommands;
 pub use events::{AccessRevoked, EventReader, ExternalEvent, ExternalIssue, IssueChange};

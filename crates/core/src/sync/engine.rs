@@ -259,7 +259,7 @@ impl Run {
             tracing::warn!(run_id = %self.run_id, error = %err, "could not record a run's progress");
         }
         outcome.map_err(|err| match err {
-            ExportError::Provider(err) => err.to_string(),
+            ExportError::Provider(err) | ExportError::Item(err) => err.to_string(),
             ExportError::Database(err) => err.public_detail(),
         })
     }

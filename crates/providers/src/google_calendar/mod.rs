@@ -2,6 +2,7 @@
 //! email), `calendarList` as the test call, and the member's calendar as a sync source of events.
 
 mod events;
+mod free_busy;
 mod writer;
 
 use std::sync::Arc;

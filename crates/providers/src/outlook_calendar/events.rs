@@ -71,7 +71,7 @@ struct ResponseStatus {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct When {
+pub(super) struct When {
     date_time: String,
     #[serde(default)]
     time_zone: Option<String>,
@@ -79,7 +79,7 @@ struct When {
 
 impl When {
     /// Graph's `2026-01-02T09:00:00.0000000` in the named zone (UTC when asked for).
-    fn instant(&self) -> Option<DateTime<Utc>> {
+    pub(super) fn instant(&self) -> Option<DateTime<Utc>> {
         let local = NaiveDateTime::parse_from_str(&self.date_time, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
         match self.time_zone.as_deref().unwrap_or("UTC") {
             "UTC" | "Etc/UTC" | "tzone://Microsoft/Utc" => Some(Utc.from_utc_datetime(&local)),

@@ -3,6 +3,7 @@
 //! entries (`/me/events`).
 
 mod events;
+mod free_busy;
 mod writer;
 
 use std::sync::Arc;
