@@ -34,6 +34,11 @@ bench-webhooks:
 bench-worker:
     cargo run --release -q --example bench-worker
 
+# Calendar import: 100 members × 200 events from a fake Google (pages of 50), then 1% changed; again at 10× the events
+bench-sync:
+    cargo run --release -q --example bench-sync -- 200
+    cargo run --release -q --example bench-sync -- 2000
+
 # AES-GCM on a 2 KB token and get_valid_token's fresh path through SQLite (criterion, ns/op)
 bench-crypto:
     cargo bench --bench crypto

@@ -811,3 +811,49 @@ async fn an_export_repeated_after_a_crash_updates_the_event_it_made() {
     // Linked now: the next run writes nothing.
     run_sync(&app, &ada).await;
 }
+
+#[tokio::test]
+async fn one_bad_event_fails_alone_and_the_rest_of_its_page_is_imported() {
+    let google = MockServer::start().await;
+    full_listing(WINDOW_START, FIRST_RUN)
+        .respond_with(listing(
+            vec![
+                event(
+                    "standup",
+                    "Standup\u{0}",
+                    "2026-01-02T10:00:00+01:00",
+                    "2026-01-02T10:15:00+01:00",
+                ),
+                // Ends before it starts: no entry can hold that.
+                event(
+                    "broken",
+                    "Broken",
+                    "2026-01-02T12:00:00+01:00",
+                    "2026-01-02T11:00:00+01:00",
+                ),
+                event(
+                    "planning",
+                    "Planning",
+                    "2026-01-03T15:00:00+01:00",
+                    "2026-01-03T16:00:00+01:00",
+                ),
+                // Listed twice in one page: imported once.
+                event(
+                    "planning",
+                    "Planning",
+                    "2026-01-03T15:00:00+01:00",
+                    "2026-01-03T16:00:00+01:00",
+                ),
+            ],
+            None,
+            Some("sync-1"),
+        ))
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    let run = run_sync(&app, &ada).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let counts = ["created", "failed", "skipped"].map(|k| run[k].as_i64().unwrap());
+    assert_eq!(counts, [2, 1, 1], "{run}");
+    assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
+}

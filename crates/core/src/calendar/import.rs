@@ -5,10 +5,12 @@
 //! its entry; a cancelled or declined one removes it. An entry the member edited in Stint since
 //! it was imported is theirs: it is kept and the run says why.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    ModelTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, TransactionTrait,
 };
 use stint_api_types::providers::CalendarSettings;
 use stint_entity::{external_link, integration, project, time_entry};
@@ -116,27 +118,27 @@ fn refusal(target: &CalendarTarget, event: &CalendarEvent) -> Option<&'static st
         (_, EventTiming::AllDay) => Some("all-day event"),
         (_, EventTiming::Unknown) => Some("no time given"),
         _ if event.summary.trim_start().starts_with(EXPORT_PREFIX) => Some("exported by Stint"),
-        (_, EventTiming::Timed { start, end }) if end < start => Some("ends before it starts"),
         (_, EventTiming::Timed { end, .. }) if end > target.until => Some("not over yet"),
         (_, EventTiming::Timed { end, .. }) if end <= target.from => Some("before the sync window"),
         _ => None,
     }
 }
 
-async fn unlinked<C: ConnectionTrait>(
-    db: &C,
+/// The entry and link a new event becomes, or why it does not.
+fn new_rows(
     target: &CalendarTarget,
     event: &CalendarEvent,
     now: DateTime<Utc>,
-) -> Result<Imported, CoreError> {
+) -> Result<(time_entry::ActiveModel, external_link::ActiveModel), &'static str> {
     if let Some(reason) = refusal(target, event) {
-        return Ok(Imported::Skipped(Some(reason)));
+        return Err(reason);
     }
     let EventTiming::Timed { start, end } = event.timing else {
-        return Ok(Imported::Skipped(Some("no time given")));
+        return Err("no time given");
     };
+    let entry_id = Uuid::now_v7();
     let entry = time_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(entry_id),
         user_id: Set(target.user_id),
         project_id: Set(target.project_id),
         task_id: Set(None),
@@ -147,24 +149,157 @@ async fn unlinked<C: ConnectionTrait>(
         source: Set(target.source.clone()),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    external_link::ActiveModel {
+    };
+    let link = external_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         integration_id: Set(target.integration_id),
         entity_type: Set(ENTRY.to_owned()),
-        entity_id: Set(entry.id),
+        entity_id: Set(entry_id),
         external_type: Set(LINK_TYPE.to_owned()),
         external_id: Set(event.id.clone()),
         external_url: Set(event.url.clone()),
         external_version: Set(event.version.clone()),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    };
+    Ok((entry, link))
+}
+
+async fn unlinked<C: ConnectionTrait>(
+    db: &C,
+    target: &CalendarTarget,
+    event: &CalendarEvent,
+    now: DateTime<Utc>,
+) -> Result<Imported, CoreError> {
+    let (entry, link) = match new_rows(target, event, now) {
+        Ok(rows) => rows,
+        Err(reason) => return Ok(Imported::Skipped(Some(reason))),
+    };
+    time_entry::Entity::insert(entry)
+        .exec_without_returning(db)
+        .await?;
+    external_link::Entity::insert(link)
+        .exec_without_returning(db)
+        .await?;
     Ok(Imported::Created)
+}
+
+/// A page of events at once: what is already linked is looked up in one query, new events are
+/// inserted in two. Should the batch fail (one bad event), each new event is tried alone in a
+/// savepoint, so one failing event fails alone. Returns one outcome per event.
+pub(crate) async fn apply_page(
+    txn: &DatabaseTransaction,
+    target: &CalendarTarget,
+    events: &[&CalendarEvent],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Imported, CoreError>>, CoreError> {
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let links: HashMap<String, external_link::Model> = external_link::Entity::find()
+        .filter(external_link::Column::IntegrationId.eq(target.integration_id))
+        .filter(external_link::Column::ExternalType.is_in([LINK_TYPE, super::export::LINK_TYPE]))
+        .filter(external_link::Column::ExternalId.is_in(ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|l| (l.external_id.clone(), l))
+        .collect();
+    let mut outcomes = Vec::with_capacity(events.len());
+    let mut fresh: Vec<&CalendarEvent> = Vec::new();
+    let mut again: Vec<&CalendarEvent> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for event in events {
+        match links.get(&event.id) {
+            Some(link) if link.external_type != LINK_TYPE => {
+                outcomes.push(Ok(Imported::Skipped(None)));
+            }
+            Some(link) => {
+                let savepoint = txn.begin().await?;
+                let outcome = linked(&savepoint, event, link.clone(), now).await;
+                finish(savepoint, &outcome).await?;
+                outcomes.push(outcome);
+            }
+            // The same event twice in a page: the second goes through its link, after the first.
+            None if !seen.insert(event.id.as_str()) => again.push(*event),
+            None => fresh.push(event),
+        }
+    }
+    let mut entries = Vec::new();
+    let mut new_links = Vec::new();
+    for event in &fresh {
+        match new_rows(target, event, now) {
+            Ok((entry, link)) => {
+                entries.push(entry);
+                new_links.push(link);
+            }
+            Err(reason) => outcomes.push(Ok(Imported::Skipped(Some(reason)))),
+        }
+    }
+    if !entries.is_empty() {
+        insert_new(txn, target, &fresh, entries, new_links, &mut outcomes, now).await?;
+    }
+    for event in again {
+        let savepoint = txn.begin().await?;
+        let outcome = apply(&savepoint, target, event, now).await;
+        finish(savepoint, &outcome).await?;
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// New events in two inserts; one at a time (each through its link) should those fail.
+async fn insert_new(
+    txn: &DatabaseTransaction,
+    target: &CalendarTarget,
+    fresh: &[&CalendarEvent],
+    entries: Vec<time_entry::ActiveModel>,
+    new_links: Vec<external_link::ActiveModel>,
+    outcomes: &mut Vec<Result<Imported, CoreError>>,
+    now: DateTime<Utc>,
+) -> Result<(), CoreError> {
+    let created = entries.len();
+    let batch = txn.begin().await?;
+    let inserted = async {
+        time_entry::Entity::insert_many(entries)
+            .exec_without_returning(&batch)
+            .await?;
+        external_link::Entity::insert_many(new_links)
+            .exec_without_returning(&batch)
+            .await?;
+        Ok::<_, sea_orm::DbErr>(())
+    }
+    .await;
+    match inserted {
+        Ok(()) => {
+            batch.commit().await?;
+            outcomes.extend((0..created).map(|_| Ok(Imported::Created)));
+        }
+        Err(err) => {
+            batch.rollback().await?;
+            tracing::debug!(error = %err, "a page of new events failed together; trying each alone");
+            for event in fresh {
+                if refusal(target, event).is_some() {
+                    continue;
+                }
+                let savepoint = txn.begin().await?;
+                let outcome = apply(&savepoint, target, event, now).await;
+                finish(savepoint, &outcome).await?;
+                outcomes.push(outcome);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keeps a savepoint's work if its item succeeded, undoes it if not.
+async fn finish<T>(
+    savepoint: DatabaseTransaction,
+    outcome: &Result<T, CoreError>,
+) -> Result<(), CoreError> {
+    match outcome {
+        Ok(_) => savepoint.commit().await?,
+        Err(_) => savepoint.rollback().await?,
+    }
+    Ok(())
 }
 
 async fn linked<C: ConnectionTrait>(
@@ -210,9 +345,6 @@ async fn linked<C: ConnectionTrait>(
             "changed in the calendar, kept: edited in Stint",
         )));
     }
-    if end < start {
-        return Ok(Imported::Skipped(Some("ends before it starts")));
-    }
     let mut model = entry.into_active_model();
     model.started_at = Set(start);
     model.ended_at = Set(Some(end));
@@ -234,7 +366,12 @@ fn notes(event: &CalendarEvent) -> String {
     } else {
         summary
     };
-    summary.chars().take(NOTES_LIMIT).collect()
+    // PostgreSQL keeps no NUL in text, and it means nothing in a title.
+    summary
+        .chars()
+        .filter(|c| *c != '\0')
+        .take(NOTES_LIMIT)
+        .collect()
 }
 
 /// Entries are kept to the second, as everywhere else in Stint.

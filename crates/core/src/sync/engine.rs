@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use stint_api_types::providers::{IntegrationScope, ProviderKey};
 use stint_api_types::webhooks::{SyncStatus, SyncTrigger};
 use stint_entity::integration;
@@ -386,6 +386,7 @@ impl Run {
         let stint = &self.stint;
         let txn = stint.begin_write().await?;
         let now = stint.clock.now();
+        let mut events = Vec::new();
         for item in &page.items {
             match item {
                 SyncItem::Skip => counts.skipped += 1,
@@ -393,11 +394,12 @@ impl Run {
                     self.apply_issue(&txn, &mut targets.issues, issue, counts, now)
                         .await?
                 }
-                SyncItem::Event(event) => {
-                    self.apply_event(&txn, targets.calendar.as_ref(), event, counts, now)
-                        .await?
-                }
+                SyncItem::Event(event) => events.push(event),
             }
+        }
+        if !events.is_empty() {
+            self.apply_events(&txn, targets.calendar.as_ref(), &events, counts, now)
+                .await?;
         }
         let change = Change {
             cursor: Some(&page.cursor),
@@ -459,34 +461,32 @@ impl Run {
         Ok(())
     }
 
-    async fn apply_event(
+    /// A page's events at once (see `calendar::import::apply_page`).
+    async fn apply_events(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         target: Option<&CalendarTarget>,
-        event: &CalendarEvent,
+        events: &[&CalendarEvent],
         counts: &mut Counts,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), CoreError> {
         let Some(target) = target else {
-            counts.skip("not a member's own calendar");
+            for _ in events {
+                counts.skip("not a member's own calendar");
+            }
             return Ok(());
         };
-        let savepoint = txn.begin().await?;
-        match import::apply(&savepoint, target, event, now).await {
-            Ok(imported) => {
-                savepoint.commit().await?;
-                match imported {
-                    Imported::Created => counts.created += 1,
-                    Imported::Updated => counts.updated += 1,
-                    Imported::Deleted => counts.deleted += 1,
-                    Imported::Skipped(Some(reason)) => counts.skip(reason),
-                    Imported::Skipped(None) => counts.skipped += 1,
+        for outcome in import::apply_page(txn, target, events, now).await? {
+            match outcome {
+                Ok(Imported::Created) => counts.created += 1,
+                Ok(Imported::Updated) => counts.updated += 1,
+                Ok(Imported::Deleted) => counts.deleted += 1,
+                Ok(Imported::Skipped(Some(reason))) => counts.skip(reason),
+                Ok(Imported::Skipped(None)) => counts.skipped += 1,
+                Err(err) => {
+                    tracing::warn!(provider = %self.connector.spec.key, error = %err, "could not import an event");
+                    counts.failed += 1;
                 }
-            }
-            Err(err) => {
-                savepoint.rollback().await?;
-                tracing::warn!(provider = %self.connector.spec.key, event = %event.id, error = %err, "could not import an event");
-                counts.failed += 1;
             }
         }
         Ok(())
