@@ -124,21 +124,40 @@ impl Respond for FakeGoogle {
 
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
-    let events: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(200);
-    let google = MockServer::start().await;
-    let requests = Arc::new(AtomicUsize::new(0));
-    Mock::given(method("GET"))
-        .and(path("/calendars/primary/events"))
-        .respond_with(FakeGoogle {
-            events,
-            now: Utc::now(),
-            requests: requests.clone(),
-        })
-        .mount(&google)
-        .await;
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--fake-google") {
+        return serve_fake(&args[2..]).await;
+    }
+    let events: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(200);
+    // The fake Google runs in a process of its own, so the memory measured is Stint's alone.
+    let mut fake = std::process::Command::new(std::env::current_exe()?)
+        .args([
+            "--fake-google",
+            &events.to_string(),
+            &Utc::now().to_rfc3339(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let mut uri = String::new();
+    if let Some(out) = fake.stdout.as_mut() {
+        use std::io::BufRead;
+        std::io::BufReader::new(out).read_line(&mut uri)?;
+    }
+    let uri = uri.trim().to_owned();
+    let http = reqwest::Client::new();
+    let requests = || {
+        let http = http.clone();
+        let uri = uri.clone();
+        async move {
+            http.post(format!("{uri}/requests"))
+                .send()
+                .await?
+                .text()
+                .await
+                .map(|n| n.parse::<usize>().unwrap_or(0))
+        }
+    };
     let dir = tempfile::tempdir()?;
     let vars = [
         ("STINT_DATA_DIR", dir.path().display().to_string()),
@@ -150,7 +169,7 @@ async fn main() -> Result<(), Failure> {
             "STINT_JOB_QUEUE",
             format!("bench-{}", Uuid::new_v4().simple()),
         ),
-        ("STINT_PROVIDER_GOOGLE_CALENDAR_API_BASE", google.uri()),
+        ("STINT_PROVIDER_GOOGLE_CALENDAR_API_BASE", uri.clone()),
         (
             "STINT_PROVIDER_GOOGLE_CALENDAR_CLIENT_ID",
             "bench.apps.googleusercontent.com".to_owned(),
@@ -167,6 +186,8 @@ async fn main() -> Result<(), Failure> {
     })?;
     let providers = stint_providers::providers_with_timeout(config.provider_timeout)?;
     let stint = Stint::start(config, Clock::system(), providers).await?;
+    // As `stint serve` does: the write-ahead log is checkpointed in the background.
+    stint_core::db::spawn_checkpoints(&stint.db);
     let connections = seed(&stint).await?;
     let worker = stint_worker::Worker::start(&stint, stint_worker::Schedules::Ignore);
     println!(
@@ -176,7 +197,7 @@ async fn main() -> Result<(), Failure> {
 
     let full = sync_everyone(&stint, &connections).await?;
     let imported = time_entry::Entity::find().count(&stint.db).await?;
-    let full_requests = requests.swap(0, Ordering::Relaxed);
+    let full_requests = requests().await?;
     println!(
         "full import:  {imported} events in {:.2} s = {:.0} events/s, {full_requests} requests, created {}",
         full.wall.as_secs_f64(),
@@ -185,7 +206,7 @@ async fn main() -> Result<(), Failure> {
     );
 
     let incremental = sync_everyone(&stint, &connections).await?;
-    let incremental_requests = requests.swap(0, Ordering::Relaxed);
+    let incremental_requests = requests().await?;
     println!(
         "incremental:  {:.2} s, {incremental_requests} requests, updated {} (changed: {}), created {}, entries now {}",
         incremental.wall.as_secs_f64(),
@@ -196,6 +217,52 @@ async fn main() -> Result<(), Failure> {
     );
     println!("peak RSS {} MB", peak_rss_mb());
     worker.stop(Duration::from_secs(5)).await;
+    fake.kill()?;
+    fake.wait()?;
+    Ok(())
+}
+
+/// The fake Google: prints its address, serves until its stdin closes. `POST /requests` answers
+/// how many calendar requests it served since last asked.
+async fn serve_fake(args: &[String]) -> Result<(), Failure> {
+    let events = args.first().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let now = args
+        .get(1)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(Utc::now, |t| t.to_utc());
+    // Wiremock's own record of every request would grow with the run: the fake counts instead.
+    let google = MockServer::builder()
+        .disable_request_recording()
+        .start()
+        .await;
+    let requests = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("GET"))
+        .and(path("/calendars/primary/events"))
+        .respond_with(FakeGoogle {
+            events,
+            now,
+            requests: requests.clone(),
+        })
+        .mount(&google)
+        .await;
+    let counted = requests.clone();
+    Mock::given(method("POST"))
+        .and(path("/requests"))
+        .respond_with(move |_: &Request| {
+            ResponseTemplate::new(200)
+                .set_body_string(counted.swap(0, Ordering::Relaxed).to_string())
+        })
+        .mount(&google)
+        .await;
+    println!("{}", google.uri());
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    tokio::task::spawn_blocking(|| {
+        use std::io::Read;
+        let mut sink = Vec::new();
+        std::io::stdin().read_to_end(&mut sink)
+    })
+    .await??;
     Ok(())
 }
 
