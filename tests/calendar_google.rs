@@ -45,9 +45,18 @@ async fn google_app(google: &MockServer) -> TestApp {
 
 /// `token`'s own Google calendar, connected.
 pub(crate) async fn connect_google(app: &TestApp, token: &str) {
-    let state = connect_to(app, "google_calendar", token, "personal")
-        .await
-        .state;
+    let started = connect_to(app, "google_calendar", token, "personal").await;
+    // Least privilege, and a refresh token even on a repeated consent.
+    let url = started.url.as_str().to_owned();
+    assert!(
+        url.contains("scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcalendar.readonly+https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcalendar.events&"),
+        "{url}"
+    );
+    assert!(
+        url.contains("access_type=offline") && url.contains("prompt=consent"),
+        "{url}"
+    );
+    let state = started.state;
     let location = callback_of(
         app,
         &app.client,

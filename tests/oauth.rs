@@ -59,7 +59,7 @@ pub(crate) async fn mock_token_and_user(provider: &MockServer) {
 }
 
 pub(crate) struct Started {
-    url: url::Url,
+    pub(crate) url: url::Url,
     pub(crate) state: String,
 }
 

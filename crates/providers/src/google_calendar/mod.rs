@@ -20,9 +20,9 @@ use crate::spec::oauth;
 pub(crate) fn connector(http: &reqwest::Client) -> Connector {
     let spec = ProviderSpec {
         revoke_url: Some("https://oauth2.googleapis.com/revoke".to_owned()),
+        // The least that reads and writes events; the account's address comes from the primary
+        // calendar's id, so no profile scope is asked for.
         default_scopes: vec![
-            "openid",
-            "email",
             "https://www.googleapis.com/auth/calendar.readonly",
             "https://www.googleapis.com/auth/calendar.events",
         ],
