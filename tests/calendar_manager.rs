@@ -298,3 +298,105 @@ async fn events_come_from_every_calendar_and_an_unreadable_one_is_named() {
     assert_eq!(answer["events"].as_array().unwrap().len(), 1);
     assert_eq!(answer["unreadable"][0]["provider"], "outlook_calendar");
 }
+
+#[tokio::test]
+async fn a_planned_block_is_put_in_the_calendar_moved_with_it_and_deleted_with_it() {
+    let (app, _google, graph, ada) = two_calendars().await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/me/events"))
+        .respond_with(|request: &wiremock::Request| {
+            let mut event: Value = serde_json::from_slice(&request.body).unwrap();
+            event["id"] = json!("AAMk-block");
+            event["webLink"] = json!("https://outlook.office365.com/owa/?itemid=AAMk-block");
+            ResponseTemplate::new(201).set_body_json(event)
+        })
+        .expect(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/me/events/AAMk-block"))
+        .respond_with(|request: &wiremock::Request| {
+            let mut event: Value = serde_json::from_slice(&request.body).unwrap();
+            event["id"] = json!("AAMk-block");
+            ResponseTemplate::new(200).set_body_json(event)
+        })
+        .expect(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1.0/me/events/AAMk-block"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    // A block that ends before it starts is refused, and nothing is made.
+    app.post(
+        "/api/calendar/events",
+        &ada,
+        &json!({ "entity_type": "planned_block", "provider": "outlook_calendar",
+                 "block": { "title": "Focus", "start": "2026-03-30T10:00:00+02:00", "end": "2026-03-30T09:00:00+02:00" } }),
+    )
+    .await
+    .problem(400, "validation_failed");
+    let linked: Value = app
+        .post(
+            "/api/calendar/events",
+            &ada,
+            &json!({ "entity_type": "planned_block", "provider": "outlook_calendar",
+                     "block": { "title": "Focus", "start": "2026-03-30T09:00:00+02:00", "end": "2026-03-30T11:00:00+02:00" } }),
+        )
+        .await
+        .ok(200);
+    assert_eq!(linked["entity_type"], "planned_block");
+    assert_eq!(linked["event_id"], "AAMk-block");
+    let block_id = linked["entity_id"].as_str().unwrap().to_owned();
+    let received = graph.received_requests().await.unwrap();
+    let create = received
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/v1.0/me/events")
+        .unwrap();
+    let sent: Value = serde_json::from_slice(&create.body).unwrap();
+    assert_eq!(sent["subject"], "[TT] Focus");
+    assert_eq!(sent["start"]["dateTime"], "2026-03-30T07:00:00");
+
+    // Planning over it says so.
+    Mock::given(method("POST"))
+        .and(path("/freeBusy"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "calendar#freeBusy", "calendars": { "primary": { "busy": [] } }
+        })))
+        .mount(&_google)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/me/calendar/getSchedule"))
+        .respond_with(graph_schedule(json!([])))
+        .mount(&graph)
+        .await;
+    let answer: Value = app
+        .post(
+            "/api/calendar/conflicts",
+            &ada,
+            &json!({ "start": "2026-03-30T10:30:00+02:00", "end": "2026-03-30T12:00:00+02:00" }),
+        )
+        .await
+        .ok(200);
+    assert_eq!(answer["conflict"], true);
+    assert_eq!(answer["planned"][0]["title"], "Focus");
+
+    // Moved (a minute later): the same event follows.
+    app.clock.advance(chrono::Duration::minutes(1));
+    let path = format!("/api/calendar/events/planned_block/{block_id}?provider=outlook_calendar");
+    let moved: Value = app
+        .put(
+            &path,
+            &ada,
+            &json!({ "block": { "title": "Focus", "start": "2026-03-30T13:00:00+02:00", "end": "2026-03-30T15:00:00+02:00" } }),
+        )
+        .await
+        .ok(200);
+    assert_eq!(moved["event_id"], "AAMk-block");
+    // Deleted: event and block.
+    let deleted = app.delete(&path, &ada).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    app.delete(&path, &ada).await.problem(404, "not_found");
+}

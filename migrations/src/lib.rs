@@ -12,6 +12,7 @@ mod m20261128_000003_refresh_lease;
 mod m20261128_000004_summary_date;
 mod m20261128_000005_sync_progress;
 mod m20261128_000006_sync_deletions;
+mod m20261128_000007_planned_blocks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_summary_date::Migration),
             Box::new(m20261128_000005_sync_progress::Migration),
             Box::new(m20261128_000006_sync_deletions::Migration),
+            Box::new(m20261128_000007_planned_blocks::Migration),
         ]
     }
 }

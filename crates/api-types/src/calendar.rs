@@ -74,6 +74,8 @@ pub struct ConflictsAnswer {
     pub busy: Vec<BusyInterval>,
     /// The member's own time entries that overlap.
     pub entries: Vec<TimeEntry>,
+    /// The member's planned blocks that overlap.
+    pub planned: Vec<PlannedBlock>,
     pub unknown: Vec<UnreadableCalendar>,
 }
 
@@ -82,17 +84,52 @@ pub struct ConflictsAnswer {
 #[serde(rename_all = "snake_case")]
 pub enum CalendarEntityType {
     TimeEntry,
+    PlannedBlock,
 }
 
-/// Make a calendar event for one of your records.
+/// Time set aside, as a planned block holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedBlockInput {
+    /// 1–200 characters.
+    pub title: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// A planned block of yours.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct PlannedBlock {
+    pub id: Uuid,
+    pub title: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Make a calendar event for one of your records: an existing time entry (`entity_id`), or a
+/// new planned block (`block`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCalendarEvent {
     pub entity_type: CalendarEntityType,
-    pub entity_id: Uuid,
+    /// The time entry; not given for a new planned block.
+    #[serde(default)]
+    pub entity_id: Option<Uuid>,
+    /// The planned block to make; only with `entity_type: planned_block`.
+    #[serde(default)]
+    pub block: Option<PlannedBlockInput>,
     /// Which of your calendars; needed only when you connected more than one.
     #[serde(default)]
     pub provider: Option<ProviderKey>,
+}
+
+/// Bring a record's event up to date; a planned block may be changed at the same time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCalendarEvent {
+    /// New title and times of a planned block.
+    #[serde(default)]
+    pub block: Option<PlannedBlockInput>,
 }
 
 /// Which calendar, for an update or delete (when you connected more than one).

@@ -10,6 +10,7 @@ pub mod external_link;
 pub mod integration;
 pub mod notification_preference;
 pub mod oauth_state;
+pub mod planned_block;
 pub mod project;
 pub mod provider_app;
 pub mod sync_run;

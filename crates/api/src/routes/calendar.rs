@@ -3,7 +3,7 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, delete, get, post, put};
 use stint_api_types::calendar::{
     CalendarChoice, CalendarEntityType, CalendarEvents, ConflictsAnswer, CreateCalendarEvent,
-    FreeBusyAnswer, LinkedCalendarEvent, TimeSpan,
+    FreeBusyAnswer, LinkedCalendarEvent, TimeSpan, UpdateCalendarEvent,
 };
 use stint_core::Stint;
 use stint_core::calendar::manager;
@@ -50,8 +50,9 @@ async fn list_events(
 
 /// Put one of your records in your calendar
 ///
-/// Makes a calendar event for a finished time entry of yours (`[TT] {project} — {task or
-/// notes}`) and links it, or brings the linked one up to date; calling it again makes no second
+/// Makes a calendar event for a finished time entry of yours (`entity_id`; titled `[TT] {project}
+/// — {task or notes}`) or for a new planned block (`block`: title, start, end; titled `[TT]
+/// {title}`) and links it, or brings the linked one up to date; calling it again makes no second
 /// event. Entries imported from a calendar are not put back (409).
 #[utoipa::path(
     tag = "calendar",
@@ -79,10 +80,13 @@ async fn create_event(
 }
 
 /// Bring a record's calendar event up to date
+///
+/// The body is `{}`, or for a planned block `{"block": {title, start, end}}` to change it.
 #[utoipa::path(
     tag = "calendar",
+    request_body = UpdateCalendarEvent,
     params(
-        ("entity_type" = CalendarEntityType, Path, description = "`time_entry`"),
+        ("entity_type" = CalendarEntityType, Path, description = "`time_entry` or `planned_block`"),
         ("entity_id" = Uuid, Path, description = "The record"),
         CalendarChoice
     ),
@@ -103,21 +107,29 @@ async fn update_event(
     WriteAccess(principal): WriteAccess,
     path: Path<(CalendarEntityType, Uuid)>,
     choice: Query<CalendarChoice>,
+    body: Json<UpdateCalendarEvent>,
 ) -> Result<Json<LinkedCalendarEvent>, ApiError> {
     let (entity_type, entity_id) = path.into_inner();
-    let request = CreateCalendarEvent {
-        entity_type,
-        entity_id,
-        provider: choice.provider,
-    };
-    Ok(Json(manager::put_event(&stint, &principal, request).await?))
+    Ok(Json(
+        manager::update_event(
+            &stint,
+            &principal,
+            entity_type,
+            entity_id,
+            choice.provider,
+            body.into_inner(),
+        )
+        .await?,
+    ))
 }
 
 /// Delete a record's calendar event
+///
+/// A planned block is deleted with its event.
 #[utoipa::path(
     tag = "calendar",
     params(
-        ("entity_type" = CalendarEntityType, Path, description = "`time_entry`"),
+        ("entity_type" = CalendarEntityType, Path, description = "`time_entry` or `planned_block`"),
         ("entity_id" = Uuid, Path, description = "The record"),
         CalendarChoice
     ),
@@ -172,7 +184,8 @@ async fn free_busy(
 
 /// What a planned span would clash with
 ///
-/// The busy spans of your calendars and your own time entries that overlap `start`–`end`.
+/// The busy spans of your calendars, and your own time entries and planned blocks, that overlap
+/// `start`–`end`.
 /// `conflict` is `false` only when every calendar could be read and nothing overlaps.
 #[utoipa::path(
     tag = "calendar",

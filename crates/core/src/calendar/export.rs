@@ -28,7 +28,20 @@ use crate::sync_runs::Counts;
 use crate::tracking::from_wire_name;
 
 pub(crate) const LINK_TYPE: &str = "calendar_export";
-const ENTRY: &str = "time_entry";
+pub(crate) const ENTRY: &str = "time_entry";
+pub(crate) const PLANNED_BLOCK: &str = "planned_block";
+
+/// A record as its calendar event shows it.
+pub(crate) struct Record {
+    pub entity_type: &'static str,
+    pub id: Uuid,
+    pub summary: String,
+    pub description: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Its version: the event is written again when this moves.
+    pub updated_at: DateTime<Utc>,
+}
 /// Entries read from the database at a time: memory stays flat however many there are.
 const BATCH: u64 = 200;
 /// Marks a link whose event was deleted in the calendar: the member's choice stands.
@@ -127,6 +140,8 @@ impl Export<'_> {
             let links = external_link::Entity::find()
                 .filter(external_link::Column::IntegrationId.eq(self.target.integration_id))
                 .filter(external_link::Column::ExternalType.eq(LINK_TYPE))
+                // Planned blocks' events go with their block, deleted on request.
+                .filter(external_link::Column::EntityType.eq(ENTRY))
                 .filter(external_link::Column::Id.gt(after))
                 .order_by_asc(external_link::Column::Id)
                 .limit(BATCH)
@@ -188,8 +203,35 @@ impl Export<'_> {
         if source.is_calendar() {
             return Ok(Pushed::Unchanged);
         }
-        let link = link_of(self.db, self.target.integration_id, entry.id).await?;
-        let version = stamp(entry.updated_at);
+        let record = Record {
+            entity_type: ENTRY,
+            id: entry.id,
+            summary: self.summary(entry, names).await?,
+            description: format!("{}\n\nExported by Stint.", entry.notes.trim())
+                .trim_start()
+                .to_owned(),
+            start: entry.started_at,
+            end: ended_at,
+            updated_at: entry.updated_at,
+        };
+        self.push_record(token, &record, now).await
+    }
+
+    /// Creates or updates a record's event, as its version says.
+    pub(crate) async fn push_record(
+        &self,
+        token: &Secret,
+        record: &Record,
+        now: DateTime<Utc>,
+    ) -> Result<Pushed, ExportError> {
+        let link = link_of(
+            self.db,
+            self.target.integration_id,
+            record.entity_type,
+            record.id,
+        )
+        .await?;
+        let version = stamp(record.updated_at);
         if let Some(link) = &link {
             if link.external_type != LINK_TYPE
                 || link.external_version.as_deref() == Some(version.as_str())
@@ -201,13 +243,11 @@ impl Export<'_> {
             }
         }
         let event = OutgoingEvent {
-            key: entry.id.simple().to_string(),
-            summary: self.summary(entry, names).await?,
-            description: format!("{}\n\nExported by Stint.", entry.notes.trim())
-                .trim_start()
-                .to_owned(),
-            start: entry.started_at,
-            end: ended_at,
+            key: record.id.simple().to_string(),
+            summary: record.summary.clone(),
+            description: record.description.clone(),
+            start: record.start,
+            end: record.end,
         };
         let calendar = &self.target.calendar_id;
         let outcome = match &link {
@@ -232,8 +272,8 @@ impl Export<'_> {
                 external_link::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     integration_id: Set(self.target.integration_id),
-                    entity_type: Set(ENTRY.to_owned()),
-                    entity_id: Set(entry.id),
+                    entity_type: Set(record.entity_type.to_owned()),
+                    entity_id: Set(record.id),
                     external_type: Set(LINK_TYPE.to_owned()),
                     external_id: Set(written.id),
                     external_url: Set(written.url),
@@ -259,13 +299,15 @@ impl Export<'_> {
         }
     }
 
-    /// Deletes the entry's event and its link; `false` when it had none.
+    /// Deletes a record's event and its link; `false` when it had none.
     pub(crate) async fn remove(
         &self,
         token: &Secret,
+        entity_type: &str,
         entity_id: Uuid,
     ) -> Result<bool, ExportError> {
-        let Some(link) = link_of(self.db, self.target.integration_id, entity_id).await? else {
+        let integration_id = self.target.integration_id;
+        let Some(link) = link_of(self.db, integration_id, entity_type, entity_id).await? else {
             return Ok(false);
         };
         if link.external_type != LINK_TYPE {
@@ -341,7 +383,7 @@ impl Export<'_> {
     }
 }
 
-fn title(project: Option<&str>, what: &str) -> String {
+pub(crate) fn title(project: Option<&str>, what: &str) -> String {
     let what = if what.is_empty() { "Time entry" } else { what };
     let title = match project.filter(|p| !p.is_empty()) {
         Some(project) => format!("{EXPORT_PREFIX} {project} — {what}"),
@@ -350,15 +392,16 @@ fn title(project: Option<&str>, what: &str) -> String {
     title.chars().take(1_000).collect()
 }
 
-/// The link of an entry within a connection, of whatever kind.
+/// The link of a record within a connection, of whatever kind.
 pub(crate) async fn link_of(
     db: &DatabaseConnection,
     integration_id: Uuid,
+    entity_type: &str,
     entity_id: Uuid,
 ) -> Result<Option<external_link::Model>, CoreError> {
     Ok(external_link::Entity::find()
         .filter(external_link::Column::IntegrationId.eq(integration_id))
-        .filter(external_link::Column::EntityType.eq(ENTRY))
+        .filter(external_link::Column::EntityType.eq(entity_type))
         .filter(external_link::Column::EntityId.eq(entity_id))
         .one(db)
         .await?)

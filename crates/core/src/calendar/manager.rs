@@ -6,18 +6,24 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use stint_api_types::auth::Scope;
 use stint_api_types::calendar::{
     BusyInterval, CalendarEntityType, CalendarEventItem, CalendarEvents, ConflictsAnswer,
-    CreateCalendarEvent, FreeBusyAnswer, LinkedCalendarEvent, TimeSpan, UnreadableCalendar,
+    CreateCalendarEvent, FreeBusyAnswer, LinkedCalendarEvent, PlannedBlock, PlannedBlockInput,
+    TimeSpan, UnreadableCalendar, UpdateCalendarEvent,
 };
 use stint_api_types::providers::{IntegrationStatus, ProviderKey};
-use stint_entity::{integration, time_entry};
+use stint_entity::{integration, planned_block, time_entry};
 use uuid::Uuid;
 
 use super::CalendarApi;
-use super::export::{Export, ExportError, Names, Pushed, link_of};
+use super::export::{
+    ENTRY, Export, ExportError, Names, PLANNED_BLOCK, Pushed, Record, link_of, title,
+};
 use super::import::CalendarTarget;
 use crate::auth::Principal;
 use crate::catalogue::Connector;
@@ -311,10 +317,25 @@ pub async fn conflicts(
         .iter()
         .map(|e| crate::tracking::time_entries::to_api(e, now))
         .collect::<Result<Vec<_>, _>>()?;
+    let planned: Vec<PlannedBlock> = planned_block::Entity::find()
+        .filter(planned_block::Column::UserId.eq(principal.user_id.as_uuid()))
+        .filter(planned_block::Column::StartsAt.lt(span.end))
+        .filter(planned_block::Column::EndsAt.gt(span.start))
+        .order_by_asc(planned_block::Column::StartsAt)
+        .limit(200)
+        .all(&stint.db)
+        .await?
+        .iter()
+        .map(block_to_api)
+        .collect();
     Ok(ConflictsAnswer {
-        conflict: !busy.busy.is_empty() || !entries.is_empty() || !busy.unknown.is_empty(),
+        conflict: !busy.busy.is_empty()
+            || !entries.is_empty()
+            || !planned.is_empty()
+            || !busy.unknown.is_empty(),
         busy: busy.busy,
         entries,
+        planned,
         unknown: busy.unknown,
     })
 }
@@ -363,7 +384,67 @@ fn export_failure(name: &str, err: ExportError) -> CoreError {
     }
 }
 
-/// Makes (or brings up to date) the calendar event of one of the member's records.
+fn block_to_api(block: &planned_block::Model) -> PlannedBlock {
+    PlannedBlock {
+        id: block.id,
+        title: block.title.clone(),
+        start: block.starts_at,
+        end: block.ends_at,
+    }
+}
+
+/// A planned block's title and times, checked.
+fn checked_block(
+    input: &PlannedBlockInput,
+) -> Result<(String, DateTime<Utc>, DateTime<Utc>), CoreError> {
+    let title = crate::validate::name("title", &input.title, 200)?;
+    let start = crate::validate::moment("start", input.start)?;
+    let end = crate::validate::moment("end", input.end)?;
+    if end <= start {
+        return Err(CoreError::invalid("end", "must be after start"));
+    }
+    if end - start > chrono::Duration::days(MAX_SPAN_DAYS) {
+        return Err(CoreError::invalid(
+            "end",
+            format!("a block covers at most {MAX_SPAN_DAYS} days"),
+        ));
+    }
+    Ok((title, start, end))
+}
+
+async fn own_block(
+    stint: &Stint,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<planned_block::Model, CoreError> {
+    planned_block::Entity::find_by_id(id)
+        .filter(planned_block::Column::UserId.eq(user_id))
+        .one(&stint.db)
+        .await?
+        .ok_or(CoreError::NotFound("planned block"))
+}
+
+fn block_record(block: &planned_block::Model) -> Record {
+    Record {
+        entity_type: PLANNED_BLOCK,
+        id: block.id,
+        summary: title(None, &block.title),
+        description: "Planned in Stint.".to_owned(),
+        start: block.starts_at,
+        end: block.ends_at,
+        updated_at: block.updated_at,
+    }
+}
+
+fn entity_name(entity_type: CalendarEntityType) -> &'static str {
+    match entity_type {
+        CalendarEntityType::TimeEntry => ENTRY,
+        CalendarEntityType::PlannedBlock => PLANNED_BLOCK,
+    }
+}
+
+/// Makes the calendar event of one of the member's records (a new planned block made with it),
+/// or brings the linked one up to date.
 pub async fn put_event(
     stint: &Stint,
     principal: &Principal,
@@ -371,16 +452,137 @@ pub async fn put_event(
 ) -> Result<LinkedCalendarEvent, CoreError> {
     principal.require_scope(Scope::Write)?;
     let user_id = principal.user_id.as_uuid();
-    let CalendarEntityType::TimeEntry = request.entity_type;
-    let entry = own_entry(stint, user_id, request.entity_id).await?;
-    if entry.ended_at.is_none() {
-        return Err(CoreError::Conflict(
-            "the entry is still running; stop it first".to_owned(),
+    match (request.entity_type, request.entity_id, &request.block) {
+        (CalendarEntityType::TimeEntry, Some(id), None) => {
+            push(
+                stint,
+                user_id,
+                request.entity_type,
+                id,
+                request.provider,
+                None,
+            )
+            .await
+        }
+        (CalendarEntityType::TimeEntry, None, _) => Err(CoreError::invalid(
+            "entity_id",
+            "the time entry's id is required",
+        )),
+        (CalendarEntityType::TimeEntry, Some(_), Some(_)) => Err(CoreError::invalid(
+            "block",
+            "only a planned block takes a block",
+        )),
+        (CalendarEntityType::PlannedBlock, Some(id), block) => {
+            push(
+                stint,
+                user_id,
+                request.entity_type,
+                id,
+                request.provider,
+                block.as_ref(),
+            )
+            .await
+        }
+        (CalendarEntityType::PlannedBlock, None, Some(block)) => {
+            let (title, start, end) = checked_block(block)?;
+            // The calendar is chosen before the block is made: nothing is left behind unasked.
+            chosen(stint, user_id, request.provider).await?;
+            let now = stint.clock.now();
+            let made = planned_block::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user_id),
+                title: Set(title),
+                starts_at: Set(start),
+                ends_at: Set(end),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&stint.db)
+            .await?;
+            push(
+                stint,
+                user_id,
+                request.entity_type,
+                made.id,
+                request.provider,
+                None,
+            )
+            .await
+        }
+        (CalendarEntityType::PlannedBlock, None, None) => Err(CoreError::invalid(
+            "block",
+            "give the planned block's title, start and end (or the id of one)",
+        )),
+    }
+}
+
+/// Brings a record's event up to date; a planned block may change with it.
+pub async fn update_event(
+    stint: &Stint,
+    principal: &Principal,
+    entity_type: CalendarEntityType,
+    entity_id: Uuid,
+    provider: Option<ProviderKey>,
+    request: UpdateCalendarEvent,
+) -> Result<LinkedCalendarEvent, CoreError> {
+    principal.require_scope(Scope::Write)?;
+    if entity_type == CalendarEntityType::TimeEntry && request.block.is_some() {
+        return Err(CoreError::invalid(
+            "block",
+            "only a planned block takes a block",
         ));
     }
-    let calendar = chosen(stint, user_id, request.provider).await?;
-    let name = calendar.connector.spec.display_name;
+    let user_id = principal.user_id.as_uuid();
+    push(
+        stint,
+        user_id,
+        entity_type,
+        entity_id,
+        provider,
+        request.block.as_ref(),
+    )
+    .await
+}
+
+async fn push(
+    stint: &Stint,
+    user_id: Uuid,
+    entity_type: CalendarEntityType,
+    entity_id: Uuid,
+    provider: Option<ProviderKey>,
+    change: Option<&PlannedBlockInput>,
+) -> Result<LinkedCalendarEvent, CoreError> {
+    enum Own {
+        Entry(time_entry::Model),
+        Block(planned_block::Model),
+    }
+    let own = match entity_type {
+        CalendarEntityType::TimeEntry => {
+            let entry = own_entry(stint, user_id, entity_id).await?;
+            if entry.ended_at.is_none() {
+                return Err(CoreError::Conflict(
+                    "the entry is still running; stop it first".to_owned(),
+                ));
+            }
+            Own::Entry(entry)
+        }
+        CalendarEntityType::PlannedBlock => Own::Block(own_block(stint, user_id, entity_id).await?),
+    };
+    let calendar = chosen(stint, user_id, provider).await?;
     let now = stint.clock.now();
+    let own = match (own, change) {
+        (Own::Block(block), Some(change)) => {
+            let (title, start, end) = checked_block(change)?;
+            let mut model = block.into_active_model();
+            model.title = Set(title);
+            model.starts_at = Set(start);
+            model.ends_at = Set(end);
+            model.updated_at = Set(now);
+            Own::Block(model.update(&stint.db).await?)
+        }
+        (own, _) => own,
+    };
+    let name = calendar.connector.spec.display_name;
     let target = target_of(stint, &calendar, now).await?;
     let export = Export {
         db: &stint.db,
@@ -391,23 +593,26 @@ pub async fn put_event(
     let token = tokens::get_valid_token(stint, calendar.integration.id)
         .await
         .map_err(|err| CoreError::ProviderUnavailable(token_failure(name, err)))?;
-    let pushed = export
-        .push(&token, &entry, &mut Names::default(), now)
-        .await
-        .map_err(|err| export_failure(name, err))?;
+    let pushed = match &own {
+        Own::Entry(entry) => export.push(&token, entry, &mut Names::default(), now).await,
+        Own::Block(block) => export.push_record(&token, &block_record(block), now).await,
+    }
+    .map_err(|err| export_failure(name, err))?;
     if pushed == Pushed::Gone {
         return Err(CoreError::Conflict(format!(
-            "the entry's event was deleted in {name}; it is not made again"
+            "the record's event was deleted in {name}; it is not made again"
         )));
     }
-    linked(stint, &calendar, entry.id).await?.ok_or_else(|| {
-        CoreError::Conflict(format!(
-            "{name} keeps no event for an entry imported from a calendar"
-        ))
-    })
+    linked(stint, &calendar, entity_type, entity_id)
+        .await?
+        .ok_or_else(|| {
+            CoreError::Conflict(format!(
+                "{name} keeps no event for an entry imported from a calendar"
+            ))
+        })
 }
 
-/// Deletes the calendar event of one of the member's records.
+/// Deletes the calendar event of one of the member's records; a planned block goes with it.
 pub async fn delete_event(
     stint: &Stint,
     principal: &Principal,
@@ -417,8 +622,13 @@ pub async fn delete_event(
 ) -> Result<(), CoreError> {
     principal.require_scope(Scope::Write)?;
     let user_id = principal.user_id.as_uuid();
-    let CalendarEntityType::TimeEntry = entity_type;
-    own_entry(stint, user_id, entity_id).await?;
+    let block = match entity_type {
+        CalendarEntityType::TimeEntry => {
+            own_entry(stint, user_id, entity_id).await?;
+            None
+        }
+        CalendarEntityType::PlannedBlock => Some(own_block(stint, user_id, entity_id).await?),
+    };
     let calendar = chosen(stint, user_id, provider).await?;
     let name = calendar.connector.spec.display_name;
     let target = target_of(stint, &calendar, stint.clock.now()).await?;
@@ -431,10 +641,18 @@ pub async fn delete_event(
     let token = tokens::get_valid_token(stint, calendar.integration.id)
         .await
         .map_err(|err| CoreError::ProviderUnavailable(token_failure(name, err)))?;
-    match export.remove(&token, entity_id).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(CoreError::NotFound("calendar event")),
-        Err(err) => Err(export_failure(name, err)),
+    let removed = export
+        .remove(&token, entity_name(entity_type), entity_id)
+        .await
+        .map_err(|err| export_failure(name, err))?;
+    match block {
+        // A planned block lives for its event: both go.
+        Some(block) => {
+            block.delete(&stint.db).await?;
+            Ok(())
+        }
+        None if removed => Ok(()),
+        None => Err(CoreError::NotFound("calendar event")),
     }
 }
 
@@ -451,15 +669,22 @@ async fn target_of(
 async fn linked(
     stint: &Stint,
     calendar: &Calendar,
-    entry_id: Uuid,
+    entity_type: CalendarEntityType,
+    entity_id: Uuid,
 ) -> Result<Option<LinkedCalendarEvent>, CoreError> {
-    let link = link_of(&stint.db, calendar.integration.id, entry_id).await?;
+    let link = link_of(
+        &stint.db,
+        calendar.integration.id,
+        entity_name(entity_type),
+        entity_id,
+    )
+    .await?;
     Ok(link
         .filter(|l| l.external_type == super::export::LINK_TYPE)
         .map(|l| LinkedCalendarEvent {
             provider: calendar.key(),
-            entity_type: CalendarEntityType::TimeEntry,
-            entity_id: entry_id,
+            entity_type,
+            entity_id,
             event_id: l.external_id,
             url: l.external_url,
         }))
