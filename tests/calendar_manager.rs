@@ -170,6 +170,14 @@ async fn free_busy_merges_both_calendars_and_conflicts_say_what_clashes() {
     )
     .await
     .problem(400, "validation_failed");
+    // Beyond what any database holds: refused, not a database error.
+    app.post(
+        "/api/calendar/conflicts",
+        &ada,
+        &json!({ "start": "-200000-01-01T00:00:00Z", "end": "-200000-01-02T00:00:00Z" }),
+    )
+    .await
+    .problem(400, "validation_failed");
     let missing = app
         .get("/api/calendar/freebusy?start=yesterday", &ada)
         .await;

@@ -62,6 +62,7 @@ async fn list_events(
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
         (status = 502, response = crate::openapi::BadGateway),
@@ -95,6 +96,7 @@ async fn create_event(
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
         (status = 502, response = crate::openapi::BadGateway),
@@ -195,6 +197,7 @@ async fn free_busy(
         (status = 400, response = crate::openapi::BadRequest),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
     ),
     security(("bearer" = []))
 )]

@@ -70,6 +70,8 @@ impl Calendar {
 }
 
 fn checked(span: TimeSpan) -> Result<TimeSpan, CoreError> {
+    crate::validate::moment("start", span.start)?;
+    crate::validate::moment("end", span.end)?;
     if span.end <= span.start {
         return Err(CoreError::invalid("end", "must be after start"));
     }
