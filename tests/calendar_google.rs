@@ -866,3 +866,32 @@ async fn one_bad_event_fails_alone_and_the_rest_of_its_page_is_imported() {
     assert_eq!(counts, [2, 1, 1], "{run}");
     assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
 }
+
+#[tokio::test]
+async fn disconnecting_revokes_the_grant_at_google_and_stops_the_syncs() {
+    let google = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .and(body_string_contains(format!("token={FIRST_TOKEN}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let (app, _, ada) = calendar_ready(&google).await;
+    let done: Value = app
+        .post(
+            "/api/integrations/google_calendar/disconnect",
+            &ada,
+            &json!({}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(done["revoked_at_provider"], true, "{done}");
+    assert_eq!(done["integration"]["status"], "revoked");
+    // Nothing is left to sync with, and the member is told so at once.
+    let refused = app
+        .post("/api/integrations/google_calendar/sync", &ada, &json!({}))
+        .await
+        .problem(409, "conflict");
+    assert!(refused.detail.contains("revoked"), "{}", refused.detail);
+}

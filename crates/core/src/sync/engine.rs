@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use sea_orm::EntityTrait;
-use stint_api_types::providers::{IntegrationScope, ProviderKey};
+use stint_api_types::providers::{IntegrationScope, IntegrationStatus, ProviderKey};
 use stint_api_types::webhooks::{SyncStatus, SyncTrigger};
 use stint_entity::integration;
 use uuid::Uuid;
@@ -43,6 +43,18 @@ pub async fn start(
         None => crate::integrations::provider_apps::default_scope(stint, key).await?,
     };
     let found = connections::visible(stint, principal, key, scope, true).await?;
+    // A connection that cannot sync is said so now, not in a run that fails later.
+    let status = crate::tracking::from_wire_name::<IntegrationStatus>(&found.status)?;
+    if status != IntegrationStatus::Active {
+        let name = stint
+            .catalogue
+            .connector(key)
+            .map_or(key.as_str(), |c| c.spec.display_name);
+        return Err(CoreError::Conflict(format!(
+            "the {name} connection is {}; connect it again to sync",
+            found.status
+        )));
+    }
     queue(stint, &found, trigger).await
 }
 
