@@ -31,6 +31,29 @@ pub(crate) fn status_error(status: StatusCode) -> GatewayError {
     }
 }
 
+/// The `Retry-After` a provider sent, in seconds.
+pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+        .map(Duration::from_secs)
+}
+
+/// `api_base` with `segments` appended, each escaped (calendar ids hold `@` and `#`).
+pub(crate) fn api_url<'a>(
+    spec: &ProviderSpec,
+    segments: impl IntoIterator<Item = &'a str>,
+) -> Result<reqwest::Url, GatewayError> {
+    let mut url = reqwest::Url::parse(&spec.api_base)
+        .map_err(|e| GatewayError::Refused(format!("the API address is not a URL: {e}")))?;
+    url.path_segments_mut()
+        .map_err(|()| GatewayError::Refused("the API address cannot take a path".into()))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
 /// Sends; anything but success is classified.
 pub(crate) async fn send(
     request: reqwest::RequestBuilder,

@@ -193,11 +193,7 @@ impl Events {
         if status.is_success() {
             return Ok(http::parse(response).await?);
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()?.trim().parse().ok())
-            .map(std::time::Duration::from_secs);
+        let retry_after = http::retry_after(&response);
         let reasons: Vec<String> = response
             .json::<ErrorBody>()
             .await
@@ -230,26 +226,16 @@ impl Events {
     }
 }
 
-/// `{api}/calendars/{calendar}/events[/{id}]`, each part escaped (calendar ids hold `@`, `#`).
+/// `{api}/calendars/{calendar}/events[/{id}]`.
 pub(super) fn events_url(
     spec: &ProviderSpec,
     calendar: &str,
     event: Option<&str>,
 ) -> Result<reqwest::Url, GatewayError> {
-    let mut url = reqwest::Url::parse(&spec.api_base)
-        .map_err(|e| GatewayError::Refused(format!("the API address is not a URL: {e}")))?;
-    {
-        let mut segments = url
-            .path_segments_mut()
-            .map_err(|()| GatewayError::Refused("the API address cannot take a path".into()))?;
-        segments
-            .pop_if_empty()
-            .extend(["calendars", calendar, "events"]);
-        if let Some(event) = event {
-            segments.push(event);
-        }
-    }
-    Ok(url)
+    http::api_url(
+        spec,
+        ["calendars", calendar, "events"].into_iter().chain(event),
+    )
 }
 
 impl Answer {

@@ -135,30 +135,23 @@ fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// `/me` for the default calendar, `/me/calendars/{id}` for another.
-pub(super) fn calendar_base(
+/// `{api}/me/{rest}` for the default calendar, `{api}/me/calendars/{id}/{rest}` for another.
+pub(super) fn calendar_url(
     spec: &ProviderSpec,
     calendar: &str,
+    rest: &[&str],
 ) -> Result<reqwest::Url, GatewayError> {
-    let mut url = reqwest::Url::parse(&spec.api_base)
-        .map_err(|e| GatewayError::Refused(format!("the API address is not a URL: {e}")))?;
-    {
-        let mut segments = url
-            .path_segments_mut()
-            .map_err(|()| GatewayError::Refused("the API address cannot take a path".into()))?;
-        segments.pop_if_empty().push("me");
-        if calendar != "primary" {
-            segments.extend(["calendars", calendar]);
-        }
-    }
-    Ok(url)
-}
-
-fn with_path(mut url: reqwest::Url, parts: &[&str]) -> reqwest::Url {
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.extend(parts);
-    }
-    url
+    let chosen: &[&str] = if calendar == "primary" {
+        &[]
+    } else {
+        &["calendars", calendar]
+    };
+    http::api_url(
+        spec,
+        std::iter::once("me")
+            .chain(chosen.iter().copied())
+            .chain(rest.iter().copied()),
+    )
 }
 
 impl Graph {
@@ -196,11 +189,7 @@ impl Graph {
                 resume: answer.delta_link,
             });
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()?.trim().parse().ok())
-            .map(std::time::Duration::from_secs);
+        let retry_after = http::retry_after(&response);
         Err(match status {
             StatusCode::GONE => ReadError::Expired,
             StatusCode::TOO_MANY_REQUESTS => ReadError::Gateway(GatewayError::RateLimited {
@@ -237,7 +226,7 @@ impl CalendarReader for Graph {
         let url = match (page, changes) {
             (Some(link), _) | (None, Changes::Since(link)) => Self::own_link(spec, link)?,
             (None, Changes::Full { from, to }) => {
-                let mut url = with_path(calendar_base(spec, calendar)?, &["calendarView", "delta"]);
+                let mut url = calendar_url(spec, calendar, &["calendarView", "delta"])?;
                 let ahead = to + chrono::Duration::days(DELTA_AHEAD_DAYS);
                 url.query_pairs_mut()
                     .append_pair("startDateTime", &rfc3339(from))
@@ -260,7 +249,7 @@ impl CalendarReader for Graph {
         let url = match page {
             Some(link) => Self::own_link(spec, link)?,
             None => {
-                let mut url = with_path(calendar_base(spec, calendar)?, &["calendarView"]);
+                let mut url = calendar_url(spec, calendar, &["calendarView"])?;
                 url.query_pairs_mut()
                     .append_pair("startDateTime", &rfc3339(from))
                     .append_pair("endDateTime", &rfc3339(to))

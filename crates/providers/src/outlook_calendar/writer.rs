@@ -10,7 +10,7 @@ use stint_core::catalogue::ProviderSpec;
 use stint_core::connectors::{CalendarWriter, OutgoingEvent, WrittenEvent};
 use stint_core::integrations::gateway::GatewayError;
 
-use super::events::{Graph, calendar_base};
+use super::events::{Graph, calendar_url};
 use crate::http;
 
 #[derive(Deserialize)]
@@ -39,11 +39,7 @@ fn body(event: &OutgoingEvent, with_key: bool) -> serde_json::Value {
 
 fn event_url(spec: &ProviderSpec, id: &str) -> Result<reqwest::Url, GatewayError> {
     // An event is addressed by its id alone, whichever calendar holds it.
-    let mut url = calendar_base(spec, "primary")?;
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.extend(["events", id]);
-    }
-    Ok(url)
+    calendar_url(spec, "primary", &["events", id])
 }
 
 async fn written(response: reqwest::Response) -> Result<Option<WrittenEvent>, GatewayError> {
@@ -57,11 +53,7 @@ async fn written(response: reqwest::Response) -> Result<Option<WrittenEvent>, Ga
         }
         StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
         StatusCode::TOO_MANY_REQUESTS => Err(GatewayError::RateLimited {
-            retry_after: response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok()?.trim().parse().ok())
-                .map(std::time::Duration::from_secs),
+            retry_after: http::retry_after(&response),
             reset_at: None,
         }),
         StatusCode::FORBIDDEN => Err(GatewayError::Refused(
@@ -84,10 +76,7 @@ impl CalendarWriter for Graph {
         calendar: &str,
         event: &OutgoingEvent,
     ) -> Result<WrittenEvent, GatewayError> {
-        let mut url = calendar_base(spec, calendar)?;
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.push("events");
-        }
+        let url = calendar_url(spec, calendar, &["events"])?;
         let response = self
             .http
             .post(url)

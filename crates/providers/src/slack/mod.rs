@@ -6,7 +6,6 @@ mod commands;
 mod events;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -88,14 +87,8 @@ async fn read<T: serde::de::DeserializeOwned>(
 ) -> Result<T, GatewayError> {
     let status = response.status();
     if status == StatusCode::TOO_MANY_REQUESTS {
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-            .map(Duration::from_secs);
         return Err(GatewayError::RateLimited {
-            retry_after,
+            retry_after: http::retry_after(&response),
             reset_at: None,
         });
     }
