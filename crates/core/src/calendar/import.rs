@@ -12,7 +12,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, TransactionTrait,
 };
-use stint_api_types::providers::CalendarSettings;
 use stint_entity::{external_link, integration, project, time_entry};
 use uuid::Uuid;
 
@@ -66,8 +65,7 @@ impl CalendarTarget {
         let Some(user_id) = integration.user_id else {
             return Ok(None);
         };
-        let settings: CalendarSettings =
-            serde_json::from_value(integration.config.clone()).unwrap_or_default();
+        let settings = super::source::settings(&integration.config);
         let project = match settings.project_id {
             Some(id) => project::Entity::find_by_id(id.as_uuid())
                 .one(db)

@@ -30,9 +30,8 @@ use crate::catalogue::Connector;
 use crate::connectors::{Busy, EventStatus, EventTiming};
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::integrations::credentials;
 use crate::integrations::gateway::GatewayError;
-use crate::integrations::tokens::{self, TokenError};
+use crate::integrations::tokens;
 use crate::secret::Secret;
 use crate::tracking::wire_name;
 
@@ -54,11 +53,7 @@ impl Calendar {
     }
 
     fn calendar_id(&self) -> String {
-        serde_json::from_value::<stint_api_types::providers::CalendarSettings>(
-            self.integration.config.clone(),
-        )
-        .unwrap_or_default()
-        .calendar_id
+        super::source::settings(&self.integration.config).calendar_id
     }
 
     fn unreadable(&self, reason: String) -> UnreadableCalendar {
@@ -130,27 +125,15 @@ where
     let name = calendar.connector.spec.display_name;
     let token = tokens::get_valid_token(stint, id)
         .await
-        .map_err(|err| token_failure(name, err))?;
+        .map_err(|err| err.reason_for(name))?;
     match call(token).await {
         Err(GatewayError::DeadAccessToken) => {
-            let version = credentials::load(stint, id)
+            let token = tokens::refresh_refused(stint, id)
                 .await
-                .map_err(|e| e.to_string())?
-                .map(|t| t.version)
-                .unwrap_or_default();
-            let token = tokens::refresh_after_rejection(stint, id, version)
-                .await
-                .map_err(|err| token_failure(name, err))?;
+                .map_err(|err| err.reason_for(name))?;
             call(token).await.map_err(|e| e.to_string())
         }
         other => other.map_err(|e| e.to_string()),
-    }
-}
-
-fn token_failure(name: &str, err: TokenError) -> String {
-    match err {
-        TokenError::NeedsReauth(reason) => format!("reconnect {name}: {reason}"),
-        err => err.to_string(),
     }
 }
 
@@ -594,7 +577,7 @@ async fn push(
     };
     let token = tokens::get_valid_token(stint, calendar.integration.id)
         .await
-        .map_err(|err| CoreError::ProviderUnavailable(token_failure(name, err)))?;
+        .map_err(|err| CoreError::ProviderUnavailable(err.reason_for(name)))?;
     let pushed = match &own {
         Own::Entry(entry) => export.push(&token, entry, &mut Names::default(), now).await,
         Own::Block(block) => export.push_record(&token, &block_record(block), now).await,
@@ -642,7 +625,7 @@ pub async fn delete_event(
     };
     let token = tokens::get_valid_token(stint, calendar.integration.id)
         .await
-        .map_err(|err| CoreError::ProviderUnavailable(token_failure(name, err)))?;
+        .map_err(|err| CoreError::ProviderUnavailable(err.reason_for(name)))?;
     let removed = export
         .remove(&token, entity_name(entity_type), entity_id)
         .await

@@ -123,7 +123,7 @@ enum Step {
     },
 }
 
-fn settings(config: &serde_json::Value) -> CalendarSettings {
+pub(crate) fn settings(config: &serde_json::Value) -> CalendarSettings {
     // Settings were checked when stored; an unreadable value means defaults, not a failure.
     serde_json::from_value(config.clone()).unwrap_or_default()
 }

@@ -11,8 +11,8 @@ use stint_api_types::providers::{
 use stint_entity::integration;
 
 use super::gateway::{GatewayError, TokenGrant};
-use super::tokens::{TokenError, get_valid_token, refresh_after_rejection};
-use super::{connections, credentials, oauth, provider_apps};
+use super::tokens::{TokenError, get_valid_token, refresh_refused};
+use super::{connections, oauth, provider_apps};
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
@@ -112,11 +112,7 @@ pub async fn test_connection(
             .await
         {
             Err(GatewayError::DeadAccessToken) if spec.auth_kind == AuthKind::Oauth2 => {
-                let version = credentials::load(stint, found.id)
-                    .await?
-                    .map(|t| t.version)
-                    .unwrap_or_default();
-                let token = refresh_after_rejection(stint, found.id, version).await?;
+                let token = refresh_refused(stint, found.id).await?;
                 Ok::<_, TokenError>(
                     connector
                         .account

@@ -39,6 +39,16 @@ pub enum TokenError {
     Core(#[from] CoreError),
 }
 
+impl TokenError {
+    /// What to tell a person about `name`'s token: a dead grant says to reconnect.
+    pub fn reason_for(&self, name: &str) -> String {
+        match self {
+            TokenError::NeedsReauth(reason) => format!("reconnect {name}: {reason}"),
+            err => err.to_string(),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for TokenError {
     fn from(err: sea_orm::DbErr) -> Self {
         TokenError::Core(err.into())
@@ -181,6 +191,16 @@ pub async fn refresh_after_rejection(
 ) -> Result<Secret, TokenError> {
     let (_, key) = integration_of(stint, integration_id).await?;
     refresh(stint, integration_id, key, Some(refused_version)).await
+}
+
+/// Refreshes after the provider refused the token just used, when the caller did not keep the
+/// version it used: the stored one is taken as the refused one.
+pub async fn refresh_refused(stint: &Stint, integration_id: Uuid) -> Result<Secret, TokenError> {
+    let version = credentials::load(stint, integration_id)
+        .await?
+        .map(|t| t.version)
+        .unwrap_or_default();
+    refresh_after_rejection(stint, integration_id, version).await
 }
 
 /// Longest a refresh may hold its lease: more than the retries of a slow provider take.

@@ -20,9 +20,8 @@ use crate::connectors::{
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::connections;
-use crate::integrations::credentials;
 use crate::integrations::gateway::GatewayError;
-use crate::integrations::tokens::{self, TokenError};
+use crate::integrations::tokens;
 use crate::issues::{Batch, Freshness, IssueTarget, TargetKey, Upserted, tasks};
 use crate::jobs::Job;
 use crate::secret::Secret;
@@ -207,7 +206,7 @@ impl Run {
         let name = self.name();
         let mut token = tokens::get_valid_token(&self.stint, self.integration.id)
             .await
-            .map_err(|err| self.token_failure(err))?;
+            .map_err(|err| err.reason_for(self.name()))?;
         let mut issues = Batch::default();
         if let Some(target) = IssueTarget::new(&self.connector, &self.integration) {
             issues.insert(self.key(), Some(target));
@@ -276,24 +275,11 @@ impl Run {
         })
     }
 
-    fn token_failure(&self, err: TokenError) -> String {
-        match err {
-            TokenError::NeedsReauth(reason) => format!("reconnect {}: {reason}", self.name()),
-            err => err.to_string(),
-        }
-    }
-
     /// A new token after the provider refused the one in hand.
     async fn refreshed(&self) -> Result<Secret, String> {
-        let id = self.integration.id;
-        let version = credentials::load(&self.stint, id)
+        tokens::refresh_refused(&self.stint, self.integration.id)
             .await
-            .map_err(|e| e.to_string())?
-            .map(|t| t.version)
-            .unwrap_or_default();
-        tokens::refresh_after_rejection(&self.stint, id, version)
-            .await
-            .map_err(|err| self.token_failure(err))
+            .map_err(|err| err.reason_for(self.name()))
     }
 
     async fn sync_resource(
