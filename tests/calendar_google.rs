@@ -199,19 +199,6 @@ fn changes_since(sync_token: &str) -> wiremock::MockBuilder {
         .and(query_param("syncToken", sync_token))
 }
 
-async fn run_sync(app: &TestApp, token: &str) -> Value {
-    let mut finished = app.stint.finished_syncs.subscribe();
-    let started: Value = app
-        .post("/api/integrations/google_calendar/sync", token, &json!({}))
-        .await
-        .ok(202);
-    let id = started["sync_run_id"].as_str().unwrap().to_owned();
-    while finished.recv().await.unwrap().to_string() != id {}
-    app.get(&format!("/api/sync-runs/{id}"), token)
-        .await
-        .ok(200)
-}
-
 async fn entries(app: &TestApp, token: &str) -> Vec<Value> {
     let page: Value = app.get("/api/time-entries?limit=200", token).await.ok(200);
     let mut items = page["items"].as_array().unwrap().clone();
@@ -285,7 +272,7 @@ async fn import_follows_pages_skips_what_is_not_work_and_then_syncs_only_changes
         .await;
     let (app, _, ada) = calendar_ready(&google).await;
 
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["resource"], "calendar");
     assert_eq!(
@@ -342,7 +329,7 @@ async fn import_follows_pages_skips_what_is_not_work_and_then_syncs_only_changes
         .expect(1)
         .mount(&google)
         .await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     let counts = ["created", "updated", "deleted"].map(|k| run[k].as_i64().unwrap());
     assert_eq!(counts, [2, 1, 1], "{run}");
@@ -357,7 +344,7 @@ async fn import_follows_pages_skips_what_is_not_work_and_then_syncs_only_changes
         .expect(1)
         .mount(&google)
         .await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["created"], 0);
     assert_eq!(entries(&app, &ada).await.len(), 3);
@@ -395,7 +382,7 @@ async fn an_expired_sync_token_means_a_full_listing_that_duplicates_nothing() {
         .mount(&google)
         .await;
     let (app, _, ada) = calendar_ready(&google).await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["created"], 1, "{run}");
 
     app.clock.advance(chrono::Duration::hours(1));
@@ -427,7 +414,7 @@ async fn an_expired_sync_token_means_a_full_listing_that_duplicates_nothing() {
         .expect(1)
         .mount(&google)
         .await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(
         (run["created"].as_i64(), run["skipped"].as_i64()),
@@ -442,7 +429,7 @@ async fn an_expired_sync_token_means_a_full_listing_that_duplicates_nothing() {
         .expect(1)
         .mount(&google)
         .await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(entries(&app, &ada).await.len(), 2);
 }
@@ -472,7 +459,7 @@ async fn an_entry_the_member_edited_is_kept_when_its_event_is_cancelled() {
         .mount(&google)
         .await;
     let (app, _, ada) = calendar_ready(&google).await;
-    run_sync(&app, &ada).await;
+    app.run_sync("google_calendar", &ada).await;
     let imported = entries(&app, &ada).await;
 
     app.clock.advance(chrono::Duration::minutes(1));
@@ -498,7 +485,7 @@ async fn an_entry_the_member_edited_is_kept_when_its_event_is_cancelled() {
         .expect(1)
         .mount(&google)
         .await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["deleted"], 1, "{run}");
     assert_eq!(
@@ -563,7 +550,7 @@ async fn a_token_that_expires_mid_sync_is_refreshed_once_and_the_run_goes_on() {
         .mount(&google)
         .await;
     let (app, _, ada) = calendar_ready(&google).await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
 }
@@ -612,7 +599,7 @@ async fn a_run_cut_short_between_pages_resumes_at_the_next_page() {
         .mount(&google)
         .await;
     let (app, _, ada) = calendar_ready(&google).await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "failed", "{run}");
     assert!(run["error"].as_str().unwrap().contains("503"), "{run}");
     assert_eq!(
@@ -622,7 +609,7 @@ async fn a_run_cut_short_between_pages_resumes_at_the_next_page() {
     );
 
     // The next run asks for page 2, not page 1 again (`expect(1)` above), and imports once.
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(notes(&entries(&app, &ada).await), ["Standup", "Planning"]);
 }
@@ -719,7 +706,7 @@ async fn finished_entries_are_exported_updated_and_deleted_but_imported_ones_nev
     .await
     .ok::<Value>(201);
 
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     // The standup imported, the review exported.
     assert_eq!(run["created"], 2, "{run}");
@@ -743,7 +730,7 @@ async fn finished_entries_are_exported_updated_and_deleted_but_imported_ones_nev
     );
 
     // Unchanged: nothing is written again.
-    run_sync(&app, &ada).await;
+    app.run_sync("google_calendar", &ada).await;
     let received = google.received_requests().await.unwrap();
     assert_eq!(requests_of(&received, "POST").len(), 1);
     assert!(requests_of(&received, "PUT").is_empty());
@@ -757,7 +744,7 @@ async fn finished_entries_are_exported_updated_and_deleted_but_imported_ones_nev
     )
     .await
     .ok::<Value>(200);
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["updated"], 1, "{run}");
     let received = google.received_requests().await.unwrap();
     let updates = requests_of(&received, "PUT");
@@ -771,9 +758,9 @@ async fn finished_entries_are_exported_updated_and_deleted_but_imported_ones_nev
         .delete(&format!("/api/time-entries/{entry_id}"), &ada)
         .await;
     assert_eq!(deleted.status, 204);
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["deleted"], 1, "{run}");
-    run_sync(&app, &ada).await;
+    app.run_sync("google_calendar", &ada).await;
     let received = google.received_requests().await.unwrap();
     let deletes = requests_of(&received, "DELETE");
     assert_eq!(deletes.len(), 1);
@@ -814,11 +801,11 @@ async fn an_export_repeated_after_a_crash_updates_the_event_it_made() {
     )
     .await
     .ok::<Value>(201);
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["created"], 1, "{run}");
     // Linked now: the next run writes nothing.
-    run_sync(&app, &ada).await;
+    app.run_sync("google_calendar", &ada).await;
 }
 
 #[tokio::test]
@@ -860,7 +847,7 @@ async fn one_bad_event_fails_alone_and_the_rest_of_its_page_is_imported() {
         .mount(&google)
         .await;
     let (app, _, ada) = calendar_ready(&google).await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("google_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     let counts = ["created", "failed", "skipped"].map(|k| run[k].as_i64().unwrap());
     assert_eq!(counts, [2, 1, 1], "{run}");

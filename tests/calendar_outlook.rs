@@ -135,19 +135,6 @@ fn page(
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-async fn run_sync(app: &TestApp, token: &str) -> Value {
-    let mut finished = app.stint.finished_syncs.subscribe();
-    let started: Value = app
-        .post("/api/integrations/outlook_calendar/sync", token, &json!({}))
-        .await
-        .ok(202);
-    let id = started["sync_run_id"].as_str().unwrap().to_owned();
-    while finished.recv().await.unwrap().to_string() != id {}
-    app.get(&format!("/api/sync-runs/{id}"), token)
-        .await
-        .ok(200)
-}
-
 async fn notes(app: &TestApp, token: &str) -> Vec<String> {
     let page: Value = app.get("/api/time-entries?limit=200", token).await.ok(200);
     let mut items: Vec<(String, String)> = page["items"]
@@ -205,7 +192,7 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         .mount(&graph)
         .await;
     let (app, ada) = outlook_ready(&graph).await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("outlook_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["created"], 2, "{run}");
     assert_eq!(run["skip_reasons"], json!({ "all-day event": 1 }));
@@ -243,7 +230,7 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         .expect(1)
         .mount(&graph)
         .await;
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("outlook_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(
         (run["created"].as_i64(), run["deleted"].as_i64()),
@@ -314,7 +301,7 @@ async fn outlook_imports_by_delta_resyncs_an_expired_one_and_exports_with_a_tran
         )
         .await
         .ok(201);
-    let run = run_sync(&app, &ada).await;
+    let run = app.run_sync("outlook_calendar", &ada).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(
         notes(&app, &ada).await,

@@ -99,19 +99,6 @@ async fn mount_pages(github: &MockServer) {
         .await;
 }
 
-async fn run_sync(app: &TestApp, admin: &str) -> Value {
-    let mut finished = app.stint.finished_syncs.subscribe();
-    let started: Value = app
-        .post("/api/integrations/github/sync", admin, &json!({}))
-        .await
-        .ok(202);
-    let id = started["sync_run_id"].as_str().unwrap().to_owned();
-    while finished.recv().await.unwrap().to_string() != id {}
-    app.get(&format!("/api/sync-runs/{id}"), admin)
-        .await
-        .ok(200)
-}
-
 async fn task_count(app: &TestApp, admin: &str) -> usize {
     let page: Value = app.get("/api/tasks?limit=200", admin).await.ok(200);
     page["items"].as_array().unwrap().len()
@@ -144,7 +131,7 @@ async fn sync_follows_pages_skips_pull_requests_and_is_idempotent() {
         .await
         .problem(403, "forbidden");
 
-    let run = run_sync(&app, &admin).await;
+    let run = app.run_sync("github", &admin).await;
     assert_eq!(run["status"], "failed", "{run}");
     assert_eq!(run["created"], 5, "{run}");
     assert_eq!(run["skipped"], 1, "the pull request");
@@ -155,7 +142,7 @@ async fn sync_follows_pages_skips_pull_requests_and_is_idempotent() {
     assert_eq!(task_count(&app, &admin).await, 5);
 
     // Again: nothing new, and only what changed since the last run is asked for.
-    let again = run_sync(&app, &admin).await;
+    let again = app.run_sync("github", &admin).await;
     assert_eq!(again["created"], 0, "{again}");
     assert_eq!(task_count(&app, &admin).await, 5);
     let requests = github.received_requests().await.unwrap();
@@ -216,7 +203,7 @@ async fn sync_waits_out_a_rate_limit() {
         .await;
     mount_pages(&github).await;
 
-    let run = run_sync(&app, &admin).await;
+    let run = app.run_sync("github", &admin).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["created"], 5);
     let page_two = github

@@ -458,7 +458,7 @@ async fn a_new_provider_is_driven_through_the_real_intake() {
 async fn a_new_provider_is_driven_through_the_real_sync_engine() {
     let fake = fake_tracker().await;
     let (app, admin) = tracker_ready(&fake).await;
-    let run = run_sync(&app, &admin).await;
+    let run = app.run_sync("linear", &admin).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     // Progress: every item gone through, of the three the source announced.
     assert_eq!(
@@ -474,7 +474,7 @@ async fn a_new_provider_is_driven_through_the_real_sync_engine() {
         ["Ship it", "Tell everyone", "Write the plan"]
     );
     // The cursor was kept with the last page: the next run asks only for what came after.
-    let rerun = run_sync(&app, &admin).await;
+    let rerun = app.run_sync("linear", &admin).await;
     assert_eq!(rerun["status"], "succeeded", "{rerun}");
     assert_eq!(rerun["created"], 0);
     assert_eq!(task_titles(&app, &admin).await.len(), 3);
@@ -486,19 +486,6 @@ async fn a_new_provider_is_driven_through_the_real_sync_engine() {
         .filter(|r| r.url.query() == Some("after=done"))
         .count();
     assert_eq!(asked_after_done, 1);
-}
-
-async fn run_sync(app: &TestApp, admin: &str) -> Value {
-    let mut finished = app.stint.finished_syncs.subscribe();
-    let started: Value = app
-        .post("/api/integrations/linear/sync", admin, &json!({}))
-        .await
-        .ok(202);
-    let id = started["sync_run_id"].as_str().unwrap().to_owned();
-    while finished.recv().await.unwrap().to_string() != id {}
-    app.get(&format!("/api/sync-runs/{id}"), admin)
-        .await
-        .ok(200)
 }
 
 #[tokio::test]
@@ -559,7 +546,7 @@ async fn truncated_and_failing_pages_lose_nothing_and_duplicate_nothing() {
         .mount(&fake)
         .await;
     let (app, admin) = tracker_ready(&fake).await;
-    let run = run_sync(&app, &admin).await;
+    let run = app.run_sync("linear", &admin).await;
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(task_titles(&app, &admin).await.len(), 3);
 
@@ -575,7 +562,7 @@ async fn truncated_and_failing_pages_lose_nothing_and_duplicate_nothing() {
         .mount(&fake)
         .await;
     let (app, admin) = tracker_ready(&fake).await;
-    let failed = run_sync(&app, &admin).await;
+    let failed = app.run_sync("linear", &admin).await;
     assert_eq!(failed["status"], "failed", "{failed}");
     assert!(
         failed["error"].as_str().unwrap().contains("502"),
@@ -583,7 +570,7 @@ async fn truncated_and_failing_pages_lose_nothing_and_duplicate_nothing() {
     );
     assert_eq!(failed["created"], 2);
     assert_eq!(task_titles(&app, &admin).await.len(), 2);
-    let resumed = run_sync(&app, &admin).await;
+    let resumed = app.run_sync("linear", &admin).await;
     assert_eq!(resumed["status"], "succeeded", "{resumed}");
     assert_eq!(resumed["created"], 1, "only page 2's item is new");
     assert_eq!(task_titles(&app, &admin).await.len(), 3);

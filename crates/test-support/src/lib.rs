@@ -279,6 +279,34 @@ impl Answer {
 }
 
 impl TestApp {
+    /// Starts a sync of `provider` (the caller's default connection) as `token` would, waits for
+    /// the worker to finish that run, and answers the run.
+    pub async fn run_sync(&self, provider: &str, token: &str) -> Value {
+        let mut finished = self.stint.finished_syncs.subscribe();
+        let started: Value = self
+            .post(
+                &format!("/api/integrations/{provider}/sync"),
+                token,
+                &serde_json::json!({}),
+            )
+            .await
+            .ok(202);
+        let id = started["sync_run_id"]
+            .as_str()
+            .expect("a run id")
+            .to_owned();
+        while finished
+            .recv()
+            .await
+            .expect("runs are announced")
+            .to_string()
+            != id
+        {}
+        self.get(&format!("/api/sync-runs/{id}"), token)
+            .await
+            .ok(200)
+    }
+
     /// Waits (at most a minute: the whole suite shares the machine) until no background job is
     /// queued or running.
     pub async fn settle_jobs(&self) {
