@@ -7,6 +7,7 @@
 
 pub mod jobs;
 mod limits;
+mod poll;
 mod runner;
 pub mod scheduler;
 

@@ -14,6 +14,7 @@ use backon::Retryable;
 
 use crate::jobs;
 use crate::limits::{ProviderLimits, UserTurns};
+use crate::poll::Every;
 use crate::scheduler;
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +111,7 @@ async fn take_jobs(name: String, context: Arc<Context>, mut stopped: watch::Rece
     let result = match context.stint.jobs.storage().clone() {
         Storage::Sqlite(storage) => {
             WorkerBuilder::new(name.as_str())
-                .backend(storage.poll_with_interval(poll))
+                .backend(storage.poll_with_strategy(Every::new(poll)))
                 .data(context)
                 .concurrency(taken)
                 .build(handle)
@@ -119,7 +120,7 @@ async fn take_jobs(name: String, context: Arc<Context>, mut stopped: watch::Rece
         }
         Storage::Postgres(storage) => {
             WorkerBuilder::new(name.as_str())
-                .backend(storage.poll_with_interval(poll))
+                .backend(storage.poll_with_strategy(Every::new(poll)))
                 .data(context)
                 .concurrency(taken)
                 .build(handle)
