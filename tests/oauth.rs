@@ -151,7 +151,7 @@ async fn an_admin_connects_a_global_integration_with_pkce() {
     )
     .await;
     assert_eq!(location, "/integrations?connected=github");
-    // The browser lands on a page that explains the outcome.
+    // The browser lands in the web app, which says the outcome in words (tests/web_app.rs).
     let page = app.send(app.request(Method::GET, &location, None)).await;
     assert_eq!(page.status, 200);
     assert!(
@@ -160,7 +160,7 @@ async fn an_admin_connects_a_global_integration_with_pkce() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(page.text.contains("Connected "));
+    assert!(page.text.contains("/assets/boot-"), "{}", page.text);
 
     // The token request carried the PKCE verifier matching the challenge, and the client secret.
     let requests = provider.received_requests().await.unwrap();

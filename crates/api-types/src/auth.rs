@@ -75,6 +75,14 @@ pub struct LoginResponse {
     pub user: Me,
 }
 
+/// A browser session: the token travels only in the `stint_session` cookie (HttpOnly,
+/// `SameSite=Strict`), never in the body.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+pub struct BrowserSession {
+    pub expires_at: DateTime<Utc>,
+    pub user: Me,
+}
+
 /// The signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 pub struct Me {

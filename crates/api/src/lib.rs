@@ -10,12 +10,13 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 mod routes;
+mod web;
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::web::{self, Data, PayloadConfig};
+use actix_web::web::{Data, PayloadConfig};
 use actix_web::{App, HttpServer};
 use stint_core::integrations::gateway::Providers;
 use stint_core::users::{BootstrappedAdmin, bootstrap_admin};
@@ -89,6 +90,7 @@ impl Application {
         let document_json = Data::new(OpenApiJson::default());
         let state = Data::new(stint.clone());
         let body_limit = stint.config.body_limit;
+        let web_dir = Data::new(web::WebDir(stint.config.web_dir.clone()));
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -104,9 +106,10 @@ impl Application {
                     SwaggerUi::new("/docs/{_:.*}")
                         .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
                 )
-                .service(web::redirect("/docs", "/docs/"))
-                .route("/integrations", web::get().to(integrations_page))
-                .default_service(web::to(error::not_found))
+                .service(actix_web::web::redirect("/docs", "/docs/"))
+                .service(web::assets(&web_dir.0))
+                .app_data(web_dir.clone())
+                .default_service(actix_web::web::to(web::fallback))
                 .wrap(from_fn(middleware::observe))
         })
         .listen(listener)
@@ -142,12 +145,4 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Where OAuth callbacks land: a static page that explains the outcome from the query string,
-/// until the web app serves this path.
-async fn integrations_page() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(include_str!("../static/integrations.html"))
 }

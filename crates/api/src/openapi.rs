@@ -138,6 +138,16 @@ impl Modify for BearerAuth {
             ),
         );
         components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "stint_session",
+                    "The browser session from POST /api/auth/session; accepted wherever a bearer \
+                     token is, and requests that change something must also send `X-Stint-Csrf`",
+                ),
+            )),
+        );
+        components.add_security_scheme(
             "metrics_token",
             SecurityScheme::Http(
                 HttpBuilder::new()

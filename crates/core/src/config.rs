@@ -75,6 +75,8 @@ pub struct Config {
     /// When set, `/metrics` answers only `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
     pub body_limit: usize,
+    /// The built web app (`index.html` and `assets/`), served at `/`.
+    pub web_dir: PathBuf,
     pub http_workers: Option<usize>,
     /// Database connections per process; by backend if not set.
     pub database_pool_size: Option<u32>,
@@ -293,6 +295,8 @@ impl Config {
             None => Duration::from_secs(30),
         };
 
+        let web_dir =
+            PathBuf::from(get("STINT_WEB_DIR").unwrap_or_else(|| "frontend/dist".to_owned()));
         let trusted_proxies = get("STINT_TRUSTED_PROXIES")
             .map(|value| {
                 value
@@ -394,6 +398,7 @@ impl Config {
             retention,
             provider_timeout,
             trusted_proxies,
+            web_dir,
             metrics_token,
             body_limit,
             http_workers,

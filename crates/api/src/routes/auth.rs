@@ -1,17 +1,20 @@
 use super::Routes;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::web::{Data, Json};
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put};
-use stint_api_types::auth::{LoginRequest, LoginResponse, Me};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
+use stint_api_types::auth::{BrowserSession, LoginRequest, LoginResponse, Me};
 use stint_api_types::users::{NotificationSettings, UpdateMe};
 use stint_core::notify::preferences;
 use stint_core::{Stint, auth, users};
 
 use crate::error::ApiError;
-use crate::extract::{ReadAccess, WriteAccess};
+use crate::extract::{ReadAccess, SESSION_COOKIE, WriteAccess};
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(login)
         .service(logout)
+        .service(start_session)
+        .service(end_session)
         .service(me)
         .service(update_me)
         .service(notifications)
@@ -44,16 +47,91 @@ async fn login(
     body: Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
+    let ip = client_ip(&stint, &req);
+    Ok(Json(auth::login(&stint, &email, &password, ip).await?))
+}
+
+fn client_ip(stint: &Stint, req: &HttpRequest) -> Option<std::net::IpAddr> {
     let forwarded_for = req
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
-    let ip = auth::client_address(
+    auth::client_address(
         req.peer_addr().map(|addr| addr.ip()),
         forwarded_for,
         &stint.config.trusted_proxies,
-    );
-    Ok(Json(auth::login(&stint, &email, &password, ip).await?))
+    )
+}
+
+fn session_cookie(stint: &Stint, value: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(stint.config.public_url.starts_with("https://"))
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+/// Sign in the browser
+///
+/// Like `POST /api/auth/login`, with the same limits and the same answer to a wrong email or
+/// password, but the session token is set as an HttpOnly, `SameSite=Strict` cookie
+/// (`stint_session`) and never appears in the body. Requests signed in by this cookie that change
+/// something must carry the `X-Stint-Csrf` header.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = BrowserSession, headers(("Set-Cookie" = String, description = "The session cookie"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 429, response = crate::openapi::TooManyRequests),
+    )
+)]
+#[post("/auth/session")]
+async fn start_session(
+    stint: Data<Stint>,
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let ip = client_ip(&stint, &req);
+    let signed_in = auth::login(&stint, &email, &password, ip).await?;
+    let mut cookie = session_cookie(&stint, signed_in.access_token);
+    let lifetime = (signed_in.expires_at - stint.clock.now())
+        .num_seconds()
+        .max(0);
+    cookie.set_max_age(actix_web::cookie::time::Duration::seconds(lifetime));
+    Ok(HttpResponse::Ok().cookie(cookie).json(BrowserSession {
+        expires_at: signed_in.expires_at,
+        user: signed_in.user,
+    }))
+}
+
+/// Sign out the browser
+///
+/// Ends the session of the `stint_session` cookie and clears the cookie.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared", headers(("Set-Cookie" = String, description = "Clears the session cookie"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    ),
+    security(("session_cookie" = []))
+)]
+#[delete("/auth/session")]
+async fn end_session(
+    stint: Data<Stint>,
+    ReadAccess(principal): ReadAccess,
+) -> Result<HttpResponse, ApiError> {
+    auth::logout(&stint, &principal).await?;
+    let mut cleared = session_cookie(&stint, String::new());
+    cleared.make_removal();
+    Ok(HttpResponse::NoContent().cookie(cleared).finish())
 }
 
 /// Sign out
