@@ -4,16 +4,17 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 pg_url := env_var_or_default("STINT_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
-# Build, migrate the embedded SQLite database, create the first admin (its password is printed once) and serve on 127.0.0.1:8080
-run:
+# Build the web app and the server, migrate the embedded SQLite database, create the first admin (its password is printed once) and serve on 127.0.0.1:8080
+run: web
     cargo run --release -p stint-cli -- serve
 
-# Every test: unit tests and the end-to-end suite on SQLite
-test:
+# Every test: unit tests, the end-to-end suite on SQLite, and the web app in headless Chromium
+test: web browser
     cargo test --workspace
+    cargo test --manifest-path frontend/Cargo.toml
 
 # The same suite on PostgreSQL (database `test`, one fresh schema per test)
-test-pg:
+test-pg: web browser
     psql "{{pg_url}}/test" -Atqc "SELECT 'DROP SCHEMA ' || schema_name || ' CASCADE;' FROM information_schema.schemata WHERE schema_name ~ '^t_[0-9a-f]{32}$'" | psql "{{pg_url}}/test" -q
     STINT_TEST_DATABASE_URL="{{pg_url}}/test" cargo test --workspace
 
@@ -47,9 +48,20 @@ bench-crypto:
 fuzz-api:
     bash scripts/fuzz-api.sh
 
+# The web app (Leptos → WASM, size-optimised) into frontend/dist; installs its tools once when missing
+web:
+    bash scripts/build-web.sh
+
+# Debian's Chromium and ChromeDriver for the browser tests, installed once when missing
+browser:
+    command -v chromedriver >/dev/null && command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+
 fmt:
     cargo fmt --all
+    cargo fmt --all --manifest-path frontend/Cargo.toml
 
 lint:
     cargo fmt --all -- --check
+    cargo fmt --all --manifest-path frontend/Cargo.toml -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --manifest-path frontend/Cargo.toml --target wasm32-unknown-unknown --release -- -D warnings

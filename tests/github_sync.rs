@@ -8,7 +8,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::github_webhooks::github_ready;
 
-fn issue(repo: &str, number: u64, updated: &str, pull_request: bool) -> Value {
+pub(crate) fn issue(repo: &str, number: u64, updated: &str, pull_request: bool) -> Value {
     let mut issue = json!({
         "url": format!("https://api.github.com/repos/{repo}/issues/{number}"),
         "html_url": format!("https://github.com/{repo}/issues/{number}"),

@@ -150,6 +150,11 @@ pub async fn spawn_app_with_providers(
         ("STINT_ADMIN_EMAIL".to_owned(), ADMIN_EMAIL.to_owned()),
         ("STINT_ADMIN_PASSWORD".to_owned(), ADMIN_PASSWORD.to_owned()),
         ("STINT_HTTP_WORKERS".to_owned(), "1".to_owned()),
+        // The built web app, wherever the test runs from.
+        (
+            "STINT_WEB_DIR".to_owned(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend/dist").to_owned(),
+        ),
     ]);
     for (key, value) in extra {
         vars.insert((*key).to_owned(), (*value).to_owned());

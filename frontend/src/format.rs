@@ -1,0 +1,151 @@
+//! Words and numbers for people: statuses, durations, moments.
+
+use chrono::{DateTime, Local, Utc};
+use stint_api_types::providers::IntegrationStatus;
+use stint_api_types::webhooks::{SyncRun, SyncStatus, SyncTrigger};
+
+pub fn status_word(status: Option<IntegrationStatus>) -> &'static str {
+    match status {
+        None => "not connected",
+        Some(IntegrationStatus::Active) => "active",
+        Some(IntegrationStatus::Pending) => "pending",
+        Some(IntegrationStatus::NeedsReauth) => "needs_reauth",
+        Some(IntegrationStatus::Error) => "error",
+        Some(IntegrationStatus::Revoked) => "disconnected",
+        Some(IntegrationStatus::Disabled) => "disabled",
+    }
+}
+
+/// `1:05:09` for a running timer, `2h 05m` for an entry.
+pub fn clock(seconds: i64) -> String {
+    let s = seconds.max(0);
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+pub fn hours(seconds: i64) -> String {
+    let m = seconds.max(0) / 60;
+    format!("{}h {:02}m", m / 60, m % 60)
+}
+
+pub fn moment(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .format("%e %b %Y, %H:%M")
+        .to_string()
+        .trim()
+        .to_owned()
+}
+
+pub fn time_of_day(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// "3 minutes ago", for last-used and last-sync times.
+pub fn ago(at: DateTime<Utc>) -> String {
+    let seconds = (Utc::now() - at).num_seconds();
+    match seconds {
+        s if s < 60 => "just now".to_owned(),
+        s if s < 3600 => plural(s / 60, "minute"),
+        s if s < 86_400 => plural(s / 3600, "hour"),
+        s => plural(s / 86_400, "day"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit} ago")
+    } else {
+        format!("{n} {unit}s ago")
+    }
+}
+
+pub fn trigger_word(trigger: SyncTrigger) -> &'static str {
+    match trigger {
+        SyncTrigger::Manual => "Sync now",
+        SyncTrigger::Schedule => "schedule",
+        SyncTrigger::Webhook => "webhook",
+    }
+}
+
+pub fn run_status_word(status: SyncStatus) -> &'static str {
+    match status {
+        SyncStatus::Queued => "queued",
+        SyncStatus::Running => "running",
+        SyncStatus::Succeeded => "succeeded",
+        SyncStatus::Failed => "failed",
+    }
+}
+
+pub fn is_running(run: &SyncRun) -> bool {
+    matches!(run.status, SyncStatus::Queued | SyncStatus::Running)
+}
+
+/// "12 created, 3 updated, 1 skipped" (what changed, and nothing more).
+pub fn counts(run: &SyncRun) -> String {
+    let parts: Vec<String> = [
+        (run.created, "created"),
+        (run.updated, "updated"),
+        (run.deleted, "deleted"),
+        (run.skipped, "skipped"),
+        (run.failed, "failed"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{n} {word}"))
+    .collect();
+    if parts.is_empty() {
+        "nothing changed".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub fn duration_of(run: &SyncRun) -> Option<String> {
+    let started = run.started_at?;
+    let finished = run.finished_at.unwrap_or_else(Utc::now);
+    let ms = (finished - started).num_milliseconds().max(0);
+    Some(if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    })
+}
+
+/// Two letters for a provider's badge: "GitHub" → "GH", "Google Calendar" → "GC".
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let letters: String = if words.len() > 1 {
+        words
+            .iter()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .collect()
+    } else {
+        let capitals: String = name.chars().filter(|c| c.is_uppercase()).take(2).collect();
+        if capitals.chars().count() == 2 {
+            capitals
+        } else {
+            name.chars().take(2).collect()
+        }
+    };
+    letters.to_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_of_provider_names() {
+        assert_eq!(initials("GitHub"), "GH");
+        assert_eq!(initials("Google Calendar"), "GC");
+        assert_eq!(initials("Slack"), "SL");
+        assert_eq!(initials("HubSpot"), "HS");
+    }
+
+    #[test]
+    fn clocks_and_hours() {
+        assert_eq!(clock(3909), "1:05:09");
+        assert_eq!(hours(7500), "2h 05m");
+        assert_eq!(clock(-4), "0:00:00");
+    }
+}

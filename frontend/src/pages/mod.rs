@@ -1,0 +1,6 @@
+pub mod integrations;
+pub mod login;
+pub mod settings;
+pub mod setup;
+pub mod sync_history;
+pub mod time;

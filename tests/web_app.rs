@@ -1,0 +1,297 @@
+//! The web app in a real browser (headless Chromium) against the real server, with fake
+//! providers speaking their wire formats: sign in, set up and connect GitHub, sync with progress,
+//! the timer, a member's own calendar on a phone-sized screen.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use stint_test_support::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, MEMBER_PASSWORD, TestApp, epoch, spawn_app_with,
+};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::browser::{Browser, consenting_authorize_page, screenshot_dir};
+use crate::calendar_google::{google_env, mock_oauth};
+use crate::github_sync::issue;
+use crate::oauth::{github_app, mock_token_and_user};
+
+/// The server's clock at the browser's: the pages show "today" and "this week" by the browser's.
+fn to_real_time(app: &TestApp) {
+    app.clock.advance(chrono::Utc::now() - epoch());
+}
+
+async fn sign_in(browser: &Browser, email: &str, password: &str) {
+    browser.fill("#email", email).await;
+    browser.fill("#password", password).await;
+    browser.click("form button[type=submit]").await;
+}
+
+/// Two pages of open issues; the second is slow, so that a running sync can be seen.
+async fn mount_issues(github: &MockServer) {
+    let base = github.uri();
+    let repo = "octocat/hello-world";
+    Mock::given(method("GET"))
+        .and(path("/repos/octocat/hello-world/issues"))
+        .and(query_param_is_missing("page"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![
+                    issue(repo, 1, "2026-01-02T00:00:00Z", false),
+                    issue(repo, 2, "2026-01-02T00:00:00Z", true),
+                ])
+                .insert_header(
+                    "link",
+                    format!("<{base}/repos/octocat/hello-world/issues?state=open&per_page=100&page=2>; rel=\"next\"").as_str(),
+                ),
+        )
+        .mount(github)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/octocat/hello-world/issues"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(vec![issue(repo, 3, "2026-01-03T00:00:00Z", false)])
+                .set_delay(Duration::from_millis(2500)),
+        )
+        .mount(github)
+        .await;
+}
+
+#[tokio::test]
+async fn an_admin_sets_up_and_connects_github_syncs_and_tracks_time_in_the_browser() {
+    let github = MockServer::start().await;
+    mock_token_and_user(&github).await;
+    consenting_authorize_page(&github, "/login/oauth/authorize", "the-code").await;
+    mount_issues(&github).await;
+    let app = github_app(&github).await;
+    to_real_time(&app);
+    let browser = Browser::open(&app, "admin", 1280, 900).await;
+
+    // A wrong password is refused in words; the right one opens the integrations.
+    browser.goto("/").await;
+    sign_in(&browser, ADMIN_EMAIL, "not the password").await;
+    browser
+        .wait_text("[role=alert]", "do not match an active account")
+        .await;
+    browser.shot("sign-in-refused").await;
+    sign_in(&browser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    browser.wait_text("h1", "Integrations").await;
+    let github_card = "article[data-provider=github][data-scope=global]";
+    assert_eq!(
+        browser
+            .wait_text(
+                &format!("{github_card} [data-testid=status]"),
+                "not connected"
+            )
+            .await,
+        "not connected"
+    );
+    browser.wait_text("h2", "Connect your tools").await;
+    browser.shot("integrations").await;
+    // The session is an HttpOnly cookie: the page's script cannot read it and keeps nothing.
+    let visible: Value = browser
+        .script(
+            "return [document.cookie, window.localStorage.length, window.sessionStorage.length]",
+        )
+        .await;
+    assert_eq!(visible, json!(["", 0, 0]));
+
+    // Setup: the webhook URL to paste at GitHub, and a webhook secret saved write-only.
+    browser
+        .click_text(&format!("{github_card} a"), "Setup")
+        .await;
+    browser.wait_text("h1", "Set up GitHub").await;
+    assert_eq!(
+        browser.value("#webhook-url").await,
+        format!("{}/api/integrations/github/webhook", app.address)
+    );
+    assert_eq!(
+        browser.value("#redirect-uri").await,
+        format!("{}/api/integrations/github/callback", app.address)
+    );
+    browser
+        .fill("#hook-secret", "a webhook secret of GitHub")
+        .await;
+    browser.click_text("form.setup button", "Save").await;
+    browser.wait_text("[role=status]", "Saved.").await;
+    let placeholder = browser
+        .find("#hook-secret")
+        .await
+        .attr("placeholder")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(placeholder, "set — type to replace");
+    browser.shot("setup-github").await;
+
+    // Connect: through the provider's consent and back, in words.
+    browser.click_text("a", "Back to integrations").await;
+    browser
+        .click_text(&format!("{github_card} button"), "Connect")
+        .await;
+    browser
+        .wait_text("[role=status]", "GitHub is connected.")
+        .await;
+    browser
+        .wait_text(&format!("{github_card} [data-testid=status]"), "active")
+        .await;
+    browser.wait_text(github_card, "octocat").await;
+    assert!(
+        browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/integrations?connected=github")
+    );
+    browser.shot("integrations-connected").await;
+
+    // The first meaningful paint of a fresh load of the page, by the browser's own clock.
+    browser.goto("/integrations").await;
+    browser
+        .find(&format!("{github_card} [data-testid=status]"))
+        .await;
+    let timing: Value = browser
+        .script(
+            "const mark = performance.getEntriesByName('integrations-rendered')[0];
+             const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+             return [mark ? mark.startTime : null, fcp ? fcp.startTime : null];",
+        )
+        .await;
+    println!(
+        "integrations page (debug server, local): cards rendered at {} ms, first contentful paint at {} ms",
+        timing[0], timing[1]
+    );
+    assert!(
+        timing[0].as_f64().is_some(),
+        "the page marks when its cards are rendered"
+    );
+
+    // Settings: which repositories.
+    browser
+        .click_text(&format!("{github_card} a"), "Settings")
+        .await;
+    browser.fill("#repositories", "octocat/hello-world").await;
+    browser.click_text("form.setup button", "Save").await;
+    browser.wait_text("[role=status]", "Settings saved.").await;
+    browser.shot("settings-github").await;
+
+    // Sync now: the run is followed while it runs, then shows what it did.
+    browser.click_text("a", "Back to integrations").await;
+    browser
+        .click_text(&format!("{github_card} button"), "Sync now")
+        .await;
+    browser.wait_text("h1", "Sync history").await;
+    let running = browser.wait_text("[data-testid=sync-run]", "so far").await;
+    assert!(running.contains("Sync now"), "{running}");
+    browser.shot("sync-running").await;
+    let done = browser
+        .wait_text("[data-testid=sync-run]", "succeeded")
+        .await;
+    assert!(
+        done.contains("2 created") && done.contains("1 skipped"),
+        "{done}"
+    );
+    browser.shot("sync-history").await;
+
+    // The imported tasks, and the timer started and stopped.
+    browser.click_text("nav a", "Time").await;
+    browser.wait_text("[data-testid=task]", "Issue 1").await;
+    browser.wait_text("[data-testid=task]", "Issue 3").await;
+    browser.fill("#timer-notes", "Writing the report").await;
+    browser.click_text(".timer button", "Start").await;
+    browser.find("[data-testid=timer-elapsed]").await;
+    browser
+        .wait_text("[data-testid=entry]", "Writing the report")
+        .await;
+    app.clock.advance(chrono::Duration::seconds(95));
+    browser.click_text(".timer button", "Stop").await;
+    let entry = browser.wait_text("[data-testid=entry]", "0h 01m").await;
+    assert!(
+        entry.contains("Writing the report") && entry.contains("timer"),
+        "{entry}"
+    );
+    browser.shot("time").await;
+
+    // Signing out ends the session: the cookie no longer signs anything in.
+    browser.click_text("button", "Sign out").await;
+    browser.find("#email").await;
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch('/api/me').then(r => done(r.status));",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!(401));
+    browser.close().await;
+    println!("screenshots: {}", screenshot_dir().display());
+}
+
+#[tokio::test]
+async fn a_member_connects_and_disconnects_their_own_calendar_on_a_phone() {
+    let google = MockServer::start().await;
+    mock_oauth(&google).await;
+    consenting_authorize_page(&google, "/o/oauth2/v2/auth", "the-code").await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&google)
+        .await;
+    let env = google_env(&google);
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = spawn_app_with(&vars).await;
+    to_real_time(&app);
+    app.member("grace@example.com").await;
+    let browser = Browser::open(&app, "member", 360, 740).await;
+
+    browser.goto("/integrations").await;
+    sign_in(&browser, "grace@example.com", MEMBER_PASSWORD).await;
+    let card = "article[data-provider=google_calendar][data-scope=personal]";
+    browser
+        .wait_text(&format!("{card} [data-testid=status]"), "not connected")
+        .await;
+    // The organisation's providers are the admin's: a member is told to ask.
+    browser
+        .wait_text(
+            "article[data-provider=slack][data-scope=global]",
+            "ask your admin",
+        )
+        .await;
+    browser.shot("integrations-phone").await;
+
+    browser
+        .click_text(&format!("{card} button"), "Connect")
+        .await;
+    browser
+        .wait_text("[role=status]", "Google Calendar is connected.")
+        .await;
+    browser
+        .wait_text(&format!("{card} [data-testid=status]"), "active")
+        .await;
+    // Nothing on the page is wider than the phone.
+    let overflow: Value = browser
+        .script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        )
+        .await;
+    assert_eq!(overflow, json!(0), "the page scrolls sideways at 360 px");
+    browser.shot("integrations-phone-connected").await;
+
+    browser
+        .click_text(&format!("{card} button"), "Disconnect")
+        .await;
+    browser.accept_confirm().await;
+    browser
+        .wait_text("[role=status]", "Google Calendar is disconnected.")
+        .await;
+    browser
+        .wait_text(&format!("{card} [data-testid=status]"), "not connected")
+        .await;
+    browser.shot("integrations-phone-disconnected").await;
+    browser.close().await;
+}
