@@ -64,4 +64,4 @@ lint:
     cargo fmt --all -- --check
     cargo fmt --all --manifest-path frontend/Cargo.toml -- --check
     cargo clippy --workspace --all-targets -- -D warnings
-    cargo clippy --manifest-path frontend/Cargo.toml --target wasm32-unknown-unknown --release -- -D warnings
+    cd frontend && cargo clippy --target wasm32-unknown-unknown --release -- -D warnings

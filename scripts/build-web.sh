@@ -20,7 +20,7 @@ if [ ! -x "$wasm_opt" ]; then
   (cd "$tools" && npm install --silent --no-audit --no-fund binaryen@132 >/dev/null)
 fi
 
-cargo build -q --manifest-path frontend/Cargo.toml --release --target wasm32-unknown-unknown --locked
+(cd frontend && cargo build -q --release --target wasm32-unknown-unknown --locked)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

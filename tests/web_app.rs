@@ -201,6 +201,17 @@ async fn an_admin_sets_up_and_connects_github_syncs_and_tracks_time_in_the_brows
     browser.click_text("nav a", "Time").await;
     browser.wait_text("[data-testid=task]", "Issue 1").await;
     browser.wait_text("[data-testid=task]", "Issue 3").await;
+    let link = browser
+        .find("[data-testid=task] a.title")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        link.starts_with("https://github.com/octocat/hello-world/issues/"),
+        "{link}"
+    );
     browser.fill("#timer-notes", "Writing the report").await;
     browser.click_text(".timer button", "Start").await;
     browser.find("[data-testid=timer-elapsed]").await;
@@ -215,6 +226,55 @@ async fn an_admin_sets_up_and_connects_github_syncs_and_tracks_time_in_the_brows
         "{entry}"
     );
     browser.shot("time").await;
+    // An entry edited, then deleted.
+    browser
+        .click_text("[data-testid=entry] button", "Edit")
+        .await;
+    browser
+        .fill(
+            "[data-testid=entry] form input:last-of-type",
+            "Report, reviewed",
+        )
+        .await;
+    browser
+        .click_text("[data-testid=entry] button", "Save")
+        .await;
+    browser
+        .wait_text("[data-testid=entry] .notes", "Report, reviewed")
+        .await;
+    browser
+        .click_text("[data-testid=entry] button", "Delete")
+        .await;
+    browser.accept_confirm().await;
+    browser.wait_text("[role=status]", "Entry deleted.").await;
+    browser
+        .wait_text("section[aria-label=Today] p.empty", "No time tracked.")
+        .await;
+
+    // Admin: a new person, then deactivated; the deliveries Stint received.
+    browser.click_text("nav a", "People").await;
+    browser.fill("#new-email", "lin@example.com").await;
+    browser.fill("#new-name", "Lin").await;
+    browser.fill("#new-password", "a first password").await;
+    browser.click_text("form button", "Add person").await;
+    browser
+        .wait_text("[role=status]", "lin@example.com can sign in now")
+        .await;
+    browser.wait_text("[data-testid=user]", "Lin").await;
+    browser
+        .click_text("[data-testid=user] button", "Deactivate")
+        .await;
+    browser.accept_confirm().await;
+    browser
+        .wait_text("[role=status]", "Lin is deactivated.")
+        .await;
+    browser.wait_text("[data-testid=user]", "deactivated").await;
+    browser.shot("people").await;
+    browser.click_text("nav a", "Deliveries").await;
+    browser
+        .wait_text("p.empty", "No webhook has arrived yet.")
+        .await;
+    browser.shot("deliveries").await;
 
     // Signing out ends the session: the cookie no longer signs anything in.
     browser.click_text("button", "Sign out").await;

@@ -9,8 +9,13 @@ use stint_api_types::auth::Me;
 
 use crate::api;
 use crate::pages::{
-    integrations::Integrations, login::Login, settings::Settings, setup::Setup,
-    sync_history::SyncHistory, time::Time,
+    admin::{Deliveries, Users},
+    integrations::Integrations,
+    login::Login,
+    settings::Settings,
+    setup::Setup,
+    sync_history::SyncHistory,
+    time::Time,
 };
 use crate::session::{Session, use_session};
 use crate::timer::{Timer, TimerChanged};
@@ -74,6 +79,10 @@ fn SignedIn() -> impl IntoView {
                 <span class="brand">"Stint"</span>
                 <A href="/integrations">"Integrations"</A>
                 <A href="/time">"Time"</A>
+                {move || session.is_admin().then(|| view! {
+                    <A href="/admin/users">"People"</A>
+                    <A href="/admin/deliveries">"Deliveries"</A>
+                })}
             </nav>
             <Timer/>
             <div class="who">
@@ -90,6 +99,8 @@ fn SignedIn() -> impl IntoView {
                 <Route path=path!("/integrations/:provider/settings") view=Settings/>
                 <Route path=path!("/admin/providers/:provider") view=Setup/>
                 <Route path=path!("/time") view=Time/>
+                <Route path=path!("/admin/users") view=Users/>
+                <Route path=path!("/admin/deliveries") view=Deliveries/>
             </Routes>
         </main>
     }

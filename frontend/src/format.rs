@@ -1,6 +1,6 @@
 //! Words and numbers for people: statuses, durations, moments.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Datelike, Local, NaiveDate, Timelike, Utc};
 use stint_api_types::providers::IntegrationStatus;
 use stint_api_types::webhooks::{SyncRun, SyncStatus, SyncTrigger};
 
@@ -27,16 +27,55 @@ pub fn hours(seconds: i64) -> String {
     format!("{}h {:02}m", m / 60, m % 60)
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+// Written out by hand rather than with chrono's strftime, which would add its parser to the bundle.
 pub fn moment(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .format("%e %b %Y, %H:%M")
-        .to_string()
-        .trim()
-        .to_owned()
+    let local = at.with_timezone(&Local);
+    let month = MONTHS[local.month0() as usize].get(..3).unwrap_or_default();
+    format!(
+        "{} {month} {}, {}",
+        local.day(),
+        local.year(),
+        time_of_day(at)
+    )
 }
 
 pub fn time_of_day(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%H:%M").to_string()
+    let local = at.with_timezone(&Local);
+    format!("{:02}:{:02}", local.hour(), local.minute())
+}
+
+/// "Friday 27 November".
+pub fn day_heading(day: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        WEEKDAYS[day.weekday().num_days_from_monday() as usize],
+        day.day(),
+        MONTHS[day.month0() as usize]
+    )
 }
 
 /// "3 minutes ago", for last-used and last-sync times.
@@ -103,10 +142,11 @@ pub fn duration_of(run: &SyncRun) -> Option<String> {
     let started = run.started_at?;
     let finished = run.finished_at.unwrap_or_else(Utc::now);
     let ms = (finished - started).num_milliseconds().max(0);
+    // Whole numbers only: float formatting would add its code to the bundle.
     Some(if ms < 1000 {
         format!("{ms} ms")
     } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
     })
 }
 
@@ -127,7 +167,7 @@ pub fn initials(name: &str) -> String {
             name.chars().take(2).collect()
         }
     };
-    letters.to_uppercase()
+    letters.to_ascii_uppercase()
 }
 
 #[cfg(test)]
@@ -147,5 +187,11 @@ mod tests {
         assert_eq!(clock(3909), "1:05:09");
         assert_eq!(hours(7500), "2h 05m");
         assert_eq!(clock(-4), "0:00:00");
+    }
+
+    #[test]
+    fn day_headings() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        assert_eq!(day_heading(day), "Friday 27 November");
     }
 }

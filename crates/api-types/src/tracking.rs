@@ -137,6 +137,9 @@ pub struct Task {
     pub status: TaskStatus,
     pub priority: TaskPriority,
     pub assignee_id: Option<UserId>,
+    /// The issue this task follows at its provider (a GitHub issue's page), when it was imported.
+    #[serde(default)]
+    pub external_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -47,8 +47,8 @@ fn does(capabilities: &[Capability]) -> String {
         })
         .collect();
     let mut text = words.join("; ");
-    if let Some(first) = text.get(..1) {
-        text = first.to_uppercase() + &text[1..];
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
     text
 }
@@ -314,7 +314,12 @@ fn Card(
             view! { <p class="hint">"Not set up yet: ask your admin."</p> }.into_any()
         }
     } else if !may_act {
-        view! { <p class="hint">"Managed by your admin."</p> }.into_any()
+        let chat = provider.capabilities.contains(&Capability::Notifications) && status.is_some();
+        view! {
+            <p class="hint">"Managed by your admin."</p>
+            {chat.then(|| view! { <A href=format!("/integrations/{key}/settings?scope={scope_param}")>"Your notifications"</A> })}
+        }
+        .into_any()
     } else {
         let connected = status.is_some();
         let reconnect = matches!(

@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod integrations;
 pub mod login;
 pub mod settings;

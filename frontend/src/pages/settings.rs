@@ -34,6 +34,7 @@ fn save(
 
 #[component]
 pub fn Settings() -> impl IntoView {
+    let session = crate::session::use_session();
     let params = use_params_map();
     let query = use_query_map();
     let provider = move || params.with(|p| p.get("provider").and_then(|k| ProviderKey::parse(&k)));
@@ -79,6 +80,10 @@ pub fn Settings() -> impl IntoView {
                     ProviderKey::Github => {
                         let current: GithubSettings = serde_json::from_value(config).unwrap_or_default();
                         view! { <GithubForm current scope projects notice/> }.into_any()
+                    }
+                    // A member sees only their own notifications of the organisation's chat.
+                    ProviderKey::Slack | ProviderKey::MicrosoftTeams if scope == "global" && !session.is_admin() => {
+                        view! { <MySummary notice/> }.into_any()
                     }
                     ProviderKey::Slack | ProviderKey::MicrosoftTeams => {
                         let current: SlackSettings = serde_json::from_value(config).unwrap_or_default();

@@ -35,19 +35,24 @@ fn steps(provider: ProviderKey) -> &'static str {
 
 #[component]
 fn CopyField(label: &'static str, id: &'static str, value: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    let copied = RwSignal::new(None::<&'static str>);
     let text = value.clone();
     let copy = move |_| {
-        let clipboard = window().navigator().clipboard();
-        let _ = clipboard.write_text(&text);
-        copied.set(true);
+        // Browsers offer the clipboard only on https and localhost; elsewhere, say so.
+        let navigator = window().navigator();
+        if js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false) {
+            let _ = navigator.clipboard().write_text(&text);
+            copied.set(Some("Copied"));
+        } else {
+            copied.set(Some("Select the text and copy it"));
+        }
     };
     view! {
         <div class="copy">
             <label for=id>{label}</label>
             <input id=id readonly value=value/>
             <button type="button" on:click=copy aria-label=format!("Copy {label}")>
-                {move || if copied.get() { "Copied" } else { "Copy" }}
+                {move || copied.get().unwrap_or("Copy")}
             </button>
         </div>
     }

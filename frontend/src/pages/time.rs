@@ -10,7 +10,7 @@ use stint_api_types::tracking::{
 use stint_api_types::{Page, ProjectId};
 
 use crate::api;
-use crate::format::{hours, time_of_day};
+use crate::format::{day_heading, hours, time_of_day};
 use crate::notice::{Notice, NoticeLine};
 use crate::session::use_session;
 use crate::timer::TimerChanged;
@@ -105,7 +105,7 @@ pub fn Time() -> impl IntoView {
             {days.into_iter().map(|day| {
                 let of_day = day_list(&items, day);
                 let total: i64 = of_day.iter().map(|e| e.duration_seconds).sum();
-                let heading = if day == today { "Today".to_owned() } else { day.format("%A %e %B").to_string() };
+                let heading = if day == today { "Today".to_owned() } else { day_heading(day) };
                 let label = heading.clone();
                 view! {
                     <section class="day" aria-label=label>
@@ -137,7 +137,13 @@ pub fn Time() -> impl IntoView {
                 Some(Ok(page)) if page.items.is_empty() => view! { <p class="empty">"No tasks yet. Connect an issue tracker and sync it, or create tasks through the API."</p> }.into_any(),
                 Some(Ok(page)) => view! {
                     <ul class="tasks">{page.items.into_iter().map(|t| view! {
-                        <li data-testid="task"><span class="title">{t.title}</span>" "<span class="project">{project_name(Some(t.project_id)).unwrap_or_default()}</span></li>
+                        <li data-testid="task">
+                            {match t.external_url {
+                                Some(url) => view! { <a class="title" href=url target="_blank" rel="noopener noreferrer">{t.title}</a> }.into_any(),
+                                None => view! { <span class="title">{t.title}</span> }.into_any(),
+                            }}
+                            <span class="project">{project_name(Some(t.project_id)).unwrap_or_default()}</span>
+                        </li>
                     }).collect_view()}</ul>
                 }.into_any(),
             }}
@@ -155,6 +161,10 @@ fn EntryRow(
     let id = entry.id;
     let editing = RwSignal::new(false);
     let notes = RwSignal::new(entry.notes.clone());
+    let day = entry.started_at.with_timezone(&Local).date_naive();
+    let start = RwSignal::new(time_of_day(entry.started_at));
+    let end = RwSignal::new(entry.ended_at.map(time_of_day).unwrap_or_default());
+    let running = entry.ended_at.is_none();
     let range = match entry.ended_at {
         Some(end) => format!("{}–{}", time_of_day(entry.started_at), time_of_day(end)),
         None => format!("{}–now", time_of_day(entry.started_at)),
@@ -178,7 +188,28 @@ fn EntryRow(
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let Some(started_at) = local_instant(day, &start.get_untracked()) else {
+            notice.set(Some(Notice::Failed(
+                "Enter the start as hours and minutes, such as 09:30.".to_owned(),
+            )));
+            return;
+        };
+        let ended_at = if running {
+            None
+        } else {
+            match local_instant(day, &end.get_untracked()) {
+                Some(at) => Some(at),
+                None => {
+                    notice.set(Some(Notice::Failed(
+                        "Enter the end as hours and minutes, such as 17:00.".to_owned(),
+                    )));
+                    return;
+                }
+            }
+        };
         let change = UpdateTimeEntry {
+            started_at: Some(started_at),
+            ended_at,
             notes: Some(notes.get_untracked()),
             ..Default::default()
         };
@@ -206,6 +237,12 @@ fn EntryRow(
             {move || if editing.get() {
                 view! {
                     <form class="inline" on:submit=save>
+                        <label class="sr" for=format!("{field}-start")>"Start"</label>
+                        <input id=format!("{field}-start") type="time" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
+                        {(!running).then(|| view! {
+                            <label class="sr" for=format!("{field}-end")>"End"</label>
+                            <input id=format!("{field}-end") type="time" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/>
+                        })}
                         <label class="sr" for=field.clone()>"Notes"</label>
                         <input id=field.clone() prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))/>
                         <button type="submit" class="primary">"Save"</button>

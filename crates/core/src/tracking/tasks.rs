@@ -5,7 +5,7 @@ use sea_orm::{
 use stint_api_types::auth::Scope;
 use stint_api_types::tracking::{CreateTask, Task, TaskQuery, UpdateTask};
 use stint_api_types::{Page, ProjectId, TaskId, UserId};
-use stint_entity::{task, user};
+use stint_entity::{external_link, task, user};
 use uuid::Uuid;
 
 use super::{cursor, from_wire_name, projects, wire_name};
@@ -23,6 +23,7 @@ fn to_api(m: &task::Model) -> Result<Task, CoreError> {
         status: from_wire_name(&m.status)?,
         priority: from_wire_name(&m.priority)?,
         assignee_id: m.assignee_id.map(Into::into),
+        external_url: None,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -68,11 +69,39 @@ pub async fn list(stint: &Stint, query: TaskQuery) -> Result<Page<Task>, CoreErr
     if let Some(raw) = &query.cursor {
         select = select.filter(task::Column::Id.gt(cursor::decode_id(raw)?));
     }
-    cursor::page_by_id(select.all(&stint.db).await?, limit, |m| m.id, to_api)
+    let mut page = cursor::page_by_id(select.all(&stint.db).await?, limit, |m| m.id, to_api)?;
+    with_external_urls(stint, &mut page.items).await?;
+    Ok(page)
 }
 
 pub async fn get(stint: &Stint, id: TaskId) -> Result<Task, CoreError> {
-    to_api(&find(stint, id).await?)
+    let mut task = [to_api(&find(stint, id).await?)?];
+    with_external_urls(stint, &mut task).await?;
+    let [task] = task;
+    Ok(task)
+}
+
+/// Where imported tasks live at their provider, in one query for a page. Only web addresses are
+/// passed on: the value came from a provider and ends up in a link.
+async fn with_external_urls(stint: &Stint, tasks: &mut [Task]) -> Result<(), CoreError> {
+    if tasks.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = tasks.iter().map(|t| t.id.as_uuid()).collect();
+    let links = external_link::Entity::find()
+        .filter(external_link::Column::EntityType.eq("task"))
+        .filter(external_link::Column::EntityId.is_in(ids))
+        .filter(external_link::Column::ExternalUrl.is_not_null())
+        .all(&stint.db)
+        .await?;
+    for task in tasks.iter_mut() {
+        task.external_url = links
+            .iter()
+            .find(|l| l.entity_id == task.id.as_uuid())
+            .and_then(|l| l.external_url.clone())
+            .filter(|url| url.starts_with("https://") || url.starts_with("http://"));
+    }
+    Ok(())
 }
 
 pub async fn create(
