@@ -37,7 +37,7 @@ impl Browser {
         width: u32,
         height: u32,
     ) -> Browser {
-        let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("frontend/dist/index.html");
+        let web = stint_test_support::web_dir().join("index.html");
         assert!(
             web.exists(),
             "the web app is not built ({}): run `just web` (`just test` does it first)",
@@ -123,6 +123,22 @@ impl Browser {
         let input = self.find(css).await;
         input.clear().await.expect("clears");
         input.send_keys(text).await.expect("types");
+    }
+
+    /// Sets an input's value as a person choosing it would (date and time pickers cannot be typed
+    /// into the same way in every locale).
+    pub(crate) async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const input = document.querySelector(arguments[0]);
+                 input.value = arguments[1];
+                 input.dispatchEvent(new Event('input', { bubbles: true }));
+                 input.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .expect("sets the value");
     }
 
     pub(crate) async fn click(&self, css: &str) {

@@ -12,7 +12,7 @@ use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::browser::{Browser, consenting_authorize_page, screenshot_dir};
-use crate::calendar_google::{google_env, mock_oauth};
+use crate::calendar_google::{event, google_env, listing, mock_oauth};
 use crate::github_sync::issue;
 use crate::oauth::{github_app, mock_token_and_user};
 
@@ -341,6 +341,52 @@ async fn a_member_connects_and_disconnects_their_own_calendar_on_a_phone() {
         .await;
     assert_eq!(overflow, json!(0), "the page scrolls sideways at 360 px");
     browser.shot("integrations-phone-connected").await;
+
+    // The calendar page: today's busy time and events, a clash found, time planned.
+    let today = chrono::Utc::now().date_naive();
+    let at = |h: u32| format!("{today}T{h:02}:00:00Z");
+    Mock::given(method("POST"))
+        .and(path("/freeBusy"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "calendar#freeBusy",
+            "calendars": { "primary": { "busy": [{ "start": at(10), "end": at(11) }] } }
+        })))
+        .mount(&google)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calendars/primary/events"))
+        .respond_with(listing(
+            vec![event("standup", "Standup", &at(10), &at(11))],
+            None,
+            Some("s1"),
+        ))
+        .mount(&google)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/calendars/primary/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(event(
+            "block1",
+            "[TT] Focus time",
+            &at(10),
+            &at(12),
+        )))
+        .mount(&google)
+        .await;
+    browser.click_text("nav a", "Calendar").await;
+    browser.wait_text("[data-testid=busy]", "Busy").await;
+    browser.wait_text("[data-testid=event]", "Standup").await;
+    browser.set_value("#block-start", "10:30").await;
+    browser.set_value("#block-end", "11:30").await;
+    browser.click_text("button", "Check for clashes").await;
+    browser
+        .wait_text("[data-testid=clash]", "1 busy span")
+        .await;
+    browser.click_text("button", "Put in my calendar").await;
+    browser
+        .wait_text("[role=status]", "Planned, and put in your calendar.")
+        .await;
+    browser.shot("calendar-phone").await;
+    browser.click_text("nav a", "Integrations").await;
 
     browser
         .click_text(&format!("{card} button"), "Disconnect")

@@ -10,6 +10,7 @@ use stint_api_types::auth::Me;
 use crate::api;
 use crate::pages::{
     admin::{Deliveries, Users},
+    calendar::Calendar,
     integrations::Integrations,
     login::Login,
     settings::Settings,
@@ -79,6 +80,7 @@ fn SignedIn() -> impl IntoView {
                 <span class="brand">"Stint"</span>
                 <A href="/integrations">"Integrations"</A>
                 <A href="/time">"Time"</A>
+                <A href="/calendar">"Calendar"</A>
                 {move || session.is_admin().then(|| view! {
                     <A href="/admin/users">"People"</A>
                     <A href="/admin/deliveries">"Deliveries"</A>
@@ -99,6 +101,7 @@ fn SignedIn() -> impl IntoView {
                 <Route path=path!("/integrations/:provider/settings") view=Settings/>
                 <Route path=path!("/admin/providers/:provider") view=Setup/>
                 <Route path=path!("/time") view=Time/>
+                <Route path=path!("/calendar") view=Calendar/>
                 <Route path=path!("/admin/users") view=Users/>
                 <Route path=path!("/admin/deliveries") view=Deliveries/>
             </Routes>

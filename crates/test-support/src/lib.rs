@@ -123,6 +123,13 @@ fn init_logging() {
     });
 }
 
+/// Where `just web` puts the built web app.
+pub fn web_dir() -> std::path::PathBuf {
+    std::env::current_dir()
+        .unwrap_or_default()
+        .join("frontend/dist")
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
@@ -150,11 +157,9 @@ pub async fn spawn_app_with_providers(
         ("STINT_ADMIN_EMAIL".to_owned(), ADMIN_EMAIL.to_owned()),
         ("STINT_ADMIN_PASSWORD".to_owned(), ADMIN_PASSWORD.to_owned()),
         ("STINT_HTTP_WORKERS".to_owned(), "1".to_owned()),
-        // The built web app, wherever the test runs from.
-        (
-            "STINT_WEB_DIR".to_owned(),
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../frontend/dist").to_owned(),
-        ),
+        // The built web app of the checkout under test (cargo runs tests from the package root;
+        // a path baked in at compile time could name another checkout sharing the target dir).
+        ("STINT_WEB_DIR".to_owned(), web_dir().display().to_string()),
     ]);
     for (key, value) in extra {
         vars.insert((*key).to_owned(), (*value).to_owned());

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
+
 use leptos_router::hooks::{use_navigate, use_query_map};
 use stint_api_types::providers::{
     ApiKeyCredentials, AuthKind, Capability, ConnectStarted, ConnectionTest, Disconnected,
@@ -308,7 +308,7 @@ fn Card(
         .any(|c| matches!(c, Capability::Issues | Capability::Calendar));
     let actions = if !provider.configured {
         if admin {
-            view! { <A href=format!("/admin/providers/{key}") attr:class="button">"Set up"</A> }
+            view! { <a href=format!("/admin/providers/{key}") class="button">"Set up"</a> }
                 .into_any()
         } else {
             view! { <p class="hint">"Not set up yet: ask your admin."</p> }.into_any()
@@ -317,7 +317,7 @@ fn Card(
         let chat = provider.capabilities.contains(&Capability::Notifications) && status.is_some();
         view! {
             <p class="hint">"Managed by your admin."</p>
-            {chat.then(|| view! { <A href=format!("/integrations/{key}/settings?scope={scope_param}")>"Your notifications"</A> })}
+            {chat.then(|| view! { <a href=format!("/integrations/{key}/settings?scope={scope_param}")>"Your notifications"</a> })}
         }
         .into_any()
     } else {
@@ -338,16 +338,16 @@ fn Card(
             })}
             {(connected && has_sync).then(|| view! {
                 <button type="button" on:click=sync.clone() prop:disabled=move || busy.get()>"Sync now"</button>
-                <A href=format!("/integrations/{key}/history?scope={scope_param}")>"Sync history"</A>
+                <a href=format!("/integrations/{key}/history?scope={scope_param}")>"Sync history"</a>
             })}
             {(connected && has_settings).then(|| view! {
-                <A href=format!("/integrations/{key}/settings?scope={scope_param}")>"Settings"</A>
+                <a href=format!("/integrations/{key}/settings?scope={scope_param}")>"Settings"</a>
             })}
             {connected.then(|| view! {
                 <button type="button" class="danger" on:click=disconnect.clone() prop:disabled=move || busy.get()>"Disconnect"</button>
             })}
             {(admin && scope == IntegrationScope::Global).then(|| view! {
-                <A href=format!("/admin/providers/{key}")>"Setup"</A>
+                <a href=format!("/admin/providers/{key}")>"Setup"</a>
             })}
         }
         .into_any()

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod calendar;
 pub mod integrations;
 pub mod login;
 pub mod settings;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
+
 use leptos_router::hooks::{use_params_map, use_query_map};
 use stint_api_types::providers::{
     CalendarSettings, GithubSettings, Integration, IntegrationSettings, ProviderKey, SlackSettings,
@@ -67,7 +67,7 @@ pub fn Settings() -> impl IntoView {
 
     view! {
         <h1>{move || format!("Settings: {}", provider().map(|k| k.to_string()).unwrap_or_default())}</h1>
-        <p><A href="/integrations">"Back to integrations"</A></p>
+        <p><a href="/integrations">"Back to integrations"</a></p>
         <NoticeLine notice/>
         {move || match connection.get() {
             None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
+
 use leptos_router::hooks::use_params_map;
 use stint_api_types::providers::{AuthKind, ProviderApp, ProviderKey, UpdateProviderApp};
 
@@ -82,7 +82,7 @@ pub fn Setup() -> impl IntoView {
         }
         match app.get() {
             None => view! { <p class="loading" aria-busy="true">"Loading…"</p> }.into_any(),
-            Some(Ok(None)) => view! { <h1>"Unknown provider"</h1><A href="/integrations">"Back to integrations"</A> }.into_any(),
+            Some(Ok(None)) => view! { <h1>"Unknown provider"</h1><a href="/integrations">"Back to integrations"</a> }.into_any(),
             Some(Err(err)) => view! { <p class="notice error" role="alert">{err.detail}</p> }.into_any(),
             Some(Ok(Some(current))) => view! { <SetupForm current notice reload=move || app.refetch()/> }.into_any(),
         }
@@ -177,7 +177,7 @@ fn SetupForm(
             <label class="check"><input type="checkbox" prop:checked=move || allow_personal.get() on:change=move |ev| allow_personal.set(event_target_checked(&ev))/>"Members may connect their own account"</label>
             <div class="actions">
                 <button type="submit" class="primary">"Save"</button>
-                <A href="/integrations">"Back to integrations"</A>
+                <a href="/integrations">"Back to integrations"</a>
             </div>
         </form>
         <p class="hint">{format!("Status: {}.", if current.configured { "ready to connect" } else { "not set up yet" })}</p>

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+
 use leptos_router::hooks::{use_params_map, use_query_map};
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::SyncRun;
@@ -59,7 +59,7 @@ pub fn SyncHistory() -> impl IntoView {
     };
     view! {
         <h1>{title}</h1>
-        <p><A href="/integrations">"Back to integrations"</A></p>
+        <p><a href="/integrations">"Back to integrations"</a></p>
         {move || match runs.get() {
             None => view! { <p class="loading" aria-busy="true">"Loading runs…"</p> }.into_any(),
             Some(Err(err)) => view! { <p class="notice error" role="alert">{err.detail}</p> }.into_any(),
