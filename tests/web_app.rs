@@ -401,3 +401,49 @@ async fn a_member_connects_and_disconnects_their_own_calendar_on_a_phone() {
     browser.shot("integrations-phone-disconnected").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_member_connects_their_own_github_and_gets_a_webhook_of_their_own() {
+    let github = MockServer::start().await;
+    mock_token_and_user(&github).await;
+    consenting_authorize_page(&github, "/login/oauth/authorize", "the-code").await;
+    let app = github_app(&github).await;
+    to_real_time(&app);
+    let admin = app.admin_token().await;
+    app.put(
+        "/api/admin/providers/github",
+        &admin,
+        &json!({ "allow_personal": true }),
+    )
+    .await
+    .ok::<Value>(200);
+    app.member("ada@example.com").await;
+    let browser = Browser::open(&app, "member-github", 1024, 800).await;
+
+    browser.goto("/integrations").await;
+    sign_in(&browser, "ada@example.com", MEMBER_PASSWORD).await;
+    let card = "article[data-provider=github][data-scope=personal]";
+    browser
+        .click_text(&format!("{card} button"), "Connect")
+        .await;
+    browser
+        .wait_text("[role=status]", "GitHub is connected.")
+        .await;
+    browser
+        .wait_text(&format!("{card} [data-testid=status]"), "active")
+        .await;
+
+    browser.click_text(&format!("{card} a"), "Settings").await;
+    browser
+        .click_text("button", "Make a webhook URL and secret")
+        .await;
+    let url = browser.value("#own-webhook-url").await;
+    let secret = browser.value("#own-webhook-secret").await;
+    assert!(
+        url.starts_with(&format!("{}/api/integrations/github/webhook/", app.address)),
+        "{url}"
+    );
+    assert!(secret.len() >= 32, "a secret worth the name: {secret}");
+    browser.shot("own-webhook").await;
+    browser.close().await;
+}

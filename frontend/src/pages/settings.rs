@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 
 use leptos_router::hooks::{use_params_map, use_query_map};
 use stint_api_types::providers::{
-    CalendarSettings, GithubSettings, Integration, IntegrationSettings, ProviderKey, SlackSettings,
-    SyncDirection,
+    CalendarSettings, ConnectionWebhook, GithubSettings, Integration, IntegrationSettings,
+    ProviderKey, SlackSettings, SyncDirection,
 };
 use stint_api_types::tracking::Project;
 use stint_api_types::users::NotificationSettings;
@@ -15,6 +15,7 @@ use stint_api_types::{Page, ProjectId};
 
 use crate::api;
 use crate::notice::{Notice, NoticeLine};
+use crate::pages::setup::CopyField;
 
 /// Saves settings and says how it went.
 fn save(
@@ -79,7 +80,12 @@ pub fn Settings() -> impl IntoView {
                 match connection.provider {
                     ProviderKey::Github => {
                         let current: GithubSettings = serde_json::from_value(config).unwrap_or_default();
-                        view! { <GithubForm current scope projects notice/> }.into_any()
+                        let personal = scope == "personal";
+                        view! {
+                            <GithubForm current scope projects notice/>
+                            {personal.then(|| view! { <OwnWebhook notice/> })}
+                        }
+                        .into_any()
                     }
                     // A member sees only their own notifications of the organisation's chat.
                     ProviderKey::Slack | ProviderKey::MicrosoftTeams if scope == "global" && !session.is_admin() => {
@@ -339,5 +345,32 @@ fn CalendarForm(
             <ProjectSelect id="calendar-project".to_owned() label="File imported entries under".to_owned() projects chosen=project none="No project"/>
             <div class="actions"><button type="submit" class="primary">"Save"</button></div>
         </form>
+    }
+}
+
+/// A member's own GitHub connection: a webhook URL and secret of its own, shown once.
+#[component]
+fn OwnWebhook(notice: RwSignal<Option<Notice>>) -> impl IntoView {
+    let made = RwSignal::new(None::<ConnectionWebhook>);
+    let make = move |_| {
+        spawn_local(async move {
+            match api::post::<_, ConnectionWebhook>("/api/integrations/github/webhook-secret", &())
+                .await
+            {
+                Ok(webhook) => made.set(Some(webhook)),
+                Err(err) => notice.set(Some(Notice::Failed(err.detail))),
+            }
+        });
+    };
+    view! {
+        <h2>"Your repositories' webhooks"</h2>
+        <p class="hint">"Point a repository's webhook at your own URL: its issues become your tasks as they change. The secret is shown once; making a new one stops the old one."</p>
+        {move || match made.get() {
+            Some(webhook) => view! {
+                <CopyField label="Your webhook URL" id="own-webhook-url" value=webhook.webhook_url/>
+                <CopyField label="Its secret (shown once)" id="own-webhook-secret" value=webhook.secret/>
+            }.into_any(),
+            None => view! { <button type="button" on:click=make>"Make a webhook URL and secret"</button> }.into_any(),
+        }}
     }
 }

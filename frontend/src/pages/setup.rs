@@ -34,7 +34,7 @@ fn steps(provider: ProviderKey) -> &'static str {
 }
 
 #[component]
-fn CopyField(label: &'static str, id: &'static str, value: String) -> impl IntoView {
+pub fn CopyField(label: &'static str, id: &'static str, value: String) -> impl IntoView {
     let copied = RwSignal::new(None::<&'static str>);
     let text = value.clone();
     let copy = move |_| {
