@@ -445,5 +445,40 @@ async fn a_member_connects_their_own_github_and_gets_a_webhook_of_their_own() {
     );
     assert!(secret.len() >= 32, "a secret worth the name: {secret}");
     browser.shot("own-webhook").await;
+
+    // GitHub stops accepting the token: a banner says so until the member reconnects.
+    {
+        use sea_orm::{ConnectionTrait, Statement};
+        app.stint
+            .db
+            .execute_raw(Statement::from_string(
+                app.stint.db.get_database_backend(),
+                "UPDATE integrations SET status = 'needs_reauth', \
+                 status_reason = 'GitHub no longer accepts the token' WHERE user_id IS NOT NULL",
+            ))
+            .await
+            .unwrap();
+    }
+    browser.goto("/integrations").await;
+    browser.wait_text(".banner", "Reconnect GitHub").await;
+    browser
+        .wait_text(card, "GitHub no longer accepts the token")
+        .await;
+    browser.shot("needs-reauth").await;
+    browser
+        .click_text(&format!("{card} button"), "Reconnect")
+        .await;
+    browser
+        .wait_text("[role=status]", "GitHub is connected.")
+        .await;
+    browser
+        .wait_text(&format!("{card} [data-testid=status]"), "active")
+        .await;
+    let banners = browser
+        .client
+        .find_all(fantoccini::Locator::Css(".banner"))
+        .await
+        .unwrap();
+    assert!(banners.is_empty(), "the banner goes once reconnected");
     browser.close().await;
 }
