@@ -12,6 +12,7 @@ run: web
 test: web browser
     cargo test --workspace
     cargo test --manifest-path frontend/Cargo.toml
+    @cat "${CARGO_TARGET_DIR:-target}/tmp/screenshots/web-timing.txt" 2>/dev/null || true
 
 # The same suite on PostgreSQL (database `test`, one fresh schema per test)
 test-pg: web browser

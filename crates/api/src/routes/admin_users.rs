@@ -124,6 +124,7 @@ async fn sign_out(
     responses(
         (status = 200, body = User),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),

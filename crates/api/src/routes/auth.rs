@@ -176,6 +176,7 @@ async fn me(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Jso
     responses(
         (status = 200, body = Me),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 409, response = crate::openapi::Conflict),
@@ -221,6 +222,7 @@ async fn notifications(
     responses(
         (status = 200, body = NotificationSettings),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
     ),

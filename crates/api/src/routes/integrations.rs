@@ -213,6 +213,7 @@ async fn disconnect(
     responses(
         (status = 200, body = Integration),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 409, response = crate::openapi::Conflict),
@@ -282,6 +283,7 @@ async fn test(
     responses(
         (status = 200, body = Integration),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
