@@ -258,3 +258,37 @@ async fn moments_outside_what_stint_stores_are_refused_cleanly() {
     .await
     .ok::<Value>(200);
 }
+
+/// A body is a JSON object: an array of a struct's fields in order, which serde would otherwise
+/// take, is refused like any other wrong type, and nothing changes.
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    for (method, path) in [
+        (Method::PATCH, "/api/me"),
+        (Method::POST, "/api/timer/start"),
+        (Method::POST, "/api/projects"),
+        (Method::PUT, "/api/integrations/github/config"),
+    ] {
+        for body in ["[]", r#"["Renamed"]"#, "\"text\"", "7", "null"] {
+            let answer = app
+                .send(
+                    app.request(method.clone(), path, Some(&token))
+                        .header("content-type", "application/json")
+                        .body(body),
+                )
+                .await;
+            let problem = answer.problem(400, "validation_failed");
+            assert!(
+                problem.detail.contains("a JSON object"),
+                "{method} {path} {body}: {}",
+                problem.detail
+            );
+        }
+    }
+    let me: Value = app.get("/api/me", &token).await.ok(200);
+    assert_eq!(me["display_name"], "Admin");
+    let timer: Value = app.get("/api/timer", &token).await.ok(200);
+    assert_eq!(timer["running"], false);
+}

@@ -6,6 +6,7 @@ mod allowed_methods;
 pub mod error;
 mod extract;
 mod extract_errors;
+mod json_body;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -7,6 +7,7 @@ use stint_core::{Stint, users};
 
 use crate::error::ApiError;
 use crate::extract::AdminAccess;
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
@@ -58,7 +59,7 @@ async fn list(
 async fn create(
     stint: Data<Stint>,
     AdminAccess(principal): AdminAccess,
-    body: Json<CreateUser>,
+    body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let user = users::admin_create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(user))
@@ -137,7 +138,7 @@ async fn update(
     stint: Data<Stint>,
     AdminAccess(principal): AdminAccess,
     id: Path<UserId>,
-    body: Json<UpdateUser>,
+    body: JsonBody<UpdateUser>,
 ) -> Result<Json<User>, ApiError> {
     Ok(Json(
         users::admin_update(&stint, &principal, id.into_inner(), body.into_inner()).await?,

@@ -9,6 +9,7 @@ use stint_core::{Stint, auth, users};
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, SESSION_COOKIE, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(login)
@@ -44,7 +45,7 @@ pub fn configure<R: Routes>(cfg: &mut R) {
 async fn login(
     stint: Data<Stint>,
     req: HttpRequest,
-    body: Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let ip = client_ip(&stint, &req);
@@ -94,7 +95,7 @@ fn session_cookie(stint: &Stint, value: String) -> Cookie<'static> {
 async fn start_session(
     stint: Data<Stint>,
     req: HttpRequest,
-    body: Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let ip = client_ip(&stint, &req);
@@ -187,7 +188,7 @@ async fn me(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Jso
 async fn update_me(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<UpdateMe>,
+    body: JsonBody<UpdateMe>,
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(
         users::update_me(&stint, &principal, body.into_inner()).await?,
@@ -232,7 +233,7 @@ async fn notifications(
 async fn update_notifications(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<NotificationSettings>,
+    body: JsonBody<NotificationSettings>,
 ) -> Result<Json<NotificationSettings>, ApiError> {
     Ok(Json(
         preferences::put(&stint, &principal, body.into_inner()).await?,

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list_events)
@@ -73,7 +74,7 @@ async fn list_events(
 async fn create_event(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<CreateCalendarEvent>,
+    body: JsonBody<CreateCalendarEvent>,
 ) -> Result<Json<LinkedCalendarEvent>, ApiError> {
     Ok(Json(
         manager::put_event(&stint, &principal, body.into_inner()).await?,
@@ -109,7 +110,7 @@ async fn update_event(
     WriteAccess(principal): WriteAccess,
     path: Path<(CalendarEntityType, Uuid)>,
     choice: Query<CalendarChoice>,
-    body: Json<UpdateCalendarEvent>,
+    body: JsonBody<UpdateCalendarEvent>,
 ) -> Result<Json<LinkedCalendarEvent>, ApiError> {
     let (entity_type, entity_id) = path.into_inner();
     Ok(Json(
@@ -205,7 +206,7 @@ async fn free_busy(
 async fn conflicts(
     stint: Data<Stint>,
     ReadAccess(principal): ReadAccess,
-    body: Json<TimeSpan>,
+    body: JsonBody<TimeSpan>,
 ) -> Result<Json<ConflictsAnswer>, ApiError> {
     Ok(Json(
         manager::conflicts(&stint, &principal, body.into_inner()).await?,

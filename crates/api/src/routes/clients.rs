@@ -8,6 +8,7 @@ use stint_core::tracking::clients;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
@@ -58,7 +59,7 @@ async fn list(
 async fn create(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<CreateClient>,
+    body: JsonBody<CreateClient>,
 ) -> Result<HttpResponse, ApiError> {
     let created = clients::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
@@ -109,7 +110,7 @@ async fn update(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
     id: Path<ClientId>,
-    body: Json<UpdateClient>,
+    body: JsonBody<UpdateClient>,
 ) -> Result<Json<Client>, ApiError> {
     Ok(Json(
         clients::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,

@@ -14,6 +14,7 @@ use stint_core::integrations::{checks, connection_secrets, connections, provider
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
@@ -227,7 +228,7 @@ async fn credentials(
     WriteAccess(principal): WriteAccess,
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
-    body: Json<ApiKeyCredentials>,
+    body: JsonBody<ApiKeyCredentials>,
 ) -> Result<Json<Integration>, ApiError> {
     let provider = provider.into_inner();
     let scope = match query.scope {
@@ -296,7 +297,7 @@ async fn config(
     WriteAccess(principal): WriteAccess,
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
-    body: Json<serde_json::Value>,
+    body: JsonBody<serde_json::Value>,
 ) -> Result<Json<Integration>, ApiError> {
     let scope = query.scope.unwrap_or(IntegrationScope::Personal);
     Ok(Json(

@@ -8,6 +8,7 @@ use stint_core::tracking::projects;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
@@ -60,7 +61,7 @@ async fn list(
 async fn create(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<CreateProject>,
+    body: JsonBody<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
     let created = projects::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
@@ -111,7 +112,7 @@ async fn update(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
     id: Path<ProjectId>,
-    body: Json<UpdateProject>,
+    body: JsonBody<UpdateProject>,
 ) -> Result<Json<Project>, ApiError> {
     Ok(Json(
         projects::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,

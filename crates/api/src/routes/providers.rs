@@ -7,6 +7,7 @@ use stint_core::integrations::provider_apps;
 
 use crate::error::ApiError;
 use crate::extract::{AdminAccess, ReadAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list).service(get_app).service(update_app);
@@ -78,7 +79,7 @@ async fn update_app(
     stint: Data<Stint>,
     AdminAccess(principal): AdminAccess,
     provider: Path<ProviderKey>,
-    body: Json<UpdateProviderApp>,
+    body: JsonBody<UpdateProviderApp>,
 ) -> Result<Json<ProviderApp>, ApiError> {
     Ok(Json(
         provider_apps::admin_update(&stint, &principal, provider.into_inner(), body.into_inner())

@@ -8,6 +8,7 @@ use stint_core::tracking::tasks;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
@@ -56,7 +57,7 @@ async fn list(
 async fn create(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<CreateTask>,
+    body: JsonBody<CreateTask>,
 ) -> Result<HttpResponse, ApiError> {
     let created = tasks::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
@@ -108,7 +109,7 @@ async fn update(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
     id: Path<TaskId>,
-    body: Json<UpdateTask>,
+    body: JsonBody<UpdateTask>,
 ) -> Result<Json<Task>, ApiError> {
     Ok(Json(
         tasks::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,

@@ -8,6 +8,7 @@ use stint_core::tracking::time_entries;
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list)
@@ -64,7 +65,7 @@ async fn list(
 async fn create(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<CreateTimeEntry>,
+    body: JsonBody<CreateTimeEntry>,
 ) -> Result<HttpResponse, ApiError> {
     let created = time_entries::create(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
@@ -117,7 +118,7 @@ async fn update(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
     id: Path<TimeEntryId>,
-    body: Json<UpdateTimeEntry>,
+    body: JsonBody<UpdateTimeEntry>,
 ) -> Result<Json<TimeEntry>, ApiError> {
     Ok(Json(
         time_entries::update(&stint, &principal, id.into_inner(), body.into_inner()).await?,

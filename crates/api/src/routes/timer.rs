@@ -82,12 +82,14 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|err| {
-        let code = if err.is_data() {
-            ErrorCode::ValidationFailed
-        } else {
-            ErrorCode::MalformedRequest
-        };
-        ApiError::request(code, format!("invalid request body: {err}"))
-    })
+    serde_json::from_slice::<crate::json_body::Object<T>>(body)
+        .map(|object| object.0)
+        .map_err(|err| {
+            let code = if err.is_data() {
+                ErrorCode::ValidationFailed
+            } else {
+                ErrorCode::MalformedRequest
+            };
+            ApiError::request(code, format!("invalid request body: {err}"))
+        })
 }

@@ -7,6 +7,7 @@ use stint_core::{Stint, auth};
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
+use crate::json_body::JsonBody;
 
 pub fn configure<R: Routes>(cfg: &mut R) {
     cfg.service(list).service(create).service(remove);
@@ -49,7 +50,7 @@ async fn list(
 async fn create(
     stint: Data<Stint>,
     WriteAccess(principal): WriteAccess,
-    body: Json<CreateApiToken>,
+    body: JsonBody<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
     let created = auth::create_token(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
