@@ -171,16 +171,16 @@ pub struct UpdateProviderApp {
     #[schema(value_type = Option<String>)]
     pub client_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, pattern = "\\S", max_length = 8192)]
     pub client_secret: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, pattern = "\\S", max_length = 8192)]
     pub webhook_secret: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, pattern = "\\S", max_length = 8192)]
     pub signing_secret: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, pattern = "\\S", max_length = 8192)]
     pub api_key: Option<Option<String>>,
     #[serde(default)]
     pub enabled: Option<bool>,

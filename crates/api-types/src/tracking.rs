@@ -56,6 +56,7 @@ pub struct CreateProject {
     #[serde(default)]
     pub client_id: Option<ClientId>,
     #[serde(default)]
+    #[schema(pattern = "^#[0-9a-fA-F]{6}$")]
     pub color: Option<String>,
     #[serde(default = "yes")]
     pub billable: bool,
@@ -74,7 +75,7 @@ pub struct UpdateProject {
     #[schema(value_type = Option<ClientId>)]
     pub client_id: Option<Option<ClientId>>,
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^#[0-9a-fA-F]{6}$")]
     pub color: Option<Option<String>>,
     #[serde(default)]
     pub billable: Option<bool>,

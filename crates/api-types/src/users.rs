@@ -27,7 +27,7 @@ pub struct CreateUser {
     #[serde(default)]
     pub display_name: Option<String>,
     /// At least 8 characters.
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 1024)]
     pub password: String,
     #[serde(default = "default_role")]
     pub role: Role,
@@ -53,11 +53,11 @@ pub struct UpdateUser {
     pub timezone: Option<String>,
     /// A new password (at least 8 characters).
     #[serde(default)]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 1024)]
     pub password: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")]
     pub github_username: Option<Option<String>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "patch::nullable")]
@@ -82,7 +82,7 @@ pub struct UpdateMe {
     #[schema(format = Password)]
     pub current_password: Option<String>,
     #[serde(default)]
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 1024)]
     pub new_password: Option<String>,
 }
 

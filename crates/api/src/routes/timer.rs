@@ -79,7 +79,8 @@ async fn stop(
 
 /// An empty body means the defaults; anything else must be valid JSON.
 fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    // No body, or `null` (the documented body is optional): the defaults.
+    if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
     serde_json::from_slice::<crate::json_body::Object<T>>(body)
