@@ -118,13 +118,5 @@ pub async fn send<B: Serialize>(method: &str, path: &str, body: Option<&B>) -> A
 
 /// Encodes one query-string value.
 pub fn query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    js_sys::encode_uri_component(value).into()
 }

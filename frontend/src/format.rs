@@ -1,6 +1,6 @@
 //! Words and numbers for people: statuses, durations, moments.
 
-use chrono::{DateTime, Datelike, Local, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Local, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use stint_api_types::providers::IntegrationStatus;
 use stint_api_types::webhooks::{SyncRun, SyncStatus, SyncTrigger};
 
@@ -66,6 +66,20 @@ pub fn moment(at: DateTime<Utc>) -> String {
 pub fn time_of_day(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Local);
     format!("{:02}:{:02}", local.hour(), local.minute())
+}
+
+/// The instant a wall-clock time on a day is in the browser's time zone (the earlier one when a
+/// clock change makes it ambiguous); the inverse of `time_of_day`.
+pub fn instant(day: NaiveDate, at: NaiveTime) -> Option<DateTime<Utc>> {
+    Local
+        .from_local_datetime(&day.and_time(at))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `HH:MM` as a person types it, on `day`.
+pub fn instant_at(day: NaiveDate, hh_mm: &str) -> Option<DateTime<Utc>> {
+    instant(day, NaiveTime::parse_from_str(hh_mm, "%H:%M").ok()?)
 }
 
 /// "Friday 27 November".

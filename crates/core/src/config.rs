@@ -409,6 +409,11 @@ impl Config {
         })
     }
 
+    /// Served over https: cookies are marked `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }

@@ -1,7 +1,7 @@
 //! Your calendars: a day's events and busy time across every calendar you connected, and time
 //! planned ahead — checked for clashes and put in your calendar.
 
-use chrono::{Duration, Local, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Duration, Local, NaiveDate, NaiveTime};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use stint_api_types::calendar::{
@@ -10,19 +10,12 @@ use stint_api_types::calendar::{
 };
 
 use crate::api;
-use crate::format::{day_heading, time_of_day};
+use crate::format::{day_heading, instant, time_of_day};
 use crate::notice::{Notice, NoticeLine};
 
-fn local(day: NaiveDate, at: NaiveTime) -> Option<chrono::DateTime<Utc>> {
-    Local
-        .from_local_datetime(&day.and_time(at))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn span_query(day: NaiveDate) -> Option<String> {
-    let start = local(day, NaiveTime::MIN)?;
-    let end = local(day + Duration::days(1), NaiveTime::MIN)?;
+    let start = instant(day, NaiveTime::MIN)?;
+    let end = instant(day + Duration::days(1), NaiveTime::MIN)?;
     Some(format!(
         "start={}&end={}",
         api::query_value(&start.to_rfc3339()),
@@ -162,7 +155,7 @@ fn PlanBlock(
         let at = |text: String| {
             NaiveTime::parse_from_str(&text, "%H:%M")
                 .ok()
-                .and_then(|t| local(day.get_untracked(), t))
+                .and_then(|t| instant(day.get_untracked(), t))
         };
         match (at(start.get_untracked()), at(end.get_untracked())) {
             (Some(start), Some(end)) => Ok(PlannedBlockInput {

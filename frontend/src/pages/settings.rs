@@ -106,8 +106,9 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
+/// A project to choose, or none.
 #[component]
-fn ProjectSelect(
+pub fn ProjectSelect(
     id: String,
     label: String,
     projects: LocalResource<Vec<Project>>,

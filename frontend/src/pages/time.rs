@@ -1,7 +1,7 @@
 //! Your time: today's entries and the week's, where each came from, and adding, editing and
 //! deleting entries. Tasks imported from your tools are listed with their source.
 
-use chrono::{Datelike, Duration, Local, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, Duration, Local, NaiveDate, NaiveTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use stint_api_types::tracking::{
@@ -10,8 +10,9 @@ use stint_api_types::tracking::{
 use stint_api_types::{Page, ProjectId};
 
 use crate::api;
-use crate::format::{day_heading, hours, time_of_day};
+use crate::format::{day_heading, hours, instant, instant_at, time_of_day};
 use crate::notice::{Notice, NoticeLine};
+use crate::pages::settings::ProjectSelect;
 use crate::session::use_session;
 use crate::timer::TimerChanged;
 
@@ -22,14 +23,6 @@ fn source_word(source: TimeEntrySource) -> String {
         .unwrap_or_default()
 }
 
-fn local_instant(day: NaiveDate, at: &str) -> Option<chrono::DateTime<Utc>> {
-    let time = NaiveTime::parse_from_str(at, "%H:%M").ok()?;
-    Local
-        .from_local_datetime(&day.and_time(time))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 #[component]
 pub fn Time() -> impl IntoView {
     let session = use_session();
@@ -37,11 +30,7 @@ pub fn Time() -> impl IntoView {
     let timer_changed = expect_context::<TimerChanged>();
     let today = Local::now().date_naive();
     let week_start = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let from = Local
-        .from_local_datetime(&week_start.and_time(NaiveTime::MIN))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(Utc::now);
+    let from = instant(week_start, NaiveTime::MIN).unwrap_or_else(Utc::now);
     let me = session
         .user
         .with_untracked(|u| u.as_ref().map(|u| u.id.to_string()))
@@ -188,7 +177,7 @@ fn EntryRow(
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(started_at) = local_instant(day, &start.get_untracked()) else {
+        let Some(started_at) = instant_at(day, &start.get_untracked()) else {
             notice.set(Some(Notice::Failed(
                 "Enter the start as hours and minutes, such as 09:30.".to_owned(),
             )));
@@ -197,7 +186,7 @@ fn EntryRow(
         let ended_at = if running {
             None
         } else {
-            match local_instant(day, &end.get_untracked()) {
+            match instant_at(day, &end.get_untracked()) {
                 Some(at) => Some(at),
                 None => {
                     notice.set(Some(Notice::Failed(
@@ -277,8 +266,8 @@ fn NewEntry(
             return;
         };
         let (Some(started_at), Some(ended_at)) = (
-            local_instant(date, &start.get_untracked()),
-            local_instant(date, &end.get_untracked()),
+            instant_at(date, &start.get_untracked()),
+            instant_at(date, &end.get_untracked()),
         ) else {
             notice.set(Some(Notice::Failed(
                 "Enter start and end as hours and minutes, such as 09:30.".to_owned(),
@@ -313,13 +302,7 @@ fn NewEntry(
             <input id="entry-start" type="time" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/></div>
             <div><label for="entry-end">"End"</label>
             <input id="entry-end" type="time" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/></div>
-            <div><label for="entry-project">"Project"</label>
-            <select id="entry-project" on:change=move |ev| project.set(event_target_value(&ev))>
-                <option value="">"No project"</option>
-                {move || projects.get().unwrap_or_default().into_iter().filter(|p| !p.archived).map(|p| view! {
-                    <option value=p.id.to_string()>{p.name}</option>
-                }).collect_view()}
-            </select></div>
+            <div><ProjectSelect id="entry-project".to_owned() label="Project".to_owned() projects chosen=project none="No project"/></div>
             <div class="grow"><label for="entry-notes">"Notes"</label>
             <input id="entry-notes" prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))/></div>
             <button type="submit" class="primary">"Add entry"</button>

@@ -68,7 +68,7 @@ fn session_cookie(stint: &Stint, value: String) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, value)
         .path("/")
         .http_only(true)
-        .secure(stint.config.public_url.starts_with("https://"))
+        .secure(stint.config.is_https())
         .same_site(SameSite::Strict)
         .finish()
 }

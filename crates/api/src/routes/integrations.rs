@@ -81,7 +81,7 @@ async fn connect(
     let cookie = Cookie::build(binding_cookie_name(provider), started.browser_binding)
         .path(format!("/api/integrations/{provider}/callback"))
         .http_only(true)
-        .secure(stint.config.public_url.starts_with("https://"))
+        .secure(stint.config.is_https())
         // Lax: sent on the top-level redirect back from the provider, not on cross-site requests.
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::minutes(10))
