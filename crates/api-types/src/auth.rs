@@ -101,6 +101,7 @@ pub struct Me {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct CreateApiToken {
     /// A label to recognise the token by, 1–100 characters.
+    #[schema(schema_with = crate::schema::name::<100>)]
     pub name: String,
     /// At least one scope. `admin` is only granted to admins.
     pub scopes: Vec<Scope>,

@@ -92,6 +92,7 @@ pub enum CalendarEntityType {
 #[serde(deny_unknown_fields)]
 pub struct PlannedBlockInput {
     /// 1–200 characters.
+    #[schema(schema_with = crate::schema::name::<200>)]
     pub title: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod page;
 pub mod patch;
 pub mod providers;
+pub mod schema;
 pub mod tracking;
 pub mod users;
 pub mod webhooks;

@@ -168,7 +168,7 @@ pub struct ProviderApp {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct UpdateProviderApp {
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::schema::optional_name::<500>)]
     pub client_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>, format = Password, pattern = "\\S", max_length = 8192)]
@@ -286,6 +286,7 @@ pub struct GithubSettings {
     pub repositories: Vec<String>,
     /// Only issues with this label become tasks.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<100>)]
     pub label_filter: Option<String>,
     /// `owner/repo` → project; unmapped repositories get a project named after them.
     #[serde(default)]
@@ -308,6 +309,7 @@ pub enum SyncDirection {
 pub struct CalendarSettings {
     /// `primary` by default.
     #[serde(default = "primary_calendar")]
+    #[schema(schema_with = crate::schema::name::<300>)]
     pub calendar_id: String,
     /// `import` (events become time entries), `export` (time entries become events) or `both`.
     #[serde(default)]

@@ -20,6 +20,7 @@ pub struct Client {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct CreateClient {
     /// 1–200 characters.
+    #[schema(schema_with = crate::schema::name::<200>)]
     pub name: String,
     #[serde(default)]
     pub notes: String,
@@ -28,6 +29,7 @@ pub struct CreateClient {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct UpdateClient {
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<200>)]
     pub name: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
@@ -52,6 +54,7 @@ pub struct Project {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 pub struct CreateProject {
     /// 1–200 characters.
+    #[schema(schema_with = crate::schema::name::<200>)]
     pub name: String,
     #[serde(default)]
     pub client_id: Option<ClientId>,
@@ -69,6 +72,7 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct UpdateProject {
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<200>)]
     pub name: Option<String>,
     /// `null` detaches the project from its client.
     #[serde(default, deserialize_with = "patch::nullable")]
@@ -149,6 +153,7 @@ pub struct Task {
 pub struct CreateTask {
     pub project_id: ProjectId,
     /// 1–500 characters.
+    #[schema(schema_with = crate::schema::name::<500>)]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -165,6 +170,7 @@ pub struct UpdateTask {
     #[serde(default)]
     pub project_id: Option<ProjectId>,
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<500>)]
     pub title: Option<String>,
     #[serde(default)]
     pub description: Option<String>,

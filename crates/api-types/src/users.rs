@@ -25,6 +25,7 @@ pub struct CreateUser {
     pub email: Email,
     /// Defaults to the part of the email before `@`.
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<100>)]
     pub display_name: Option<String>,
     /// At least 8 characters.
     #[schema(format = Password, min_length = 8, max_length = 1024)]
@@ -44,6 +45,7 @@ fn default_role() -> Role {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct UpdateUser {
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<100>)]
     pub display_name: Option<String>,
     #[serde(default)]
     pub role: Option<Role>,
@@ -61,7 +63,7 @@ pub struct UpdateUser {
     pub github_username: Option<Option<String>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^\\s*[A-Z0-9]{2,32}\\s*$")]
     pub slack_user_id: Option<Option<String>>,
 }
 
@@ -69,6 +71,7 @@ pub struct UpdateUser {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 pub struct UpdateMe {
     #[serde(default)]
+    #[schema(schema_with = crate::schema::optional_name::<100>)]
     pub display_name: Option<String>,
     #[serde(default)]
     pub timezone: Option<String>,

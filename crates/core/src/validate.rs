@@ -2,19 +2,20 @@
 
 use crate::error::CoreError;
 
-/// Trimmed, 1..=max characters, no control characters.
+/// 1..=max characters, not all white space, no control characters; stored trimmed. The
+/// document states the same rule (`stint_api_types::schema::name`).
 pub fn name(field: &str, value: &str, max: usize) -> Result<String, CoreError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(CoreError::invalid(field, "must not be empty"));
     }
-    if trimmed.chars().count() > max {
+    if value.chars().count() > max {
         return Err(CoreError::invalid(
             field,
             format!("must be at most {max} characters"),
         ));
     }
-    if trimmed.chars().any(char::is_control) {
+    if value.chars().any(char::is_control) {
         return Err(CoreError::invalid(
             field,
             "must not contain control characters",
@@ -158,6 +159,26 @@ mod tests {
         assert!(name("n", "   ", 10).is_err());
         assert!(name("n", "abcdefghijk", 10).is_err());
         assert!(name("n", "a\u{0}b", 10).is_err());
+        assert!(name("n", "\tAcme", 10).is_err());
+    }
+
+    proptest::proptest! {
+        /// What the document says of a name (its pattern and length) is what `name` accepts.
+        #[test]
+        fn the_documented_name_rule_is_the_rule(
+            chars in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    'a', 'Z', '7', ' ', '\t', '\n', '\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}',
+                    '\u{a0}', '\u{2003}', '\u{3000}', '\u{feff}', '\u{200b}', 'é', '日',
+                ]),
+                0..8,
+            )
+        ) {
+            let value: String = chars.into_iter().collect();
+            let pattern = regex::Regex::new(stint_api_types::schema::NAME_PATTERN).unwrap();
+            let documented = pattern.is_match(&value) && value.chars().count() <= 5;
+            proptest::prop_assert_eq!(name("n", &value, 5).is_ok(), documented, "{:?}", value);
+        }
     }
 
     #[test]
