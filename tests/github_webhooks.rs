@@ -7,14 +7,22 @@ use stint_core::webhooks::signature::github_signature;
 use stint_test_support::{Answer, TestApp, captured_logs};
 use wiremock::MockServer;
 
-use crate::oauth::{callback, connect, github_app, mock_token_and_user};
+use crate::oauth::{callback, connect, github_app_with, mock_token_and_user};
 
 pub(crate) const WEBHOOK_SECRET: &str = "It's a Secret to Everybody";
 
 /// A Stint with GitHub connected for the organisation and its webhook secret set by the admin.
 pub(crate) async fn github_ready(provider: &MockServer) -> (TestApp, String) {
+    github_ready_with(provider, &[]).await
+}
+
+/// The same, with more settings of the test's own.
+pub(crate) async fn github_ready_with(
+    provider: &MockServer,
+    extra: &[(&str, &str)],
+) -> (TestApp, String) {
     mock_token_and_user(provider).await;
-    let app = github_app(provider).await;
+    let app = github_app_with(provider, extra).await;
     let admin = app.admin_token().await;
     app.put(
         "/api/admin/providers/github",

@@ -9,6 +9,7 @@ mod browser;
 mod calendar_google;
 mod calendar_manager;
 mod calendar_outlook;
+mod database_outage;
 mod github_sync;
 mod github_webhooks;
 mod key_rotation;

@@ -10,28 +10,28 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const ACCESS_TOKEN: &str = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
 
 pub(crate) async fn github_app(provider: &MockServer) -> TestApp {
+    github_app_with(provider, &[]).await
+}
+
+/// The same, with more settings of the test's own.
+pub(crate) async fn github_app_with(provider: &MockServer, extra: &[(&str, &str)]) -> TestApp {
     let base = provider.uri();
-    spawn_app_with(&[
-        (
-            "STINT_PROVIDER_GITHUB_AUTHORIZE_URL",
-            &format!("{base}/login/oauth/authorize"),
-        ),
-        (
-            "STINT_PROVIDER_GITHUB_TOKEN_URL",
-            &format!("{base}/login/oauth/access_token"),
-        ),
-        (
-            "STINT_PROVIDER_GITHUB_REVOKE_URL",
-            &format!("{base}/applications/{{client_id}}/grant"),
-        ),
-        ("STINT_PROVIDER_GITHUB_API_BASE", &base),
+    let authorize = format!("{base}/login/oauth/authorize");
+    let token = format!("{base}/login/oauth/access_token");
+    let revoke = format!("{base}/applications/{{client_id}}/grant");
+    let mut vars = vec![
+        ("STINT_PROVIDER_GITHUB_AUTHORIZE_URL", authorize.as_str()),
+        ("STINT_PROVIDER_GITHUB_TOKEN_URL", token.as_str()),
+        ("STINT_PROVIDER_GITHUB_REVOKE_URL", revoke.as_str()),
+        ("STINT_PROVIDER_GITHUB_API_BASE", base.as_str()),
         ("STINT_PROVIDER_GITHUB_CLIENT_ID", "Iv1.client123"),
         (
             "STINT_PROVIDER_GITHUB_CLIENT_SECRET",
             "github-client-secret-value",
         ),
-    ])
-    .await
+    ];
+    vars.extend_from_slice(extra);
+    spawn_app_with(&vars).await
 }
 
 pub(crate) async fn mock_token_and_user(provider: &MockServer) {

@@ -96,10 +96,38 @@ impl CoreError {
 
 impl From<DbErr> for CoreError {
     fn from(err: DbErr) -> Self {
-        match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => CoreError::Unavailable(err),
-            _ => CoreError::Database(err),
+        if database_unreachable(&err) {
+            CoreError::Unavailable(err)
+        } else {
+            CoreError::Database(err)
         }
+    }
+}
+
+/// Whether the database could not be reached or is going away (down, restarting, refusing
+/// connections, the connection dropped), as opposed to refusing the statement: the caller may try
+/// again later, and the answer is 503.
+pub fn database_unreachable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            match sqlx.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                // SQLSTATE class 08 (connection exception) and 57P (the server is shutting
+                // down, restarting, or not yet accepting connections).
+                Sqlx::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

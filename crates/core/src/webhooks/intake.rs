@@ -36,6 +36,10 @@ const MAX_BATCH: usize = 64;
 /// Deliveries still `queued` this long after receipt are picked up by the sweep.
 const SWEEP_AFTER: Duration = Duration::from_secs(15);
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// How soon, and at most how seldom, accepted deliveries are tried again while the database is
+/// unreachable.
+const RETRY_FIRST: Duration = Duration::from_millis(200);
+const RETRY_MAX: Duration = Duration::from_secs(5);
 /// Refused deliveries recorded per minute and process; beyond that they are only logged.
 const REFUSALS_RECORDED_PER_MINUTE: u32 = 60;
 /// Refusals logged at warning level per minute and process; the rest at debug level.
@@ -251,10 +255,28 @@ async fn run(stint: Stint, shared: Arc<Shared>) {
     }
 }
 
-async fn process(stint: &Stint, jobs: Vec<WriteJob>) {
-    if jobs.is_empty() {
-        return;
+/// Records a batch. While the database cannot be reached, a delivery whose sender still waits is
+/// refused (503, so the provider delivers it again); one already answered (accepted after the
+/// deadline, or recorded without waiting) is kept and tried again until the database is back.
+async fn process(stint: &Stint, mut jobs: Vec<WriteJob>) {
+    let mut retry_in = RETRY_FIRST;
+    while !jobs.is_empty() {
+        match process_once(stint, jobs).await {
+            None => return,
+            Some(kept) => jobs = kept,
+        }
+        tracing::warn!(
+            deliveries = jobs.len(),
+            retry_in_ms = u64::try_from(retry_in.as_millis()).unwrap_or(u64::MAX),
+            "the database is unreachable; accepted webhook deliveries are kept until it is back"
+        );
+        tokio::time::sleep(retry_in).await;
+        retry_in = (retry_in * 2).min(RETRY_MAX);
     }
+}
+
+/// One attempt; the deliveries to try again, when the database could not be reached.
+async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob>> {
     let started = Instant::now();
     let result = match record_batch_fast(stint, &jobs).await {
         Ok(done) => Ok(done),
@@ -280,14 +302,27 @@ async fn process(stint: &Stint, jobs: Vec<WriteJob>) {
             for (delivery, follow_up) in follow_ups {
                 run_follow_up(stint, delivery, follow_up).await;
             }
+            None
         }
         Err(err) => {
+            let unreachable = matches!(err, CoreError::Unavailable(_));
             tracing::error!(error = ?err, deliveries = jobs.len(), "could not record webhook deliveries");
+            let mut kept = Vec::new();
             for job in jobs {
-                if let Some(reply) = job.reply {
-                    let _ = reply.send(Err("the database could not record the delivery".into()));
+                let answered = match job.reply {
+                    Some(reply) => reply
+                        .send(Err("the database could not record the delivery".into()))
+                        .is_ok(),
+                    None => false,
+                };
+                if !answered && unreachable {
+                    kept.push(WriteJob {
+                        delivery: job.delivery,
+                        reply: None,
+                    });
                 }
             }
+            (!kept.is_empty()).then_some(kept)
         }
     }
 }
