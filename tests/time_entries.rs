@@ -327,3 +327,108 @@ async fn pages_of_different_users_and_queries_are_not_mixed_up() {
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
     assert!(one["next_cursor"].is_null());
 }
+
+/// The page cache's hits and misses, as `/metrics` reports them.
+async fn page_cache_lookups(app: &stint_test_support::TestApp) -> (u64, u64) {
+    let metrics = app
+        .send(app.request(reqwest::Method::GET, "/metrics", None))
+        .await;
+    let count = |outcome: &str| {
+        let series =
+            format!("stint_cache_lookups_total{{cache=\"entry_pages\",outcome=\"{outcome}\"}} ");
+        metrics
+            .text
+            .lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map_or(0, |n| n.parse().unwrap())
+    };
+    (count("hit"), count("miss"))
+}
+
+#[tokio::test]
+async fn page_cache_hits_and_misses_are_counted_apart() {
+    let app = spawn_app().await;
+    let (_, ada) = app.member("ada@example.com").await;
+    app.post(
+        "/api/time-entries",
+        &ada,
+        &entry("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z"),
+    )
+    .await
+    .ok::<Value>(201);
+    let before = page_cache_lookups(&app).await;
+    let first: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    let again: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(first, again);
+    app.get("/api/time-entries?to=2026-01-06T00:00:00Z", &ada)
+        .await
+        .ok::<Value>(200);
+    // A change makes the held page stale: a miss, and the page shows the change.
+    app.post(
+        "/api/time-entries",
+        &ada,
+        &entry("2026-01-05T10:00:00Z", "2026-01-05T11:00:00Z"),
+    )
+    .await
+    .ok::<Value>(201);
+    let changed: Value = app.get("/api/time-entries", &ada).await.ok(200);
+    assert_eq!(changed["items"].as_array().unwrap().len(), 2);
+    let after = page_cache_lookups(&app).await;
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 3));
+}
+
+#[tokio::test]
+async fn a_listed_entry_reads_as_the_entry_itself() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project_id = app.project(&admin, "Apollo").await;
+    let (_, ada) = app.member("ada@example.com").await;
+    let notes = [
+        "",
+        "plain",
+        "quotes \" and \\ backslash",
+        "lines\nand\ttabs\r",
+        "é 日本 🚀 \u{2028} \u{7f}",
+        "\u{1} control",
+    ];
+    for (i, note) in notes.iter().enumerate() {
+        let mut body = entry(
+            &format!("2026-01-0{}T08:00:00Z", i + 1),
+            &format!("2026-01-0{}T09:30:15Z", i + 1),
+        );
+        body["notes"] = json!(note);
+        if i % 2 == 0 {
+            body["project_id"] = json!(project_id);
+        }
+        app.post("/api/time-entries", &ada, &body)
+            .await
+            .ok::<Value>(201);
+    }
+    app.post("/api/timer/start", &ada, &json!({ "notes": "running" }))
+        .await
+        .ok::<Value>(200);
+    let page: Value = app.get("/api/time-entries?limit=3", &ada).await.ok(200);
+    let mut listed: Vec<Value> = page["items"].as_array().unwrap().clone();
+    let rest: Value = app
+        .get(
+            &format!(
+                "/api/time-entries?limit=50&cursor={}",
+                page["next_cursor"].as_str().unwrap()
+            ),
+            &ada,
+        )
+        .await
+        .ok(200);
+    listed.extend(rest["items"].as_array().unwrap().iter().cloned());
+    assert_eq!(listed.len(), notes.len() + 1);
+    for item in &listed {
+        let own: Value = app
+            .get(
+                &format!("/api/time-entries/{}", item["id"].as_str().unwrap()),
+                &ada,
+            )
+            .await
+            .ok(200);
+        assert_eq!(item, &own);
+    }
+}

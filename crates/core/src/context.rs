@@ -29,6 +29,8 @@ pub struct Stint {
     pub intake: Arc<crate::webhooks::Intake>,
     /// Background work, queued in the database for whichever worker takes it.
     pub jobs: crate::jobs::JobQueue,
+    /// Hits and misses of the caches above, for `/metrics`.
+    pub cache_metrics: Arc<crate::cache_metrics::CacheMetrics>,
     /// The id of every sync run that finishes in this process, for whoever follows them.
     pub finished_syncs: tokio::sync::broadcast::Sender<uuid::Uuid>,
 }
@@ -52,6 +54,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Queue(#[from] crate::jobs::QueueError),
+    #[error("cannot set up metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
     #[error("cannot check stored secrets: {0}")]
     Scan(#[source] sea_orm::DbErr),
 }
@@ -75,6 +79,7 @@ impl Stint {
         check_stored_keys(&db, &keys).await?;
         let jobs =
             crate::jobs::JobQueue::open(&db, &config.worker.queue, config.worker.heartbeat).await?;
+        let cache_metrics = crate::cache_metrics::CacheMetrics::new()?;
         Ok(Stint {
             db,
             clock,
@@ -84,9 +89,15 @@ impl Stint {
             keys: Arc::new(keys),
             jobs,
             integrations: Arc::new(crate::integrations::Integrations::new(providers.oauth)),
-            accounts: Arc::new(Accounts::new(&config.jwt_secret)),
+            accounts: Arc::new(Accounts::new(
+                &config.jwt_secret,
+                cache_metrics.counter("principals"),
+            )),
             write_turns: Arc::default(),
-            entry_pages: Arc::default(),
+            entry_pages: Arc::new(crate::tracking::entry_pages::EntryPages::new(
+                cache_metrics.counter("entry_pages"),
+            )),
+            cache_metrics: Arc::new(cache_metrics),
             config: Arc::new(config),
         })
     }

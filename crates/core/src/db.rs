@@ -46,6 +46,11 @@ pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnec
                     // background instead (`spawn_checkpoints`), and SQLite still checkpoints
                     // when the last connection closes.
                     .pragma("wal_autocheckpoint", "0")
+                    // Each connection keeps a private page cache (2 MB by default, eight connections):
+                    // the operating system caches the file once for all of them, so a small one
+                    // costs little. `just bench-api`'s uncached path: 512 KiB gave 4,473 req/s at
+                    // 95 MB resident against ~3,970 req/s at 125 MB with the default.
+                    .pragma("cache_size", "-512")
             });
     } else {
         options

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cache_metrics;
 pub mod calendar;
 pub mod catalogue;
 pub mod chat;

@@ -77,6 +77,7 @@ async fn metrics(
         }
     }
     let mut text = metrics.render();
+    text.push_str(&stint.cache_metrics.text());
     match stint.jobs.metrics_text().await {
         Ok(jobs) => text.push_str(&jobs),
         // The request metrics are still worth serving when the queue cannot be read.

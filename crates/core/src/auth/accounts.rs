@@ -6,6 +6,7 @@ use std::time::Duration;
 use stint_entity::user;
 
 use super::{LoginLimiter, PrincipalCache, SessionKeys};
+use crate::cache_metrics::CacheCounter;
 use crate::ttl_cache::TtlCache;
 
 /// How long a chat member's Stint account is remembered (another process sees a change within
@@ -21,11 +22,11 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(jwt_secret: &crate::secret::Secret) -> Accounts {
+    pub fn new(jwt_secret: &crate::secret::Secret, principal_lookups: CacheCounter) -> Accounts {
         Accounts {
             sessions: SessionKeys::new(jwt_secret),
             limiter: LoginLimiter::new(),
-            principals: PrincipalCache::default(),
+            principals: PrincipalCache::new(principal_lookups),
             members: TtlCache::new(MEMBER_TTL, 10_000),
         }
     }

@@ -7,29 +7,37 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::Principal;
+use crate::cache_metrics::CacheCounter;
 use crate::ttl_cache::TtlCache;
 
-pub struct PrincipalCache(TtlCache<(Principal, Option<DateTime<Utc>>)>);
-
-impl Default for PrincipalCache {
-    fn default() -> Self {
-        PrincipalCache(TtlCache::new(Duration::from_secs(2), 10_000))
-    }
+pub struct PrincipalCache {
+    callers: TtlCache<(Principal, Option<DateTime<Utc>>)>,
+    lookups: CacheCounter,
 }
 
 impl PrincipalCache {
+    pub fn new(lookups: CacheCounter) -> Self {
+        PrincipalCache {
+            callers: TtlCache::new(Duration::from_secs(2), 10_000),
+            lookups,
+        }
+    }
+
     pub fn get(&self, key: &str, now: DateTime<Utc>) -> Option<Principal> {
-        let (principal, expires_at) = self.0.get(key)?;
         // An API token's own expiry still counts on every hit.
-        expires_at.is_none_or(|at| at > now).then_some(principal)
+        let principal = self.callers.get(key).and_then(|(principal, expires_at)| {
+            expires_at.is_none_or(|at| at > now).then_some(principal)
+        });
+        self.lookups.record(principal.is_some());
+        principal
     }
 
     pub fn put(&self, key: String, principal: Principal, expires_at: Option<DateTime<Utc>>) {
-        self.0.put(key, (principal, expires_at));
+        self.callers.put(key, (principal, expires_at));
     }
 
     /// Forgets everyone: after a role, an account's status or a token changed.
     pub fn clear(&self) {
-        self.0.clear();
+        self.callers.clear();
     }
 }

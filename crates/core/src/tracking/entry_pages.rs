@@ -12,6 +12,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 use stint_entity::time_entry_version;
 use uuid::Uuid;
 
+use crate::cache_metrics::CacheCounter;
 use crate::error::CoreError;
 
 /// What a page shows: one user's entries through one query.
@@ -51,23 +52,36 @@ const ESTIMATED_PAGES: usize = 512;
 
 pub struct EntryPages {
     pages: Cache<PageKey, CachedPage, BodySize>,
-}
-
-impl Default for EntryPages {
-    fn default() -> Self {
-        EntryPages {
-            pages: Cache::with_weighter(ESTIMATED_PAGES, CAPACITY_BYTES, BodySize),
-        }
-    }
+    lookups: CacheCounter,
 }
 
 impl EntryPages {
+    pub fn new(lookups: CacheCounter) -> Self {
+        EntryPages {
+            pages: Cache::with_weighter(ESTIMATED_PAGES, CAPACITY_BYTES, BodySize),
+            lookups,
+        }
+    }
+
     /// The page, if it was made at this version (and, when live, in this second).
     pub fn get(&self, key: &PageKey, version: i64, now_second: i64) -> Option<Bytes> {
-        let page = self.pages.get(key)?;
-        let fresh =
-            page.version == version && page.live_second.is_none_or(|second| second == now_second);
-        fresh.then_some(page.body)
+        let body = self.pages.get(key).and_then(|page| {
+            let fresh = page.version == version
+                && page.live_second.is_none_or(|second| second == now_second);
+            fresh.then_some(page.body)
+        });
+        self.lookups.record(body.is_some());
+        body
+    }
+
+    /// Whether a page is kept for this key, at whatever version.
+    pub fn holds(&self, key: &PageKey) -> bool {
+        self.pages.contains_key(key)
+    }
+
+    /// A lookup answered without `get` (the key is not held).
+    pub fn count_miss(&self) {
+        self.lookups.record(false);
     }
 
     pub fn put(&self, key: PageKey, version: i64, body: Bytes, live_second: Option<i64>) {
@@ -111,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_page_is_served_only_at_its_version() {
-        let pages = EntryPages::default();
+        let pages = EntryPages::new(CacheCounter::detached());
         pages.put(key(None), 3, Bytes::from_static(b"[]"), None);
         assert_eq!(
             pages.get(&key(None), 3, 100),
@@ -123,7 +137,7 @@ mod tests {
 
     #[test]
     fn a_live_page_is_served_only_in_its_second() {
-        let pages = EntryPages::default();
+        let pages = EntryPages::new(CacheCounter::detached());
         pages.put(key(None), 1, Bytes::from_static(b"[]"), Some(100));
         assert!(pages.get(&key(None), 1, 100).is_some());
         assert!(pages.get(&key(None), 1, 101).is_none());
@@ -131,7 +145,7 @@ mod tests {
 
     #[test]
     fn pages_beyond_the_capacity_are_evicted() {
-        let pages = EntryPages::default();
+        let pages = EntryPages::new(CacheCounter::detached());
         let body = Bytes::from(vec![b' '; 1024 * 1024]);
         for n in 0..32 {
             pages.put(key(Some(&n.to_string())), 1, body.clone(), None);

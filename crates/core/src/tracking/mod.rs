@@ -4,6 +4,7 @@ pub mod clients;
 pub mod cursor;
 pub mod entry_pages;
 pub mod projects;
+mod sqlite_page;
 pub mod tasks;
 pub mod time_entries;
 pub mod timer;

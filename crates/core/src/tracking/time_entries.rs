@@ -1,9 +1,10 @@
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select,
 };
+use sea_orm::{DbErr, FromQueryResult, QueryResult, sea_query::Expr};
 use stint_api_types::auth::Scope;
 use stint_api_types::tracking::{CreateTimeEntry, TimeEntry, TimeEntryQuery, UpdateTimeEntry};
 use stint_api_types::{Page, ProjectId, TaskId, TimeEntryId};
@@ -187,11 +188,64 @@ fn listing(principal: &Principal, query: TimeEntryQuery) -> Result<Listing, Core
 }
 
 async fn fetch(stint: &Stint, listing: Listing) -> Result<Page<TimeEntry>, CoreError> {
-    let mut rows = listing.select.all(&stint.db).await?;
+    let rows = listing.select.all(&stint.db).await?;
+    page_of(stint, rows, listing.limit)
+}
+
+/// One user's page and the entry version it was read at, when known.
+async fn fetch_with_version(
+    stint: &Stint,
+    listing: Listing,
+    user_id: Uuid,
+) -> Result<(Option<i64>, Page<TimeEntry>), CoreError> {
+    if stint.db.get_database_backend() == DbBackend::Sqlite {
+        let (version, rows) = super::sqlite_page::read(&stint.db, listing.select, user_id).await?;
+        return Ok((Some(version), page_of(stint, rows, listing.limit)?));
+    }
+    // PostgreSQL (SQLite went above): the version rides along on every row, so one statement,
+    // one snapshot, one round trip.
+    let rows = listing
+        .select
+        .column_as(
+            Expr::cust_with_values(
+                "COALESCE((SELECT version FROM time_entry_versions WHERE user_id = $1), 0)",
+                [user_id],
+            ),
+            "page_version",
+        )
+        .into_model::<Versioned>()
+        .all(&stint.db)
+        .await?;
+    // An empty page carries no version; it is not kept.
+    let version = rows.first().map(|row| row.version);
+    let rows = rows.into_iter().map(|row| row.entry).collect();
+    Ok((version, page_of(stint, rows, listing.limit)?))
+}
+
+/// A row of a page with the entry version it was read at.
+struct Versioned {
+    entry: time_entry::Model,
+    version: i64,
+}
+
+impl FromQueryResult for Versioned {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Versioned {
+            entry: time_entry::Model::from_query_result(row, prefix)?,
+            version: row.try_get(prefix, "page_version")?,
+        })
+    }
+}
+
+fn page_of(
+    stint: &Stint,
+    mut rows: Vec<time_entry::Model>,
+    limit: u64,
+) -> Result<Page<TimeEntry>, CoreError> {
     let now = stint.clock.now();
     cursor::page_with(
         &mut rows,
-        listing.limit,
+        limit,
         |m| cursor::encode_time_id(m.started_at, m.id),
         |m| to_api(m, now),
     )
@@ -208,25 +262,31 @@ pub async fn list_json(
     let Some(key) = listing.key.take() else {
         return encode(&fetch(stint, listing).await?);
     };
-    // Read before the page: a change committed in between makes the version newer than the
-    // page was made at, which costs a miss, never a stale answer.
-    let version = entry_pages::version_of(&stint.db, key.user_id).await?;
-    if let Some(body) = stint
-        .entry_pages
-        .get(&key, version, stint.clock.now().timestamp())
-    {
-        return Ok(body);
+    // A page this process holds costs one version read when unchanged; one it does not hold is
+    // read with its version in one go.
+    if stint.entry_pages.holds(&key) {
+        let version = entry_pages::version_of(&stint.db, key.user_id).await?;
+        if let Some(body) = stint
+            .entry_pages
+            .get(&key, version, stint.clock.now().timestamp())
+        {
+            return Ok(body);
+        }
+    } else {
+        stint.entry_pages.count_miss();
     }
-    let page = fetch(stint, listing).await?;
+    let (version, page) = fetch_with_version(stint, listing, key.user_id).await?;
     let live_second = page
         .items
         .iter()
         .any(|entry| entry.ended_at.is_none())
         .then(|| stint.clock.now().timestamp());
     let body = encode(&page)?;
-    stint
-        .entry_pages
-        .put(key, version, body.clone(), live_second);
+    if let Some(version) = version {
+        stint
+            .entry_pages
+            .put(key, version, body.clone(), live_second);
+    }
     Ok(body)
 }
 
