@@ -8,7 +8,8 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use stint_api_types::ErrorCode;
 use stint_api_types::auth::Scope;
-use stint_core::auth::{Principal, authenticate_bearer};
+use stint_core::auth::Principal;
+use stint_core::sessions::authenticate_bearer;
 use stint_core::{CoreError, Stint};
 
 use crate::error::ApiError;

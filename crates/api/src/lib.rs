@@ -85,7 +85,7 @@ impl Application {
         let bootstrapped = bootstrap_admin(&stint)
             .await
             .map_err(BuildError::Bootstrap)?;
-        stint.spawn_background();
+        stint_core::background::spawn(&stint);
 
         let metrics = Data::new(Metrics::new()?);
         let document_json = Data::new(OpenApiJson::default());

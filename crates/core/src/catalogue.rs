@@ -4,122 +4,16 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use stint_api_types::providers::{AuthKind, Capability, IntegrationScope, ProviderKey};
-use stint_api_types::tracking::TimeEntrySource;
-use stint_entity::user;
+use stint_api_types::providers::ProviderKey;
 
-use crate::calendar::{CalendarApi, CalendarSource};
 use crate::config::ProviderEnv;
+use crate::connectors::gateway::OAuthClient;
+pub use crate::connectors::spec::{ModeRule, ProviderSpec, UserHandle, WebhookScheme};
 use crate::connectors::{
-    AccountApi, ChatCommands, EventReader, IssueTracker, Notifier, Revoker, SyncSource,
-    WebhookReceiver,
+    AccountApi, CalendarApi, CalendarSource, ChatCommands, EventReader, IssueTracker, Notifier,
+    Revoker, SyncSource, WebhookReceiver,
 };
-
-/// How a provider signs the webhooks it sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebhookScheme {
-    None,
-    /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(body)>` (GitHub).
-    GithubHmacSha256,
-    /// `X-Slack-Signature: v0=<hex HMAC-SHA256("v0:{ts}:{body}")>` (Slack).
-    SlackV0,
-    /// `X-Gitlab-Token` equal to the configured secret.
-    GitlabToken,
-    /// `Linear-Signature: <hex HMAC-SHA256(body)>`.
-    LinearHmacSha256,
-    /// `X-Hook-Secret` handshake, then `X-Hook-Signature` (Asana).
-    AsanaHookSecret,
-    /// `X-Trello-Webhook: base64 HMAC-SHA1(body + callback URL)`, HEAD check on creation.
-    TrelloHmacSha1,
-    /// Jira Cloud: JWT signed with the shared secret.
-    JiraJwt,
-    /// Microsoft Graph change notifications carry a `clientState` secret.
-    MicrosoftGraphClientState,
-    /// `X-HubSpot-Signature-v3`.
-    HubspotV3,
-    /// `intuit-signature: base64 HMAC-SHA256(body)` (QuickBooks).
-    IntuitHmacSha256,
-    /// `x-xero-signature: base64 HMAC-SHA256(body)`.
-    XeroHmacSha256,
-}
-
-/// Where a provider may be connected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModeRule {
-    /// Global by default; an admin may also allow personal connections.
-    GlobalByDefault,
-    /// Only personal connections make sense (a user's own calendar).
-    PersonalOnly,
-}
-
-/// One declarative catalogue entry. Adding an OAuth provider that needs no custom sync is adding
-/// one of these.
-#[derive(Debug, Clone)]
-pub struct ProviderSpec {
-    pub key: ProviderKey,
-    pub display_name: &'static str,
-    pub auth_kind: AuthKind,
-    pub authorize_url: String,
-    pub token_url: String,
-    pub revoke_url: Option<String>,
-    pub api_base: String,
-    pub default_scopes: Vec<&'static str>,
-    /// How scopes are joined in the authorize URL (a space for most, a comma for Slack).
-    pub scope_separator: &'static str,
-    pub pkce: bool,
-    pub access_tokens_expire: bool,
-    /// Each refresh returns a new refresh token and voids the old one (Xero, QuickBooks).
-    pub refresh_tokens_rotate: bool,
-    /// Refresh this long before the access token expires.
-    pub refresh_margin: Duration,
-    pub webhook: WebhookScheme,
-    /// The last segment of the webhook URL: `webhook`, or Slack's `events`.
-    pub webhook_endpoint: &'static str,
-    pub capabilities: Vec<Capability>,
-    pub modes: ModeRule,
-    /// Extra authorize-URL parameters (Google: `access_type=offline`, `prompt=consent`).
-    pub extra_authorize_params: Vec<(&'static str, &'static str)>,
-    /// Which of a Stint user's handles names them at this provider (an assignee's login, a chat
-    /// member id).
-    pub user_handle: Option<UserHandle>,
-    /// How time entries this provider starts are labelled.
-    pub entry_source: TimeEntrySource,
-}
-
-/// A user's handle at a provider, kept on the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserHandle {
-    /// `users.github_username`, stored lower-case.
-    GithubUsername,
-    /// `users.slack_user_id`.
-    SlackUserId,
-}
-
-impl UserHandle {
-    pub fn column(self) -> user::Column {
-        match self {
-            UserHandle::GithubUsername => user::Column::GithubUsername,
-            UserHandle::SlackUserId => user::Column::SlackUserId,
-        }
-    }
-
-    pub fn of(self, person: &user::Model) -> Option<&str> {
-        match self {
-            UserHandle::GithubUsername => person.github_username.as_deref(),
-            UserHandle::SlackUserId => person.slack_user_id.as_deref(),
-        }
-    }
-
-    /// How a handle is stored (GitHub logins are case-insensitive).
-    pub fn normalize(self, handle: &str) -> String {
-        match self {
-            UserHandle::GithubUsername => handle.to_ascii_lowercase(),
-            UserHandle::SlackUserId => handle.to_owned(),
-        }
-    }
-}
 
 /// A provider's catalogue entry and the capabilities its module implements.
 #[derive(Clone)]
@@ -205,29 +99,6 @@ impl std::fmt::Debug for Connector {
     }
 }
 
-impl ProviderSpec {
-    /// The modes open right now, given the admin's personal-mode switch.
-    pub fn modes(&self, allow_personal: bool) -> Vec<IntegrationScope> {
-        match self.modes {
-            ModeRule::PersonalOnly => vec![IntegrationScope::Personal],
-            ModeRule::GlobalByDefault if allow_personal => {
-                vec![IntegrationScope::Global, IntegrationScope::Personal]
-            }
-            ModeRule::GlobalByDefault => vec![IntegrationScope::Global],
-        }
-    }
-
-    /// The path webhooks for this provider are received on, if it sends any.
-    pub fn webhook_path(&self) -> Option<String> {
-        (self.webhook != WebhookScheme::None)
-            .then(|| format!("/api/integrations/{}/{}", self.key, self.webhook_endpoint))
-    }
-
-    pub fn redirect_path(&self) -> String {
-        format!("/api/integrations/{}/callback", self.key)
-    }
-}
-
 /// The catalogue in force: the declared entries with the operator's endpoint overrides applied
 /// (`STINT_PROVIDER_<KEY>_AUTHORIZE_URL`, `_TOKEN_URL`, `_REVOKE_URL`, `_API_BASE`).
 #[derive(Debug, Clone)]
@@ -273,5 +144,22 @@ impl Catalogue {
 
     pub fn connectors(&self) -> impl Iterator<Item = &Connector> {
         self.entries.iter()
+    }
+}
+
+/// The catalogue's connectors and the OAuth client they share.
+#[derive(Clone)]
+pub struct Providers {
+    pub connectors: Vec<Connector>,
+    pub oauth: Arc<dyn OAuthClient>,
+}
+
+impl Providers {
+    /// Puts a connector in place of the one with the same key, or adds it (tests register their
+    /// own providers so).
+    pub fn register(mut self, connector: Connector) -> Self {
+        self.connectors.retain(|c| c.spec.key != connector.spec.key);
+        self.connectors.push(connector);
+        self
     }
 }

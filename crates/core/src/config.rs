@@ -230,7 +230,7 @@ impl Config {
         let keys_text = match get("STINT_SECRET_KEYS") {
             Some(value) => value,
             None => generated_secret(&data_dir, "secret_keys", MIN_KEY_RING, || {
-                format!("k1:{}", BASE64.encode(crate::auth::random_bytes::<32>()))
+                format!("k1:{}", BASE64.encode(crate::secret::random_bytes::<32>()))
             })?,
         };
         let secret_keys = parse_key_ring(&keys_text).map_err(|err| match err {
@@ -253,7 +253,7 @@ impl Config {
                 &data_dir,
                 "jwt_secret",
                 MIN_JWT_SECRET,
-                || BASE64.encode(crate::auth::random_bytes::<48>()),
+                || BASE64.encode(crate::secret::random_bytes::<48>()),
             )?),
         };
 
@@ -527,7 +527,7 @@ pub fn add_generated_key(data_dir: &Path) -> Result<String, ConfigError> {
     let id = format!("k{next}");
     let text = format!(
         "{id}:{},{}",
-        BASE64.encode(crate::auth::random_bytes::<32>()),
+        BASE64.encode(crate::secret::random_bytes::<32>()),
         current.trim()
     );
     // Write beside, then rename: a crash leaves the old ring or the new one, never half of one.

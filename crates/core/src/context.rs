@@ -4,10 +4,10 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::Accounts;
 use crate::catalogue::Catalogue;
+use crate::catalogue::Providers;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{CryptoError, KeyRing};
-use crate::integrations::gateway::Providers;
 
 /// Everything a service needs: the database, the clock, the configuration and the keys.
 /// Cheap to clone; one per process.
@@ -20,13 +20,13 @@ pub struct Stint {
     pub accounts: Arc<Accounts>,
     pub write_turns: Arc<crate::db::WriteTurns>,
     /// Pages of time entries, served while their user's entries are unchanged.
-    pub entry_pages: Arc<crate::tracking::entry_pages::EntryPages>,
+    pub entry_pages: Arc<crate::state::entry_pages::EntryPages>,
     /// Every provider's entry and the capabilities its module implements.
     pub catalogue: Arc<Catalogue>,
     pub keys: Arc<KeyRing>,
     /// Connections' caches and token refresh locks.
-    pub integrations: Arc<crate::integrations::Integrations>,
-    pub intake: Arc<crate::webhooks::Intake>,
+    pub integrations: Arc<crate::state::integrations::Integrations>,
+    pub intake: Arc<crate::state::intake_queue::Intake>,
     /// Background work, queued in the database for whichever worker takes it.
     pub jobs: crate::jobs::JobQueue,
     /// Hits and misses of the caches above, for `/metrics`.
@@ -88,13 +88,15 @@ impl Stint {
             finished_syncs: tokio::sync::broadcast::channel(64).0,
             keys: Arc::new(keys),
             jobs,
-            integrations: Arc::new(crate::integrations::Integrations::new(providers.oauth)),
+            integrations: Arc::new(crate::state::integrations::Integrations::new(
+                providers.oauth,
+            )),
             accounts: Arc::new(Accounts::new(
                 &config.jwt_secret,
                 cache_metrics.counter("principals"),
             )),
             write_turns: Arc::default(),
-            entry_pages: Arc::new(crate::tracking::entry_pages::EntryPages::new(
+            entry_pages: Arc::new(crate::state::entry_pages::EntryPages::new(
                 cache_metrics.counter("entry_pages"),
             )),
             cache_metrics: Arc::new(cache_metrics),
@@ -107,14 +109,6 @@ impl Stint {
     /// A write transaction in its turn (see `db::begin_write`).
     pub async fn begin_write(&self) -> Result<crate::db::WriteTransaction, sea_orm::DbErr> {
         crate::db::begin_write(&self.db, &self.write_turns).await
-    }
-
-    /// Starts the background tasks a serving process runs: the webhook writer and applier (which
-    /// first applies deliveries a previous run left queued) and the Slack notifier. Commands such
-    /// as `stint keys rotate` do not call it; scheduled and queued jobs are the worker's.
-    pub fn spawn_background(&self) {
-        crate::db::spawn_checkpoints(&self.db);
-        crate::webhooks::Intake::spawn(self);
     }
 }
 

@@ -71,7 +71,7 @@ impl KeyRing {
     /// `keyid:base64url(nonce ‖ ciphertext ‖ tag)`.
     pub fn encrypt(&self, plaintext: &str, slot: SecretSlot<'_>) -> Result<String, CryptoError> {
         let (id, key) = self.keys.first().ok_or(CryptoError::NoKeys)?;
-        let nonce_bytes = crate::auth::random_bytes::<NONCE_LEN>();
+        let nonce_bytes = crate::secret::random_bytes::<NONCE_LEN>();
         let nonce = Nonce::assume_unique_for_key(nonce_bytes);
         let mut buffer = plaintext.as_bytes().to_vec();
         key.seal_in_place_append_tag(nonce, Aad::from(slot.aad().as_bytes()), &mut buffer)

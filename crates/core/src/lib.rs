@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod cache_metrics;
 pub mod calendar;
 pub mod catalogue;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod connectors;
 pub mod context;
 pub mod crypto;
+pub mod cursor;
 pub mod db;
 pub mod error;
 pub mod integrations;
@@ -21,6 +23,8 @@ pub mod key_rotation;
 pub mod notify;
 pub mod retention;
 pub mod secret;
+pub mod sessions;
+pub mod state;
 pub mod sync;
 pub mod sync_runs;
 pub mod tracking;
@@ -28,6 +32,7 @@ pub mod ttl_cache;
 pub mod users;
 pub mod validate;
 pub mod webhooks;
+pub mod wire;
 
 pub use clock::Clock;
 pub use config::Config;

@@ -8,7 +8,7 @@ use stint_entity::{ended_session, oauth_state, sync_run, webhook_delivery};
 
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::tracking::wire_name;
+use crate::wire::wire_name;
 
 /// What one purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use ring::rand::{SecureRandom, SystemRandom};
+
 /// A value that must never be logged or returned: `Debug` and `Display` show at most a short
 /// prefix (enough to tell `xoxb-…` from `ghp_…`), never the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,6 +42,32 @@ impl From<String> for Secret {
     fn from(value: String) -> Self {
         Secret(value)
     }
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    // The system RNG only fails when the OS cannot provide randomness at all; nothing secure can
+    // continue then.
+    #[allow(clippy::expect_used)]
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the operating system's random source failed");
+    bytes
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, data);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `given` is the expected secret, compared through their digests so the time taken says
+/// nothing about how much of it matched.
+pub fn secret_matches(expected: &Secret, given: &str) -> bool {
+    let expected = ring::digest::digest(&ring::digest::SHA256, expected.expose().as_bytes());
+    let given = ring::digest::digest(&ring::digest::SHA256, given.as_bytes());
+    expected.as_ref() == given.as_ref()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use stint_api_types::providers::{IntegrationScope, ProviderKey};
+use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::{SyncRun, SyncStatus, SyncTrigger};
 use stint_entity::{integration, sync_run};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::tracking::{from_wire_name, wire_name};
+use crate::wire::{from_wire_name, wire_name};
 
 /// What a run did so far: written with each page, and at its end.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -227,19 +227,12 @@ pub(crate) async fn latest(
     run.map(|run| to_api(&run, provider)).transpose()
 }
 
-/// The 50 most recent runs of one integration; without a scope, of the provider's default one.
-pub async fn list(
+/// The 50 most recent runs of one connection.
+pub(crate) async fn recent(
     stint: &Stint,
-    principal: &Principal,
+    integration: &integration::Model,
     provider: ProviderKey,
-    scope: Option<IntegrationScope>,
 ) -> Result<Vec<SyncRun>, CoreError> {
-    let scope = match scope {
-        Some(scope) => scope,
-        None => crate::integrations::provider_apps::default_scope(stint, provider).await?,
-    };
-    let integration =
-        crate::integrations::connections::visible(stint, principal, provider, scope, true).await?;
     let runs = sync_run::Entity::find()
         .filter(sync_run::Column::IntegrationId.eq(integration.id))
         .order_by_desc(sync_run::Column::QueuedAt)

@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::auth::{Principal, hash_password, verify_password};
 use crate::catalogue::UserHandle;
 use crate::context::Stint;
+use crate::cursor;
 use crate::error::{CoreError, constraint_error};
 use crate::secret::Secret;
-use crate::tracking::cursor;
 use crate::validate;
 
 pub(crate) fn parse_role(stored: &str) -> Result<Role, CoreError> {
@@ -347,7 +347,7 @@ pub async fn bootstrap_admin(stint: &Stint) -> Result<Option<BootstrappedAdmin>,
         None => {
             use base64::Engine;
             let random = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(crate::auth::random_bytes::<15>());
+                .encode(crate::secret::random_bytes::<15>());
             (Secret::new(random), true)
         }
     };

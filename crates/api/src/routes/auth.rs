@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use stint_api_types::auth::{BrowserSession, LoginRequest, LoginResponse, Me};
 use stint_api_types::users::{NotificationSettings, UpdateMe};
 use stint_core::notify::preferences;
-use stint_core::{Stint, auth, users};
+use stint_core::{Stint, auth, sessions, users};
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, SESSION_COOKIE, WriteAccess};
@@ -49,7 +49,7 @@ async fn login(
 ) -> Result<Json<LoginResponse>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let ip = client_ip(&stint, &req);
-    Ok(Json(auth::login(&stint, &email, &password, ip).await?))
+    Ok(Json(sessions::login(&stint, &email, &password, ip).await?))
 }
 
 fn client_ip(stint: &Stint, req: &HttpRequest) -> Option<std::net::IpAddr> {
@@ -99,7 +99,7 @@ async fn start_session(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
     let ip = client_ip(&stint, &req);
-    let signed_in = auth::login(&stint, &email, &password, ip).await?;
+    let signed_in = sessions::login(&stint, &email, &password, ip).await?;
     let mut cookie = session_cookie(&stint, signed_in.access_token);
     let lifetime = (signed_in.expires_at - stint.clock.now())
         .num_seconds()
@@ -129,7 +129,7 @@ async fn end_session(
     stint: Data<Stint>,
     ReadAccess(principal): ReadAccess,
 ) -> Result<HttpResponse, ApiError> {
-    auth::logout(&stint, &principal).await?;
+    sessions::logout(&stint, &principal).await?;
     let mut cleared = session_cookie(&stint, String::new());
     cleared.make_removal();
     Ok(HttpResponse::NoContent().cookie(cleared).finish())
@@ -153,7 +153,7 @@ async fn logout(
     stint: Data<Stint>,
     ReadAccess(principal): ReadAccess,
 ) -> Result<HttpResponse, ApiError> {
-    auth::logout(&stint, &principal).await?;
+    sessions::logout(&stint, &principal).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -30,5 +30,13 @@ async fn overview(
     stint: Data<Stint>,
     AdminAccess(principal): AdminAccess,
 ) -> Result<Json<JobsOverview>, ApiError> {
-    Ok(Json(jobs::overview(&stint, &principal).await?))
+    Ok(Json(
+        jobs::overview(
+            &stint.jobs,
+            &stint.config.worker,
+            stint.clock.now(),
+            &principal,
+        )
+        .await?,
+    ))
 }

@@ -3,7 +3,7 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpResponse, get, post};
 use stint_api_types::providers::{ProviderKey, ScopeQuery};
 use stint_api_types::webhooks::{SyncRun, SyncStarted, SyncTrigger};
-use stint_core::{Stint, sync, sync_runs};
+use stint_core::{Stint, integrations, sync, sync_runs};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -101,6 +101,7 @@ async fn list(
     query: Query<ScopeQuery>,
 ) -> Result<Json<Vec<SyncRun>>, ApiError> {
     Ok(Json(
-        sync_runs::list(&stint, &principal, provider.into_inner(), query.scope).await?,
+        integrations::sync_history::list(&stint, &principal, provider.into_inner(), query.scope)
+            .await?,
     ))
 }

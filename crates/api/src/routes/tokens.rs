@@ -3,7 +3,7 @@ use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpResponse, delete, get, post};
 use stint_api_types::ApiTokenId;
 use stint_api_types::auth::{ApiToken, CreateApiToken, CreatedApiToken};
-use stint_core::{Stint, auth};
+use stint_core::{Stint, sessions};
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
@@ -26,7 +26,7 @@ async fn list(
     stint: Data<Stint>,
     ReadAccess(principal): ReadAccess,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
-    Ok(Json(auth::list_tokens(&stint, &principal).await?))
+    Ok(Json(sessions::list_tokens(&stint, &principal).await?))
 }
 
 /// Create an API token
@@ -52,7 +52,7 @@ async fn create(
     WriteAccess(principal): WriteAccess,
     body: JsonBody<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = auth::create_token(&stint, &principal, body.into_inner()).await?;
+    let created = sessions::create_token(&stint, &principal, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -75,6 +75,6 @@ async fn remove(
     WriteAccess(principal): WriteAccess,
     id: Path<ApiTokenId>,
 ) -> Result<HttpResponse, ApiError> {
-    auth::delete_token(&stint, &principal, id.into_inner()).await?;
+    sessions::delete_token(&stint, &principal, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -25,7 +25,7 @@ use crate::error::CoreError;
 use crate::integrations::gateway::GatewayError;
 use crate::secret::Secret;
 use crate::sync_runs::Counts;
-use crate::tracking::from_wire_name;
+use crate::wire::from_wire_name;
 
 pub(crate) const LINK_TYPE: &str = "calendar_export";
 pub(crate) const ENTRY: &str = "time_entry";

@@ -19,7 +19,7 @@ use crate::catalogue::Connector;
 use crate::connectors::calendar::EXPORT_PREFIX;
 use crate::connectors::{CalendarEvent, EventStatus, EventTiming};
 use crate::error::CoreError;
-use crate::tracking::wire_name;
+use crate::wire::wire_name;
 
 pub(crate) const LINK_TYPE: &str = "calendar_event";
 const ENTRY: &str = "time_entry";

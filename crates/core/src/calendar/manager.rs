@@ -33,7 +33,7 @@ use crate::error::CoreError;
 use crate::integrations::gateway::GatewayError;
 use crate::integrations::tokens;
 use crate::secret::Secret;
-use crate::tracking::wire_name;
+use crate::wire::wire_name;
 
 /// The longest span one question may cover.
 const MAX_SPAN_DAYS: i64 = 62;

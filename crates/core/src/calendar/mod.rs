@@ -5,6 +5,6 @@
 pub(crate) mod export;
 pub(crate) mod import;
 pub mod manager;
-pub mod source;
+pub use crate::connectors::calendar_source as source;
 
 pub use source::{CalendarApi, CalendarReader, CalendarSource, Changes, Listing, ReadError};

@@ -1,7 +1,7 @@
 //! Identity, test call and revocation of a connection: what every provider offers in some form.
 
-use crate::catalogue::ProviderSpec;
-use crate::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
+use super::gateway::{AccountIdentity, AppCredentials, GatewayError};
+use super::spec::ProviderSpec;
 use crate::secret::Secret;
 
 #[async_trait::async_trait]

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalogue::ProviderSpec;
-use crate::integrations::gateway::GatewayError;
+use super::gateway::GatewayError;
+use super::spec::ProviderSpec;
 use crate::secret::Secret;
 
 /// When an event takes place.

@@ -1,8 +1,8 @@
 //! Chat commands (`/tt start acme`): read from a verified request, answered by core against the
 //! timer, and replied to in the provider's format.
 
-use crate::catalogue::ProviderSpec;
-use crate::integrations::gateway::GatewayError;
+use super::gateway::GatewayError;
+use super::spec::ProviderSpec;
 use crate::secret::Secret;
 
 /// A command typed by a member of a chat workspace.

@@ -6,10 +6,14 @@
 
 pub mod account;
 pub mod calendar;
+pub mod calendar_source;
 pub mod chat;
 pub mod events;
+pub mod gateway;
 pub mod issues;
 pub mod notify;
+pub mod signature;
+pub mod spec;
 pub mod sync;
 pub mod webhook;
 
@@ -17,6 +21,9 @@ pub use account::{AccountApi, Revoker};
 pub use calendar::{
     Busy, CalendarEvent, CalendarWriter, EventStatus, EventTiming, FreeBusy, OutgoingEvent,
     WrittenEvent,
+};
+pub use calendar_source::{
+    CalendarApi, CalendarReader, CalendarSource, Changes, Listing, ReadError,
 };
 pub use chat::ChatCommands;
 pub use events::{AccessRevoked, EventReader, ExternalEvent, ExternalIssue, IssueChange};

@@ -1,7 +1,7 @@
 //! Posting a message: timer notices to a channel, a daily summary to a person.
 
-use crate::catalogue::ProviderSpec;
-use crate::integrations::gateway::GatewayError;
+use super::gateway::GatewayError;
+use super::spec::ProviderSpec;
 use crate::secret::Secret;
 
 #[async_trait::async_trait]

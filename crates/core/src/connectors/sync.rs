@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::calendar::CalendarEvent;
 use super::events::ExternalIssue;
-use crate::catalogue::ProviderSpec;
-use crate::integrations::gateway::GatewayError;
+use super::gateway::GatewayError;
+use super::spec::ProviderSpec;
 use crate::secret::Secret;
 
 // Nearly every item is an issue or an event; boxing them would only add an allocation.

@@ -7,8 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use stint_api_types::webhooks::DeliveryOutcome;
 
+use super::signature::SignatureError;
 use crate::secret::Secret;
-use crate::webhooks::SignatureError;
 
 /// Where a provider posts: its webhook URL (`/webhook`, Slack's `/events`) or its chat commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

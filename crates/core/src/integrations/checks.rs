@@ -17,7 +17,7 @@ use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::secret::Secret;
-use crate::tracking::wire_name;
+use crate::wire::wire_name;
 
 fn plain_token(field: &str, value: &str) -> Result<String, CoreError> {
     let value = value.trim();
@@ -174,5 +174,5 @@ pub async fn test_connection(
 }
 
 fn from_stored(found: &integration::Model) -> Result<IntegrationStatus, CoreError> {
-    crate::tracking::from_wire_name(&found.status)
+    crate::wire::from_wire_name(&found.status)
 }

@@ -9,7 +9,7 @@ use stint_entity::integration;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::tracking::{from_wire_name, wire_name};
+use crate::wire::{from_wire_name, wire_name};
 
 pub(crate) fn to_api(m: &integration::Model) -> Result<Integration, CoreError> {
     Ok(Integration {
@@ -171,7 +171,7 @@ pub async fn disconnect(
     super::credentials::delete(&*txn, found.id).await?;
     let id = found.id;
     let mut model = found.into_active_model();
-    model.status = Set(crate::tracking::wire_name(
+    model.status = Set(crate::wire::wire_name(
         &stint_api_types::providers::IntegrationStatus::Revoked,
     ));
     model.status_reason = Set(Some(match &revoke_error {
@@ -237,7 +237,7 @@ pub(crate) async fn save_connected(
             ..Default::default()
         },
     };
-    model.status = Set(crate::tracking::wire_name(
+    model.status = Set(crate::wire::wire_name(
         &stint_api_types::providers::IntegrationStatus::Active,
     ));
     model.status_reason = Set(None);

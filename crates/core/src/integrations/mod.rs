@@ -9,13 +9,12 @@ pub mod gateway;
 pub mod oauth;
 pub mod provider_apps;
 pub mod resolve;
-mod service;
 pub mod settings;
 pub mod signing_secrets;
+pub mod sync_history;
 pub mod tokens;
-mod workspaces;
 
-pub use service::Integrations;
+pub use crate::state::integrations::Integrations;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::{IntegrationScope, ProviderKey};

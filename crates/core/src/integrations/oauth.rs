@@ -270,7 +270,7 @@ async fn complete(
     };
     // Whoever started must still be active and still allowed to connect at that scope (an admin
     // demoted, a member disabled or personal mode switched off in the ten minutes since).
-    let scope: IntegrationScope = crate::tracking::from_wire_name(&row.scope)?;
+    let scope: IntegrationScope = crate::wire::from_wire_name(&row.scope)?;
     let actor = match crate::users::active_principal(stint, row.user_id).await? {
         Some(actor) => actor,
         None => return Err(Failure::Known("not_allowed")),

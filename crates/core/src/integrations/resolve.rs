@@ -8,7 +8,7 @@ use stint_entity::integration;
 use uuid::Uuid;
 
 use crate::error::CoreError;
-use crate::tracking::wire_name;
+use crate::wire::wire_name;
 
 /// The connection chosen, and whose it is.
 #[derive(Debug, Clone)]

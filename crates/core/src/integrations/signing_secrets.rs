@@ -1,8 +1,5 @@
-//! The signing secrets webhooks are checked with, cached briefly: decrypting a provider app on
-//! every delivery would cost a query per request at thousands of requests a second. An admin's
-//! change applies at once in this process and within `TTL` in others.
-
-use std::time::Duration;
+//! The signing secret a provider's webhooks are checked with, read through its cache
+//! (`state::signing_secrets`).
 
 use stint_api_types::providers::ProviderKey;
 
@@ -11,32 +8,6 @@ use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::provider_apps;
 use crate::secret::Secret;
-use crate::ttl_cache::TtlCache;
-
-const TTL: Duration = Duration::from_secs(10);
-
-pub struct SigningSecrets(TtlCache<Option<Secret>>);
-
-impl Default for SigningSecrets {
-    fn default() -> Self {
-        SigningSecrets(TtlCache::new(TTL, 64))
-    }
-}
-
-impl SigningSecrets {
-    /// Forgets a provider's secret (by its key) or a connection's (`connection:{id}`).
-    pub fn forget(&self, key: &str) {
-        self.0.remove(key);
-    }
-
-    pub(crate) fn get(&self, key: &str) -> Option<Option<Secret>> {
-        self.0.get(key)
-    }
-
-    pub(crate) fn put(&self, key: String, secret: Option<Secret>) {
-        self.0.put(key, secret);
-    }
-}
 
 /// The secret a provider's webhooks are signed with: the app's signing secret or its webhook
 /// secret, as the provider's receiver says.
@@ -45,7 +16,7 @@ pub async fn signing_secret(
     key: ProviderKey,
     which: SigningKey,
 ) -> Result<Option<Secret>, CoreError> {
-    if let Some(secret) = stint.integrations.secrets.0.get(key.as_str()) {
+    if let Some(secret) = stint.integrations.secrets.get(key.as_str()) {
         return Ok(secret);
     }
     let app = provider_apps::load(stint, key).await?;
@@ -56,7 +27,6 @@ pub async fn signing_secret(
     stint
         .integrations
         .secrets
-        .0
         .put(key.as_str().to_owned(), secret.clone());
     Ok(secret)
 }

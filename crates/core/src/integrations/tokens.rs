@@ -4,8 +4,6 @@
 //! taken and given back with short writes, so no transaction is open while the provider is
 //! asked), and never overwriting a newer token (version compare-and-swap).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -23,7 +21,8 @@ use super::provider_apps;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::secret::Secret;
-use crate::tracking::wire_name;
+pub use crate::state::refresh_locks::RefreshLocks;
+use crate::wire::wire_name;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -52,61 +51,6 @@ impl TokenError {
 impl From<sea_orm::DbErr> for TokenError {
     fn from(err: sea_orm::DbErr) -> Self {
         TokenError::Core(err.into())
-    }
-}
-
-/// One async lock per integration, so that concurrent callers in this process wait for the one
-/// refresh in flight instead of starting their own.
-#[derive(Default)]
-pub struct RefreshLocks {
-    locks: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
-    /// An integration's provider never changes, so the hot path need not read it every time.
-    providers: Mutex<HashMap<Uuid, ProviderKey>>,
-    /// When each connection was last marked used.
-    used: Mutex<HashMap<Uuid, DateTime<Utc>>>,
-}
-
-const USE_MARK_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
-
-impl RefreshLocks {
-    /// True (and remembered) when the connection was not marked used in the last minute.
-    fn due_for_use_mark(&self, id: Uuid, now: DateTime<Utc>) -> bool {
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        if used.len() > 100_000 {
-            used.clear();
-        }
-        match used.get(&id) {
-            Some(last) if now - *last < USE_MARK_EVERY && now >= *last => false,
-            _ => {
-                used.insert(id, now);
-                true
-            }
-        }
-    }
-
-    fn known_provider(&self, id: Uuid) -> Option<ProviderKey> {
-        self.providers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
-            .copied()
-    }
-
-    fn remember_provider(&self, id: Uuid, key: ProviderKey) {
-        let mut map = self.providers.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.clear();
-        }
-        map.insert(id, key);
-    }
-
-    fn lock_for(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget locks nobody holds, so the map does not grow with every integration ever seen.
-        if map.len() > 1024 {
-            map.retain(|_, lock| Arc::strong_count(lock) > 1);
-        }
-        map.entry(id).or_default().clone()
     }
 }
 

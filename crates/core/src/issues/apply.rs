@@ -9,11 +9,11 @@ use stint_entity::{integration, user};
 
 use super::batch::{Batch, TargetKey};
 use super::tasks::{self, Freshness, IssueTarget, Upserted};
+use super::{ApplyError, FollowUp, Handled};
 use crate::catalogue::Connector;
 use crate::connectors::{AccessRevoked, ExternalEvent, IssueChange};
 use crate::error::CoreError;
-use crate::tracking::wire_name;
-use crate::webhooks::intake::{ApplyError, FollowUp, Handled};
+use crate::wire::wire_name;
 
 /// The connection whose issues these are, as an issue target: the organisation's connection of
 /// the provider, or one member's own.

@@ -4,7 +4,9 @@
 
 pub mod apply;
 pub mod batch;
+mod outcome;
 pub mod tasks;
 
 pub use batch::{Batch, Savepoint, TargetKey};
+pub use outcome::{ApplyError, FollowUp, Handled};
 pub use tasks::{Freshness, IssueTarget, Upserted};

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::catalogue::{Connector, UserHandle};
 use crate::connectors::{ExternalIssue, IssueRouting};
 use crate::error::CoreError;
-use crate::tracking::wire_name;
+use crate::wire::wire_name;
 
 const ISSUE: &str = "issue";
 const TASK: &str = "task";

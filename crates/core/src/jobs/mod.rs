@@ -4,6 +4,7 @@
 //! only queues work (an API handler, a schedule) needs no more than this module.
 
 mod metrics;
+mod notice;
 mod overview;
 mod queue;
 mod schedule;
@@ -14,6 +15,7 @@ use stint_api_types::providers::ProviderKey;
 use uuid::Uuid;
 
 pub use metrics::JobMetrics;
+pub use notice::Notice;
 pub use overview::overview;
 pub use queue::{JobQueue, MAX_ATTEMPTS, QueueError, QueuedJob, Storage};
 pub use schedule::Schedule;
@@ -40,7 +42,7 @@ pub enum Job {
     /// Posts one user's daily summary for their local day.
     DailySummary { user_id: Uuid, date: NaiveDate },
     /// Posts a timer notice through the user's chat providers.
-    Notify { notice: crate::notify::Notice },
+    Notify { notice: Notice },
     /// Forgets old delivery records, sync runs, OAuth states and finished jobs.
     Retention,
 }

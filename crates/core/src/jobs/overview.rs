@@ -8,19 +8,23 @@ use stint_api_types::webhooks::{JobRecord, JobsOverview, ScheduleInfo};
 use super::queue::{JobQueue, QueueError, Storage};
 use super::{Job, Schedule};
 use crate::auth::Principal;
-use crate::context::Stint;
+use crate::config::WorkerConfig;
 use crate::error::CoreError;
 
 const LISTED: i64 = 50;
 
-pub async fn overview(stint: &Stint, principal: &Principal) -> Result<JobsOverview, CoreError> {
+/// The queue as the admin sees it at `now`, with the schedules `worker` configures.
+pub async fn overview(
+    queue: &JobQueue,
+    worker: &WorkerConfig,
+    now: DateTime<Utc>,
+    principal: &Principal,
+) -> Result<JobsOverview, CoreError> {
     if !principal.acts_as_admin() {
         return Err(CoreError::Forbidden("only admins see the job queue"));
     }
-    let queue = &stint.jobs;
     let read = |e: QueueError| CoreError::Internal(e.to_string());
     let counts = queue.counts().await.map_err(read)?;
-    let now = stint.clock.now();
     Ok(JobsOverview {
         queued: counts.queued,
         running: counts.running,
@@ -32,8 +36,8 @@ pub async fn overview(stint: &Stint, principal: &Principal) -> Result<JobsOvervi
             .iter()
             .map(|s| ScheduleInfo {
                 name: s.name().to_owned(),
-                cron: s.expression(&stint.config.worker),
-                next: s.upcoming(&stint.config.worker, now, 3),
+                cron: s.expression(worker),
+                next: s.upcoming(worker, now, 3),
             })
             .collect(),
     })

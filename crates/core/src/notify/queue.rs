@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use sea_orm::EntityTrait;
-use serde::{Deserialize, Serialize};
 use stint_api_types::providers::IntegrationScope;
 use stint_entity::{notification_preference, time_entry, user};
 use uuid::Uuid;
@@ -20,6 +19,7 @@ use crate::error::CoreError;
 use crate::integrations::gateway::GatewayError;
 use crate::integrations::{resolve, tokens};
 use crate::jobs::Job;
+pub use crate::jobs::Notice;
 
 /// Retries after the first attempt.
 const MAX_RETRIES: usize = 3;
@@ -27,20 +27,6 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// A stop is posted a moment after it is queued, so that the start queued just before it (the
 /// worker serialises one user's notices) is taken first.
 const STOP_AFTER: Duration = Duration::from_secs(1);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "notice", rename_all = "snake_case")]
-pub enum Notice {
-    TimerStarted { entry_id: Uuid, user_id: Uuid },
-    TimerStopped { entry_id: Uuid, user_id: Uuid },
-}
-
-impl Notice {
-    pub fn user_id(&self) -> Uuid {
-        let (Notice::TimerStarted { user_id, .. } | Notice::TimerStopped { user_id, .. }) = self;
-        *user_id
-    }
-}
 
 /// Queues a notice for the worker. A queue that cannot be written loses the notice, never the
 /// timer request.

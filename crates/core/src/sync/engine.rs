@@ -43,7 +43,7 @@ pub async fn start(
     };
     let found = connections::visible(stint, principal, key, scope, true).await?;
     // A connection that cannot sync is said so now, not in a run that fails later.
-    let status = crate::tracking::from_wire_name::<IntegrationStatus>(&found.status)?;
+    let status = crate::wire::from_wire_name::<IntegrationStatus>(&found.status)?;
     if status != IntegrationStatus::Active {
         let name = stint
             .catalogue
@@ -121,7 +121,7 @@ pub async fn run(stint: &Stint, run_id: Uuid) -> Result<(), CoreError> {
         return Ok(());
     };
     if matches!(
-        crate::tracking::from_wire_name::<SyncStatus>(&queued.status)?,
+        crate::wire::from_wire_name::<SyncStatus>(&queued.status)?,
         SyncStatus::Succeeded | SyncStatus::Failed
     ) {
         return Ok(());

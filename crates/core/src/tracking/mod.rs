@@ -1,28 +1,13 @@
 //! Time tracking: clients, projects, tasks, time entries and the timer.
 
 pub mod clients;
-pub mod cursor;
-pub mod entry_pages;
+
 pub mod projects;
 mod sqlite_page;
 pub mod tasks;
 pub mod time_entries;
 pub mod timer;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::error::CoreError;
-
-/// The wire name of an enumeration value, which is also how it is stored.
-pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
-}
-
-pub(crate) fn from_wire_name<T: DeserializeOwned>(stored: &str) -> Result<T, CoreError> {
-    serde_json::from_value(serde_json::Value::String(stored.to_owned()))
-        .map_err(|_| CoreError::Internal(format!("stored value `{stored}` is unknown")))
-}
+pub use crate::cursor;
+pub use crate::state::entry_pages;
+pub(crate) use crate::wire::{from_wire_name, wire_name};

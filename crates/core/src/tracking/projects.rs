@@ -7,9 +7,9 @@ use stint_api_types::{ClientId, Page, ProjectId};
 use stint_entity::{client, project};
 use uuid::Uuid;
 
-use super::cursor;
 use crate::auth::Principal;
 use crate::context::Stint;
+use crate::cursor;
 use crate::error::CoreError;
 use crate::validate;
 

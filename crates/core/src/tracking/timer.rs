@@ -12,12 +12,12 @@ use stint_entity::time_entry;
 use uuid::Uuid;
 
 use super::time_entries::{resolve_references, to_api};
-use super::wire_name;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::notify::Notice;
 use crate::validate;
+use crate::wire::wire_name;
 
 pub async fn running_entry(
     stint: &Stint,

@@ -11,9 +11,10 @@ use uuid::Uuid;
 use super::intake::{apply_batch, job_from_row};
 use crate::auth::Principal;
 use crate::context::Stint;
+use crate::cursor;
 use crate::error::CoreError;
-use crate::tracking::{cursor, from_wire_name, wire_name};
 use crate::validate;
+use crate::wire::{from_wire_name, wire_name};
 
 fn to_api(row: &webhook_delivery::Model) -> Result<WebhookDelivery, CoreError> {
     let outcome: DeliveryOutcome = from_wire_name(&row.outcome)?;

@@ -3,10 +3,10 @@
 //! background task so the provider gets its answer within its timeout.
 
 pub mod deliveries;
-pub mod guard;
+
 pub mod intake;
 pub mod receive;
-pub mod signature;
 
+pub use crate::connectors::signature::{self, SignatureError};
+pub use crate::state::guard;
 pub use intake::{Intake, NewDelivery, Recorded};
-pub use signature::SignatureError;

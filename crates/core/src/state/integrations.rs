@@ -2,13 +2,14 @@
 //! the refresh locks of their tokens. Only `integrations` writes what these caches hold, so only
 //! `integrations` clears them.
 
+use super::refresh_locks::RefreshLocks;
 use super::signing_secrets::SigningSecrets;
-use super::tokens::RefreshLocks;
 use super::workspaces::ConnectedWorkspaces;
+use crate::connectors::gateway::OAuthClient;
 
 pub struct Integrations {
     /// Speaks OAuth to providers (code exchange, refresh); faked in tests.
-    pub(crate) oauth: std::sync::Arc<dyn super::gateway::OAuthClient>,
+    pub(crate) oauth: std::sync::Arc<dyn OAuthClient>,
     /// Decrypted webhook and signing secrets, of provider apps and of personal connections.
     pub(crate) secrets: SigningSecrets,
     pub(crate) workspaces: ConnectedWorkspaces,
@@ -16,7 +17,7 @@ pub struct Integrations {
 }
 
 impl Integrations {
-    pub fn new(oauth: std::sync::Arc<dyn super::gateway::OAuthClient>) -> Integrations {
+    pub fn new(oauth: std::sync::Arc<dyn OAuthClient>) -> Integrations {
         Integrations {
             oauth,
             secrets: SigningSecrets::default(),

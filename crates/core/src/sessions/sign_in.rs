@@ -8,9 +8,9 @@ use stint_entity::{api_token, ended_session, user};
 use uuid::Uuid;
 
 use super::api_tokens::{TOKEN_PREFIX, parse_scopes};
-use super::jwt::SessionClaims;
-use super::password::{decoy_hash, verify_password};
-use super::principal::{Credential, Principal};
+use crate::auth::SessionClaims;
+use crate::auth::{Credential, Principal};
+use crate::auth::{decoy_hash, verify_password};
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::users::parse_role;
@@ -79,7 +79,7 @@ pub async fn login(
 pub async fn authenticate_bearer(stint: &Stint, bearer: &str) -> Result<Principal, CoreError> {
     let now = stint.clock.now();
     if bearer.starts_with(TOKEN_PREFIX) {
-        let hash = super::sha256_hex(bearer.as_bytes());
+        let hash = crate::secret::sha256_hex(bearer.as_bytes());
         if let Some(principal) = stint.accounts.principals.get(&hash, now) {
             return Ok(principal);
         }
@@ -187,24 +187,6 @@ pub async fn logout(stint: &Stint, principal: &Principal) -> Result<(), CoreErro
     .exec_without_returning(&stint.db)
     .await?;
     stint.accounts.principals.clear();
-    Ok(())
-}
-
-/// Ends every session of the user issued until now (a password changed, the account
-/// deactivated, an admin's "sign out everywhere"). API tokens are not sessions and stay.
-pub async fn end_sessions<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    user_id: Uuid,
-) -> Result<(), CoreError> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::SessionGeneration,
-            Expr::col(user::Column::SessionGeneration).add(1),
-        )
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
     Ok(())
 }
 

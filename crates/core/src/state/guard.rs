@@ -26,7 +26,7 @@ impl Default for Guard {
 impl Guard {
     /// True the first time these exact bytes arrive for this provider within the window.
     pub fn first_time(&self, provider: ProviderKey, body: &[u8]) -> bool {
-        let key = format!("{provider}:{}", crate::auth::sha256_hex(body));
+        let key = format!("{provider}:{}", crate::secret::sha256_hex(body));
         if self.seen.get(&key).is_some() {
             return false;
         }

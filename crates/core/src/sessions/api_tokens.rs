@@ -8,7 +8,7 @@ use stint_api_types::auth::{ApiToken, CreateApiToken, CreatedApiToken, Scope};
 use stint_entity::api_token;
 use uuid::Uuid;
 
-use super::principal::Principal;
+use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::validate;
@@ -62,13 +62,13 @@ pub async fn create_token(
     scopes.dedup();
     let token = format!(
         "{TOKEN_PREFIX}{}",
-        URL_SAFE_NO_PAD.encode(super::random_bytes::<32>())
+        URL_SAFE_NO_PAD.encode(crate::secret::random_bytes::<32>())
     );
     let model = api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(principal.user_id.as_uuid()),
         name: Set(name),
-        token_hash: Set(super::sha256_hex(token.as_bytes())),
+        token_hash: Set(crate::secret::sha256_hex(token.as_bytes())),
         token_prefix: Set(token.chars().take(TOKEN_PREFIX.len() + 6).collect()),
         scopes: Set(scopes
             .iter()

@@ -10,8 +10,8 @@ use stint_api_types::providers::{IntegrationStatus, ProviderKey};
 use stint_entity::integration;
 
 use crate::error::CoreError;
-use crate::tracking::wire_name;
 use crate::ttl_cache::TtlCache;
+use crate::wire::wire_name;
 
 /// Read again after this long (a connection made in another process counts within it).
 const TTL: Duration = Duration::from_secs(10);

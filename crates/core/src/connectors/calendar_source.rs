@@ -13,12 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stint_api_types::providers::CalendarSettings;
 
-use crate::catalogue::ProviderSpec;
-use crate::connectors::{
+use super::gateway::GatewayError;
+use super::spec::ProviderSpec;
+use super::{
     CalendarEvent, CalendarWriter, FreeBusy, Position, SourceConnection, SourcePage, SyncItem,
     SyncSource,
 };
-use crate::integrations::gateway::GatewayError;
 use crate::secret::Secret;
 
 /// One page of a calendar's listing.
