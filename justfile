@@ -23,11 +23,15 @@ test-pg: web browser
 openapi:
     cargo run -q -p stint-cli -- openapi > openapi/openapi.json
 
+# Every benchmark below, in one table written into README.md (~25 min)
+bench:
+    bash scripts/bench.sh
+
 # Load test GET /api/time-entries on SQLite and PostgreSQL (release build, wrk)
 bench-api:
     bash benches/api.sh
 
-# 10,000 signed GitHub deliveries, then 10,000 `/tt status` commands, on SQLite and PostgreSQL (release build)
+# 10,000 signed GitHub deliveries (a tenth edits and re-deliveries, checked), then 10,000 `/tt status` commands (replies checked), on SQLite and PostgreSQL with pgbench for scale (release build)
 bench-webhooks:
     cargo build --release -q -p stint-cli
     cargo run --release -q --example bench-webhooks

@@ -28,6 +28,9 @@ const PAGE: usize = 50;
 /// One event in a hundred changes before the incremental run.
 const CHANGED_EVERY: usize = 100;
 
+#[path = "table_row.rs"]
+mod table_row;
+
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// Google's `events.list` for every member, told apart by their access token.
@@ -216,6 +219,18 @@ async fn main() -> Result<(), Failure> {
         time_entry::Entity::find().count(&stint.db).await?
     );
     println!("peak RSS {} MB", peak_rss_mb());
+    table_row::write(table_row::Row {
+        benchmark: &format!("calendar full import, {MEMBERS} members × {events} events"),
+        database: "SQLite",
+        rate: format!(
+            "{} events/s",
+            table_row::thousands(imported as f64 / full.wall.as_secs_f64())
+        ),
+        p50: "–".to_owned(),
+        p99: "–".to_owned(),
+        errors: (MEMBERS * events).saturating_sub(imported as usize),
+        rss_mb: peak_rss_mb(),
+    });
     worker.stop(Duration::from_secs(5)).await;
     fake.kill()?;
     fake.wait()?;

@@ -1,11 +1,16 @@
 //! Load test of the webhook routes against a release build (`just bench-webhooks`): 10,000 signed
-//! GitHub `issues.opened` deliveries with distinct issue numbers at concurrency 32, then 10,000
-//! `/tt status` slash commands; on SQLite, then PostgreSQL. Prints req/s, p50, p99, errors, the
-//! tasks created (must equal the deliveries), how long applying took, and the server's memory.
+//! GitHub deliveries at concurrency 32 — nine in ten `issues.opened` with distinct numbers, one in
+//! ten the careful path (an earlier issue edited, the newer edit sent before the older one, and
+//! byte-for-byte re-deliveries) — then 10,000 `/tt status` slash commands from a member whose
+//! timer runs, every reply checked to name its project; on SQLite, then PostgreSQL. Afterwards
+//! every issue must be exactly one task with its newest title. On PostgreSQL, pgbench then runs an
+//! insert-only script on the same database (32 clients, 10 s) and the delivery rate is printed as
+//! a share of its rate. Prints req/s, p50, p99, errors and the server's memory.
 //!
 //!   just bench-webhooks
 //!   BENCH_DATABASES=sqlite BENCH_REQUESTS=20000 just bench-webhooks
 
+use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,6 +28,17 @@ const ADMIN_EMAIL: &str = "bench@example.com";
 const ADMIN_PASSWORD: &str = "bench-password";
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+#[path = "table_row.rs"]
+mod table_row;
+
+/// The member whose `/tt status` is asked, and the project their timer runs on.
+const MEMBER_EMAIL: &str = "slack@example.com";
+const MEMBER_PASSWORD: &str = "slack-member-password";
+const PROJECT: &str = "Bench Project";
+/// A careful delivery refers to an issue opened this many requests before it, far more than are
+/// ever in flight at once, so the issue exists when its edit arrives.
+const LAG: usize = 500;
 
 struct Server {
     child: Child,
@@ -207,7 +223,7 @@ async fn set_up(server: &Server) -> Result<String, Failure> {
         client
             .post(format!("{base}/api/admin/users"))
             .bearer_auth(&admin)
-            .json(&json!({ "email": "slack@example.com", "password": "slack-member-password" })),
+            .json(&json!({ "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD })),
     )
     .await?;
     let id = member["id"].as_str().ok_or("no id")?;
@@ -219,24 +235,51 @@ async fn set_up(server: &Server) -> Result<String, Failure> {
             .json(&json!({ "slack_user_id": "U2147483697" })),
     )
     .await?;
+    // The member's timer runs on a project, so every `/tt status` reply has something to name.
+    let project = json_call(
+        &client,
+        client
+            .post(format!("{base}/api/projects"))
+            .bearer_auth(&admin)
+            .json(&json!({ "name": PROJECT })),
+    )
+    .await?;
+    let signed_in = json_call(
+        &client,
+        client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({ "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD })),
+    )
+    .await?;
+    let member_token = signed_in["access_token"].as_str().ok_or("no member token")?;
+    json_call(
+        &client,
+        client
+            .post(format!("{base}/api/timer/start"))
+            .bearer_auth(member_token)
+            .json(&json!({ "project_id": project["id"] })),
+    )
+    .await?;
     Ok(admin)
 }
 
-fn opened(number: usize) -> Vec<u8> {
+/// GitHub's `issues` payload for one issue of the bench repository.
+fn issue(action: &str, number: usize, title: &str, updated_at: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
-        "action": "opened",
+        "action": action,
         "issue": {
             "url": format!("https://api.github.com/repos/octocat/Hello-World/issues/{number}"),
             "html_url": format!("https://github.com/octocat/Hello-World/issues/{number}"),
             "id": number, "node_id": "MDU6SXNzdWUx", "number": number,
-            "title": format!("Bench issue {number}"),
+            "title": title,
             "user": { "login": "octocat", "id": 1, "type": "User" },
             "labels": [{ "id": 208_045_946, "name": "bug", "color": "f29513", "default": true }],
             "state": "open", "locked": false, "assignee": null, "assignees": [],
             "milestone": null, "comments": 0,
-            "created_at": "2026-01-05T08:00:00Z", "updated_at": "2026-01-05T08:00:00Z",
+            "created_at": "2026-01-05T08:00:00Z", "updated_at": updated_at,
             "closed_at": null, "author_association": "OWNER", "body": "I'm having a problem with this."
         },
+        "changes": if action == "edited" { json!({ "title": { "from": format!("Bench issue {number}") } }) } else { json!({}) },
         "repository": {
             "id": 1_296_269, "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5", "name": "Hello-World",
             "full_name": "octocat/Hello-World", "private": false,
@@ -245,6 +288,55 @@ fn opened(number: usize) -> Vec<u8> {
         "sender": { "login": "octocat", "id": 1, "type": "User" }
     }))
     .unwrap_or_default()
+}
+
+/// The deliveries to send, in order, and the title each issue must end with.
+struct Deliveries {
+    /// (delivery id, body); a re-delivery repeats an earlier pair byte for byte.
+    sent: Vec<(String, Vec<u8>)>,
+    titles: BTreeMap<usize, String>,
+    careful: usize,
+}
+
+fn deliveries(total: usize) -> Deliveries {
+    let mut sent: Vec<(String, Vec<u8>)> = Vec::with_capacity(total);
+    let mut titles = BTreeMap::new();
+    let (mut opened, mut careful) = (0usize, 0usize);
+    let mut edited_newer: Vec<usize> = Vec::new();
+    for i in 0..total {
+        let id = uuid::Uuid::new_v4().to_string();
+        if i % 10 == 9 && sent.len() > LAG {
+            careful += 1;
+            let target = opened.saturating_sub(LAG / 10 * 9).max(1);
+            match careful % 3 {
+                // The newer edit first…
+                0 => {
+                    let title = format!("Bench issue {target} (edited twice)");
+                    sent.push((id, issue("edited", target, &title, "2026-01-05T08:02:00Z")));
+                    titles.insert(target, title);
+                    edited_newer.push(target);
+                }
+                // …then the older one, which must change nothing.
+                1 if !edited_newer.is_empty() => {
+                    let target = edited_newer[edited_newer.len() - 1];
+                    let title = format!("Bench issue {target} (edited once)");
+                    sent.push((id, issue("edited", target, &title, "2026-01-05T08:01:00Z")));
+                }
+                // A delivery GitHub sends again, same id and bytes.
+                _ => sent.push(sent[sent.len() - LAG].clone()),
+            }
+        } else {
+            opened += 1;
+            let title = format!("Bench issue {opened}");
+            sent.push((id, issue("opened", opened, &title, "2026-01-05T08:00:00Z")));
+            titles.insert(opened, title);
+        }
+    }
+    Deliveries {
+        sent,
+        titles,
+        careful,
+    }
 }
 
 struct Run {
@@ -262,6 +354,22 @@ impl Run {
         self.latencies_us[index] as f64 / 1000.0
     }
 
+    fn rate(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.seconds
+    }
+
+    fn row(&self, benchmark: &str, database: &str, rss_mb: u64) {
+        table_row::write(table_row::Row {
+            benchmark,
+            database,
+            rate: format!("{} req/s", table_row::thousands(self.rate())),
+            p50: format!("{:.2} ms", self.percentile(0.50)),
+            p99: format!("{:.2} ms", self.percentile(0.99)),
+            errors: self.errors,
+            rss_mb,
+        });
+    }
+
     fn line(&self, name: &str) -> String {
         let total = self.latencies_us.len();
         format!(
@@ -277,8 +385,13 @@ impl Run {
     }
 }
 
-/// Sends every request once, `CONCURRENCY` at a time.
-async fn blast(requests: Arc<Vec<reqwest::Request>>, client: reqwest::Client) -> Run {
+/// Sends every request once, `CONCURRENCY` at a time; an answer that is not a success, or whose
+/// body `check` refuses, counts as an error.
+async fn blast(
+    requests: Arc<Vec<reqwest::Request>>,
+    client: reqwest::Client,
+    check: fn(&[u8]) -> bool,
+) -> Run {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -295,7 +408,9 @@ async fn blast(requests: Arc<Vec<reqwest::Request>>, client: reqwest::Client) ->
                 let sent = Instant::now();
                 match client.execute(request).await {
                     Ok(response) if response.status().is_success() => {
-                        let _ = response.bytes().await;
+                        if !response.bytes().await.is_ok_and(|body| check(&body)) {
+                            errors += 1;
+                        }
                     }
                     _ => errors += 1,
                 }
@@ -319,8 +434,12 @@ async fn blast(requests: Arc<Vec<reqwest::Request>>, client: reqwest::Client) ->
     run
 }
 
-async fn count_tasks(client: &reqwest::Client, base: &str, admin: &str) -> Result<usize, Failure> {
-    let mut count = 0;
+async fn task_titles(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+) -> Result<Vec<String>, Failure> {
+    let mut titles = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let mut url = format!("{base}/api/tasks?limit=200");
@@ -328,10 +447,12 @@ async fn count_tasks(client: &reqwest::Client, base: &str, admin: &str) -> Resul
             url.push_str(&format!("&cursor={c}"));
         }
         let page = json_call(client, client.get(url).bearer_auth(admin)).await?;
-        count += page["items"].as_array().map_or(0, Vec::len);
+        for task in page["items"].as_array().into_iter().flatten() {
+            titles.push(task["title"].as_str().unwrap_or_default().to_owned());
+        }
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
-            None => return Ok(count),
+            None => return Ok(titles),
         }
     }
 }
@@ -359,26 +480,24 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
         .build()?;
     let base = server.base.clone();
 
-    let deliveries: Vec<reqwest::Request> = (1..=total)
-        .map(|number| {
-            let body = opened(number);
+    let plan = deliveries(total);
+    let requests: Vec<reqwest::Request> = plan
+        .sent
+        .iter()
+        .map(|(id, body)| {
             client
                 .post(format!("{base}/api/integrations/github/webhook"))
                 .header("content-type", "application/json")
                 .header("x-github-event", "issues")
-                .header("x-github-delivery", uuid::Uuid::new_v4().to_string())
-                .header(
-                    "x-hub-signature-256",
-                    github_signature(WEBHOOK_SECRET, &body),
-                )
-                .body(body)
+                .header("x-github-delivery", id)
+                .header("x-hub-signature-256", github_signature(WEBHOOK_SECRET, body))
+                .body(body.clone())
                 .build()
         })
         .collect::<Result<_, _>>()?;
-    let webhooks = blast(Arc::new(deliveries), client.clone()).await;
+    let webhooks = blast(Arc::new(requests), client.clone(), |_| true).await;
 
-    // Deliveries are applied in the background: wait until none is left queued.
-    let applying = Instant::now();
+    // Deliveries are applied before they are answered; this wait only guards against a change.
     loop {
         let queued = json_call(
             &client,
@@ -394,9 +513,18 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let drained_after = applying.elapsed().as_secs_f64();
-    let tasks = count_tasks(&client, &base, &admin).await?;
+    let mut found = task_titles(&client, &base, &admin).await?;
+    found.sort();
+    let mut expected: Vec<String> = plan.titles.values().cloned().collect();
+    expected.sort();
+    let wrong = found.len().abs_diff(expected.len())
+        + found.iter().zip(&expected).filter(|(f, e)| f != e).count();
     let (rss_webhooks, _) = server.memory();
+    let pgbench = if database == "postgres" {
+        Some(pgbench_tps().await?)
+    } else {
+        None
+    };
 
     let timestamp = chrono::Utc::now().timestamp();
     let commands: Vec<reqwest::Request> = (0..total)
@@ -418,23 +546,92 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
                 .build()
         })
         .collect::<Result<_, _>>()?;
-    let status = blast(Arc::new(commands), client.clone()).await;
+    let names_project = |body: &[u8]| {
+        body.windows(PROJECT.len())
+            .any(|window| window == PROJECT.as_bytes())
+    };
+    let status = blast(Arc::new(commands), client.clone(), names_project).await;
     let (rss, peak) = server.memory();
 
     println!("== {database} ==");
-    println!("{}", webhooks.line("issues.opened"));
+    println!("{}", webhooks.line("issues.*"));
     println!(
-        "  applied in the background within {drained_after:.2} s after the last answer; tasks created {tasks} of {total}{}",
-        if tasks == total { "" } else { "  <-- MISMATCH" }
+        "  {} deliveries, {} of them the careful path (edits out of order, re-deliveries); {} issues; tasks {} with {} wrong{}",
+        plan.sent.len(),
+        plan.careful,
+        expected.len(),
+        found.len(),
+        wrong,
+        if wrong == 0 { "" } else { "  <-- MISMATCH" }
     );
+    let delivery_rate = webhooks.rate();
+    if let Some(tps) = pgbench {
+        println!(
+            "  pgbench (insert-only, 32 clients, same database): {tps:.0} inserts/s; deliveries are {:.0}% of it",
+            delivery_rate / tps * 100.0
+        );
+    }
     println!("{}", status.line("/tt status"));
+    println!("  every reply checked to name the running timer's project ({PROJECT})");
     println!(
         "  server RSS {rss_webhooks} MB after the deliveries, {rss} MB at the end, peak {peak} MB"
     );
-    if tasks != total {
-        return Err(format!("{tasks} tasks for {total} deliveries").into());
+    let database_name = if database == "postgres" { "PostgreSQL" } else { "SQLite" };
+    let deliveries_name = match pgbench {
+        Some(tps) => format!(
+            "GitHub deliveries, 10% edits/re-deliveries ({:.0}% of pgbench's {} inserts/s)",
+            delivery_rate / tps * 100.0,
+            table_row::thousands(tps)
+        ),
+        None => "GitHub deliveries, 10% edits/re-deliveries".to_owned(),
+    };
+    webhooks.row(&deliveries_name, database_name, rss_webhooks);
+    status.row("`/tt status`, replies checked", database_name, rss);
+    if wrong != 0 {
+        return Err(format!("{wrong} tasks differ from the issues sent").into());
+    }
+    if status.errors != 0 || webhooks.errors != 0 {
+        return Err("requests failed or replies were wrong".into());
     }
     Ok(())
+}
+
+/// pgbench on the bench's database: 32 clients inserting one row each transaction for 10 s.
+async fn pgbench_tps() -> Result<f64, Failure> {
+    use sea_orm::ConnectionTrait;
+    let base = std::env::var("STINT_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
+    let url = format!("{base}/stint_bench_webhooks?sslmode=disable");
+    let db = sea_orm::Database::connect(&url).await?;
+    db.execute_unprepared(
+        "CREATE TABLE IF NOT EXISTS bench_inserts (id bigserial PRIMARY KEY, body text NOT NULL)",
+    )
+    .await?;
+    db.close().await?;
+    let script = tempfile::NamedTempFile::new()?;
+    std::fs::write(
+        script.path(),
+        "INSERT INTO bench_inserts (body) VALUES ('delivery');\n",
+    )?;
+    let output = Command::new("pgbench")
+        .args(["-n", "-c", "32", "-j", "2", "-T", "10", "-f"])
+        .arg(script.path())
+        .arg(&url)
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix("tps = ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|tps| tps.parse::<f64>().ok())
+        })
+        .ok_or_else(|| {
+            format!(
+                "pgbench printed no rate: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into()
+        })
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

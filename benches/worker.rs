@@ -28,6 +28,9 @@ const CONCURRENCY: usize = 16;
 const PROVIDER_DELAY: Duration = Duration::from_millis(50);
 const SUMMARY_USERS: usize = 100_000;
 
+#[path = "table_row.rs"]
+mod table_row;
+
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
@@ -116,6 +119,18 @@ async fn main() -> Result<(), Failure> {
         wall.as_secs_f64() / bound,
         peak_rss_mb()
     );
+    table_row::write(table_row::Row {
+        benchmark: &format!(
+            "worker token sweep, {CONNECTIONS} connections, 50 ms provider ({:.2}× the bound)",
+            wall.as_secs_f64() / bound
+        ),
+        database: backend,
+        rate: format!("{} jobs/s", table_row::thousands(queued as f64 / wall.as_secs_f64())),
+        p50: "–".to_owned(),
+        p99: "–".to_owned(),
+        errors: queued.saturating_sub(refreshes),
+        rss_mb: peak_rss_mb(),
+    });
     worker.stop(Duration::from_secs(5)).await;
 
     seed_summaries(&stint).await?;
