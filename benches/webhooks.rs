@@ -251,7 +251,9 @@ async fn set_up(server: &Server) -> Result<String, Failure> {
             .json(&json!({ "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD })),
     )
     .await?;
-    let member_token = signed_in["access_token"].as_str().ok_or("no member token")?;
+    let member_token = signed_in["access_token"]
+        .as_str()
+        .ok_or("no member token")?;
     json_call(
         &client,
         client
@@ -490,7 +492,10 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
                 .header("content-type", "application/json")
                 .header("x-github-event", "issues")
                 .header("x-github-delivery", id)
-                .header("x-hub-signature-256", github_signature(WEBHOOK_SECRET, body))
+                .header(
+                    "x-hub-signature-256",
+                    github_signature(WEBHOOK_SECRET, body),
+                )
                 .body(body.clone())
                 .build()
         })
@@ -576,7 +581,11 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
     println!(
         "  server RSS {rss_webhooks} MB after the deliveries, {rss} MB at the end, peak {peak} MB"
     );
-    let database_name = if database == "postgres" { "PostgreSQL" } else { "SQLite" };
+    let database_name = if database == "postgres" {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let deliveries_name = match pgbench {
         Some(tps) => format!(
             "GitHub deliveries, 10% edits/re-deliveries ({:.0}% of pgbench's {} inserts/s)",

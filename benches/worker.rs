@@ -125,7 +125,10 @@ async fn main() -> Result<(), Failure> {
             wall.as_secs_f64() / bound
         ),
         database: backend,
-        rate: format!("{} jobs/s", table_row::thousands(queued as f64 / wall.as_secs_f64())),
+        rate: format!(
+            "{} jobs/s",
+            table_row::thousands(queued as f64 / wall.as_secs_f64())
+        ),
         p50: "–".to_owned(),
         p99: "–".to_owned(),
         errors: queued.saturating_sub(refreshes),

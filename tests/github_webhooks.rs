@@ -719,3 +719,50 @@ async fn an_older_delivery_arriving_after_a_newer_one_changes_nothing() {
     assert_eq!(made.len(), 1);
     assert_eq!(made[0]["title"], "edited 7");
 }
+
+#[tokio::test]
+async fn redeliveries_among_new_deliveries_are_answered_as_duplicates_and_not_applied() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let first =
+        serde_json::to_vec(&issue_event("opened", "octocat/Hello-World", 1, "One", &[])).unwrap();
+    deliver(&app, "issues", "d-1", &first, WEBHOOK_SECRET)
+        .await
+        .ok::<Value>(200);
+    // GitHub re-sends `d-1` while new deliveries arrive: they share batches with it.
+    let mut sends = Vec::new();
+    for number in 2..=20u64 {
+        let body = serde_json::to_vec(&issue_event(
+            "opened",
+            "octocat/Hello-World",
+            number,
+            &format!("Issue {number}"),
+            &[],
+        ))
+        .unwrap();
+        sends.push((format!("d-{number}"), body));
+        if number % 6 == 0 {
+            sends.push(("d-1".to_owned(), first.clone()));
+        }
+    }
+    let answers = futures_util::future::join_all(
+        sends
+            .iter()
+            .map(|(id, body)| deliver(&app, "issues", id, body, WEBHOOK_SECRET)),
+    )
+    .await;
+    for ((id, _), answer) in sends.iter().zip(answers) {
+        let expected = if id == "d-1" { "duplicate" } else { "accepted" };
+        assert_eq!(answer.ok::<Value>(200)["status"], expected, "{id}");
+    }
+    app.stint.intake.settle().await;
+
+    let all = tasks(&app, &admin).await;
+    assert_eq!(all.len(), 20, "one task per issue: {all:?}");
+    let recorded = deliveries(&app, &admin).await;
+    assert_eq!(recorded.len(), 20, "each delivery recorded once");
+    assert!(
+        recorded.iter().all(|d| d["outcome"] == "applied"),
+        "{recorded:?}"
+    );
+}
