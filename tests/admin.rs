@@ -150,6 +150,46 @@ async fn the_last_admin_cannot_be_demoted_or_disabled() {
 }
 
 #[tokio::test]
+async fn an_admin_cannot_lock_themselves_out_while_another_admin_can() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let me: Value = app.get("/api/me", &admin).await.ok(200);
+    let own = me["id"].as_str().unwrap();
+    let (other, other_token) = app.member("grace@example.com").await;
+    app.patch(
+        &format!("/api/admin/users/{other}"),
+        &admin,
+        &json!({ "role": "admin" }),
+    )
+    .await
+    .ok::<Value>(200);
+    // Not the last admin any more, yet still not allowed on their own account.
+    for change in [json!({ "active": false }), json!({ "role": "member" })] {
+        let refused = app
+            .patch(&format!("/api/admin/users/{own}"), &admin, &change)
+            .await;
+        let problem = refused.problem(409, "conflict");
+        assert!(
+            problem.detail.contains("another admin"),
+            "{}",
+            problem.detail
+        );
+    }
+    assert_eq!(app.get("/api/admin/users", &admin).await.status, 200);
+    // The other admin may.
+    app.patch(
+        &format!("/api/admin/users/{own}"),
+        &other_token,
+        &json!({ "role": "member" }),
+    )
+    .await
+    .ok::<Value>(200);
+    app.get("/api/admin/users", &admin)
+        .await
+        .problem(403, "forbidden");
+}
+
+#[tokio::test]
 async fn users_paginate() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;

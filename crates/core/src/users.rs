@@ -251,6 +251,14 @@ pub async fn admin_update(
     request: UpdateUser,
 ) -> Result<User, CoreError> {
     principal.require_admin()?;
+    // An admin who takes away their own access cannot give it back: another admin does that.
+    let demotes = request.role.is_some_and(|r| r != Role::Admin);
+    if id == principal.user_id && (request.active == Some(false) || demotes) {
+        return Err(CoreError::Conflict(
+            "you cannot deactivate yourself or take away your own admin role; another admin can"
+                .to_owned(),
+        ));
+    }
     let current = find(stint, id).await?;
     let was_active_admin = current.active && current.role == Role::Admin.as_str();
     let generation = current.session_generation;

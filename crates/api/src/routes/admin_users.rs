@@ -117,7 +117,8 @@ async fn sign_out(
 /// Update a user
 ///
 /// Role, active flag, profile, external handles and password. The last active admin cannot be
-/// demoted or disabled. A new password or a deactivation ends the user's sessions at once.
+/// demoted or disabled, and an admin cannot deactivate or demote themselves (another admin can):
+/// 409. A new password or a deactivation ends the user's sessions at once.
 #[utoipa::path(
     tag = "admin",
     params(("id" = UserId, Path, description = "The user's id")),
