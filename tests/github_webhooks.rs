@@ -766,3 +766,86 @@ async fn redeliveries_among_new_deliveries_are_answered_as_duplicates_and_not_ap
         "{recorded:?}"
     );
 }
+
+/// Two changes of one issue applied side by side (two intake workers on PostgreSQL): the older,
+/// read while the newer was being written, must not be written over it.
+#[tokio::test]
+async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
+    use stint_api_types::providers::ProviderKey;
+    use stint_core::connectors::ExternalIssue;
+    use stint_core::issues::apply::load_target;
+    use stint_core::issues::{Freshness, TargetKey, Upserted, tasks::upsert};
+
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let issue = |title: &str, minute: u32| ExternalIssue {
+        container: "octocat/hello-world".into(),
+        container_kind: "repository",
+        container_url: None,
+        reference: "octocat/hello-world#7".into(),
+        fallback_title: "Issue #7".into(),
+        title: title.into(),
+        description: String::new(),
+        closed: false,
+        labels: vec![],
+        assignees: vec![],
+        url: None,
+        updated_at: Some(
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-01-05T08:{minute:02}:00Z"))
+                .unwrap()
+                .to_utc(),
+        ),
+    };
+    let stint = app.stint.clone();
+    let key = TargetKey::Organisation(ProviderKey::Github);
+    let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
+    let target = load_target(&stint.db, connector, key)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = stint.clock.now();
+    upsert(
+        &stint.db,
+        &target,
+        &issue("Opened", 0),
+        Freshness::SkipEqual,
+        now,
+    )
+    .await
+    .unwrap();
+
+    let newer = stint.begin_write().await.unwrap();
+    let target = load_target(&*newer, connector, key).await.unwrap().unwrap();
+    let written = upsert(
+        &*newer,
+        &target,
+        &issue("Newer", 2),
+        Freshness::SkipEqual,
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(written, Upserted::Updated(_)), "{written:?}");
+    let beside = {
+        let stint = stint.clone();
+        let older = issue("Older", 1);
+        tokio::spawn(async move {
+            let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
+            let txn = stint.begin_write().await.unwrap();
+            let target = load_target(&*txn, connector, key).await.unwrap().unwrap();
+            let outcome = upsert(&*txn, &target, &older, Freshness::SkipEqual, now)
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            outcome
+        })
+    };
+    // The older change is under way (on PostgreSQL it has read, or waits to read, the link).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    newer.commit().await.unwrap();
+    let outcome = beside.await.unwrap();
+    assert!(matches!(outcome, Upserted::Stale(_)), "{outcome:?}");
+    let all = tasks(&app, &admin).await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["title"], "Newer");
+}

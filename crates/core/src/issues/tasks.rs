@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    QueryFilter, QuerySelect,
 };
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::tracking::{TaskPriority, TaskStatus, TimeEntrySource};
@@ -161,12 +161,16 @@ impl IssueTarget {
             .map(|external_id| (external_id, None))
             .collect();
         if !looked_up.is_empty() {
-            let ids: Vec<&String> = looked_up.keys().collect();
+            // Sorted, so that batches side by side lock the links they share in the same order
+            // and never wait for each other in a circle.
+            let mut ids: Vec<&String> = looked_up.keys().collect();
+            ids.sort();
             let list = serde_json::to_string(&ids)
                 .map_err(|err| CoreError::Internal(format!("cannot list issue ids: {err}")))?;
             // One statement whatever the number of ids (a JSON array parameter), so PostgreSQL
             // plans it once rather than once per list length; and one unique-index probe per id,
-            // whatever the table's statistics say (a growing table's can be far behind).
+            // whatever the table's statistics say (a growing table's can be far behind). On
+            // PostgreSQL each link is locked as it is read (see `locked_issue_link`).
             let backend = db.get_database_backend();
             let sql = match backend {
                 sea_orm::DatabaseBackend::Postgres => {
@@ -176,6 +180,7 @@ impl IssueTarget {
                          WHERE integration_id = $2 AND external_type = 'issue'
                            AND external_id = wanted.external_id
                          LIMIT 1
+                         FOR UPDATE
                        ) AS l"#
                 }
                 _ => {
@@ -241,9 +246,9 @@ async fn issue_link<C: ConnectionTrait>(
         Known::LookedUp(found) => Ok(found),
         Known::Pending => {
             target.flush(db).await?;
-            link(db, target.integration_id, ISSUE, external_id).await
+            locked_issue_link(db, target.integration_id, external_id).await
         }
-        Known::Unknown => link(db, target.integration_id, ISSUE, external_id).await,
+        Known::Unknown => locked_issue_link(db, target.integration_id, external_id).await,
     }
 }
 
@@ -305,6 +310,23 @@ async fn link<C: ConnectionTrait>(
         .filter(external_link::Column::IntegrationId.eq(integration_id))
         .filter(external_link::Column::ExternalType.eq(external_type))
         .filter(external_link::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
+}
+
+/// An issue's link, locked until the transaction ends where the database locks rows
+/// (PostgreSQL; SQLite has one writer at a time anyway): two deliveries of one issue applied side
+/// by side would otherwise both read the stored version, and the older could be written last.
+async fn locked_issue_link<C: ConnectionTrait>(
+    db: &C,
+    integration_id: Uuid,
+    external_id: &str,
+) -> Result<Option<external_link::Model>, CoreError> {
+    Ok(external_link::Entity::find()
+        .filter(external_link::Column::IntegrationId.eq(integration_id))
+        .filter(external_link::Column::ExternalType.eq(ISSUE))
+        .filter(external_link::Column::ExternalId.eq(external_id))
+        .lock_exclusive()
         .one(db)
         .await?)
 }
