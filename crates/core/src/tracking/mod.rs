@@ -4,6 +4,7 @@ pub mod clients;
 
 pub mod projects;
 mod sqlite_page;
+mod sqlite_reader;
 pub mod tasks;
 pub mod time_entries;
 pub mod timer;

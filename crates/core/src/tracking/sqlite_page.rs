@@ -6,6 +6,9 @@
 //! `perf` profile of the uncached path showed the kernel's task switching on top). Here SQLite
 //! packs the page into one JSON text beside the version (one statement, so one snapshot: the
 //! version is exactly the one the page was read at), and the rows are read back from it.
+//!
+//! The statement runs on the request's own thread (`sqlite_reader`) when the database is a file;
+//! through sqlx otherwise, or should that fail.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Select, Statement, Value, Values};
@@ -32,9 +35,10 @@ struct PackedEntry(
 );
 
 /// The rows `select` names (newest first, as it orders them) and the version of `user_id`'s
-/// entries they were read at.
+/// entries they were read at. `file` is the database file, when it is one.
 pub(crate) async fn read<C: ConnectionTrait>(
     db: &C,
+    file: Option<&std::path::Path>,
     select: Select<time_entry::Entity>,
     user_id: Uuid,
 ) -> Result<(i64, Vec<time_entry::Model>), CoreError> {
@@ -53,16 +57,32 @@ pub(crate) async fn read<C: ConnectionTrait>(
             .map(|Values(values)| values)
             .unwrap_or_default(),
     );
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            sql,
-            values,
-        ))
-        .await?
-        .ok_or_else(|| CoreError::Internal("a page query answered no row".into()))?;
-    let version: i64 = row.try_get("", "version")?;
-    let packed: String = row.try_get("", "rows")?;
+    let here = file.and_then(|file| {
+        let read = match values.iter().map(super::sqlite_reader::bind).collect() {
+            Some(params) => super::sqlite_reader::query_row(file, &sql, params, |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            }),
+            None => Err(rusqlite::Error::InvalidQuery),
+        };
+        read.inspect_err(|err| {
+            tracing::warn!(error = %err, "page read on this thread failed; reading through the pool");
+        })
+        .ok()
+    });
+    let (version, packed) = match here {
+        Some(read) => read,
+        None => {
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Sqlite,
+                    sql,
+                    values,
+                ))
+                .await?
+                .ok_or_else(|| CoreError::Internal("a page query answered no row".into()))?;
+            (row.try_get("", "version")?, row.try_get("", "rows")?)
+        }
+    };
     let mut rows = unpack(&packed)?;
     // The aggregate's order is SQLite's to choose: put the page back in its order.
     rows.sort_by_key(|row| std::cmp::Reverse((row.started_at, row.id)));

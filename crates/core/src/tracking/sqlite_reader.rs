@@ -42,9 +42,9 @@ pub(crate) fn database_file(url: &str) -> Option<PathBuf> {
 pub(crate) fn bind(value: &Value) -> Option<SqliteValue> {
     Some(match value {
         Value::Uuid(Some(id)) => SqliteValue::Blob(id.as_bytes().to_vec()),
-        Value::ChronoDateTimeUtc(Some(at)) => SqliteValue::Text(
-            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
-        ),
+        Value::ChronoDateTimeUtc(Some(at)) => {
+            SqliteValue::Text(at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false))
+        }
         Value::BigUnsigned(Some(n)) => SqliteValue::Integer(i64::try_from(*n).ok()?),
         Value::Unsigned(Some(n)) => SqliteValue::Integer(i64::from(*n)),
         Value::BigInt(Some(n)) => SqliteValue::Integer(*n),
@@ -72,11 +72,9 @@ pub(crate) fn query_row<T>(
         let Some(connection) = readers.get(file) else {
             return Err(rusqlite::Error::InvalidPath(file.to_owned()));
         };
-        let result = connection
-            .prepare_cached(sql)
-            .and_then(|mut statement| {
-                statement.query_row(rusqlite::params_from_iter(params), read)
-            });
+        let result = connection.prepare_cached(sql).and_then(|mut statement| {
+            statement.query_row(rusqlite::params_from_iter(params), read)
+        });
         if result.is_err() {
             // Whatever went wrong, the next read starts from a fresh connection.
             readers.remove(file);
@@ -124,12 +122,12 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(
-            bind(&Value::ChronoDateTimeUtc(Some(Box::new(at)))),
+            bind(&Value::ChronoDateTimeUtc(Some(at))),
             Some(SqliteValue::Text("2025-01-01T10:00:00+00:00".to_owned()))
         );
         let id = uuid::Uuid::now_v7();
         assert_eq!(
-            bind(&Value::Uuid(Some(Box::new(id)))),
+            bind(&Value::Uuid(Some(id))),
             Some(SqliteValue::Blob(id.as_bytes().to_vec()))
         );
         assert_eq!(bind(&Value::Json(None)), None);

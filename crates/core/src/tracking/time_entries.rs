@@ -199,7 +199,9 @@ async fn fetch_with_version(
     user_id: Uuid,
 ) -> Result<(Option<i64>, Page<TimeEntry>), CoreError> {
     if stint.db.get_database_backend() == DbBackend::Sqlite {
-        let (version, rows) = super::sqlite_page::read(&stint.db, listing.select, user_id).await?;
+        let file = super::sqlite_reader::database_file(&stint.config.database_url);
+        let (version, rows) =
+            super::sqlite_page::read(&stint.db, file.as_deref(), listing.select, user_id).await?;
         return Ok((Some(version), page_of(stint, rows, listing.limit)?));
     }
     // PostgreSQL (SQLite went above): the version rides along on every row, so one statement,
