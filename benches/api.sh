@@ -11,6 +11,7 @@
 #   just bench-api                       # both databases
 #   BENCH_DATABASES=sqlite just bench-api
 #   BENCH_DURATION=30s BENCH_USERS=200 just bench-api
+#   BENCH_PERF=/tmp/prof just bench-api   # also a `perf` profile of the server during each run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -100,7 +101,13 @@ PY
     TOKENS_FILE="$work/tokens" PAGES="$path" FIRST_ENTRY_EPOCH="$FIRST_ENTRY_EPOCH" \
       SPAN_SECONDS=$(((PER_USER - 50) * 7200)) \
       wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s benches/api-pages.lua \
-      "http://127.0.0.1:$port" >"$work/wrk-$path.txt"
+      "http://127.0.0.1:$port" >"$work/wrk-$path.txt" &
+    load=$!
+    if [ -n "${BENCH_PERF:-}" ]; then
+      # cpu-clock: hardware counters are not available on every machine.
+      perf record -q -e cpu-clock -g -p "$server" -o "$BENCH_PERF-$database-$path.data" -- sleep 10 >/dev/null 2>&1 || true
+    fi
+    wait "$load"
     hits=$(($(page_cache "$port" hit) - hits_before)); misses=$(($(page_cache "$port" miss) - misses_before))
     rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")
 

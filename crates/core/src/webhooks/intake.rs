@@ -219,6 +219,75 @@ async fn already_recorded<C: ConnectionTrait>(
     Ok(known)
 }
 
+/// On PostgreSQL, records the batch's deliveries before applying them, in one insert: those it
+/// inserted are the batch's to apply (their ids returned by key), those it did not were recorded
+/// by another batch (the duplicates returned). A delivery id that a batch still open is recording
+/// waits for it to end. Rows go in sorted by id, so batches side by side wait in one order.
+async fn reserve<C: ConnectionTrait>(
+    db: &C,
+    jobs: &[WriteJob],
+) -> Result<
+    (
+        HashSet<(ProviderKey, String)>,
+        HashMap<(ProviderKey, String), Uuid>,
+    ),
+    CoreError,
+> {
+    let mut wanted: Vec<((ProviderKey, String), Uuid, &NewDelivery)> = Vec::new();
+    let mut keys = HashSet::new();
+    for job in jobs {
+        let key = (job.delivery.provider, job.delivery.delivery_id.clone());
+        if keys.insert(key.clone()) {
+            wanted.push((key, Uuid::now_v7(), &job.delivery));
+        }
+    }
+    wanted.sort_by(|a, b| (a.0.0.as_str(), &a.0.1).cmp(&(b.0.0.as_str(), &b.0.1)));
+    let rows: Vec<_> = wanted
+        .iter()
+        .map(|(_, id, delivery)| row(delivery, *id))
+        .collect();
+    let inserted: HashSet<Uuid> = if rows.is_empty() {
+        HashSet::new()
+    } else {
+        webhook_delivery::Entity::insert_many(rows)
+            .on_conflict(keep_first())
+            .exec_with_returning_keys(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut duplicates = HashSet::new();
+    let mut reserved = HashMap::new();
+    for (key, id, _) in wanted {
+        if inserted.contains(&id) {
+            reserved.insert(key, id);
+        } else {
+            duplicates.insert(key);
+        }
+    }
+    Ok((duplicates, reserved))
+}
+
+/// On PostgreSQL, what applying the batch's deliveries came to, written in one statement (one
+/// shape whatever the batch's size, so planned once).
+async fn write_outcomes<C: ConnectionTrait>(
+    db: &C,
+    outcomes: Vec<serde_json::Value>,
+) -> Result<(), CoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "UPDATE webhook_deliveries AS d SET outcome = v.outcome, detail = v.detail, attempts = 1 \
+         FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, outcome text, detail text) \
+         WHERE d.id = v.id",
+        [serde_json::Value::Array(outcomes).into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 fn row(delivery: &NewDelivery, id: Uuid) -> webhook_delivery::ActiveModel {
     webhook_delivery::ActiveModel {
         id: Set(id),
@@ -260,17 +329,24 @@ async fn insert<C: ConnectionTrait>(
 
 type FollowUps = Vec<(Uuid, FollowUp)>;
 
-/// The common case in one pass without savepoints. On SQLite the batch's ids already recorded are
-/// looked up first (`already_recorded`), so a redelivery of an earlier batch's delivery is
-/// answered as a duplicate. Otherwise it is caught by the one insert that records the batch
-/// (fewer rows than expected); that, or any failure to apply, abandons the whole batch for
-/// `record_batch`, which isolates each delivery.
+/// The common case in one pass without savepoints. A redelivery of an earlier batch's delivery is
+/// answered as a duplicate and not applied: on SQLite the batch's ids already recorded are looked
+/// up first (`already_recorded`) and the batch is recorded at the end in one insert; on
+/// PostgreSQL the batch's rows are inserted first (`reserve`, where a delivery id another batch
+/// is still recording waits for it) and their outcomes written at the end in one update
+/// (`write_outcomes`). A delivery recorded meanwhile on SQLite, or any failure to apply, abandons
+/// the whole batch for `record_batch`, which isolates each delivery.
 async fn record_batch_fast(
     stint: &Stint,
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
     let txn = stint.begin_write().await?;
-    let mut seen = already_recorded(&*txn, jobs).await?;
+    let reserving = txn.get_database_backend() == DatabaseBackend::Postgres;
+    let (mut seen, reserved) = if reserving {
+        reserve(&*txn, jobs).await?
+    } else {
+        (already_recorded(&*txn, jobs).await?, HashMap::new())
+    };
     let mut events: Vec<Option<Result<(&Connector, ExternalEvent), String>>> = jobs
         .iter()
         .map(|job| read_event(stint, &job.delivery))
@@ -282,6 +358,7 @@ async fn record_batch_fast(
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     let mut records = Vec::with_capacity(jobs.len());
+    let mut outcomes = Vec::new();
     let raced = || CoreError::Conflict("a delivery was recorded meanwhile".into());
     for (index, job) in jobs.iter().enumerate() {
         let delivery = &job.delivery;
@@ -289,7 +366,10 @@ async fn record_batch_fast(
             results.push(Recorded::Duplicate);
             continue;
         }
-        let id = Uuid::now_v7();
+        let id = reserved
+            .get(&(delivery.provider, delivery.delivery_id.clone()))
+            .copied()
+            .unwrap_or_else(Uuid::now_v7);
         let mut model = row(delivery, id);
         if let (Some(payload), DeliveryOutcome::Queued) = (&delivery.payload, delivery.outcome) {
             let apply = ApplyJob {
@@ -312,6 +392,11 @@ async fn record_batch_fast(
                 Err(ApplyError::Malformed(reason)) => (DeliveryOutcome::Malformed, reason),
                 Err(ApplyError::Core(err)) => return Err(err),
             };
+            if reserving {
+                outcomes.push(serde_json::json!({
+                    "id": id, "outcome": wire_name(&outcome), "detail": &detail,
+                }));
+            }
             model.outcome = Set(wire_name(&outcome));
             model.detail = Set(Some(detail));
             model.attempts = Set(1);
@@ -321,6 +406,11 @@ async fn record_batch_fast(
     }
     for target in batch.targets() {
         target.flush(&*txn).await?;
+    }
+    if reserving {
+        write_outcomes(&*txn, outcomes).await?;
+        txn.commit().await?;
+        return Ok((results, follow_ups));
     }
     // One statement records the whole batch.
     let expected = records.len() as u64;
