@@ -28,7 +28,7 @@ cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d:
 table = "\n".join([
     f"`just bench` on {datetime.date.today()}, {cpu or 'this machine'}, "
     f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores "
-    "(load generators and PostgreSQL on the same cores):",
+    "(load generators and PostgreSQL on the same cores; expect ±15% between runs on this machine):",
     "",
     "| benchmark | database | rate | p50 | p99 | errors | RSS |",
     "|---|---|---|---|---|---|---|",
