@@ -171,6 +171,26 @@ async fn json_call(
     Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
+/// A session token for this account.
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, Failure> {
+    let answer = json_call(
+        client,
+        client
+            .post(format!("{base}/api/auth/login"))
+            .json(&json!({ "email": email, "password": password })),
+    )
+    .await?;
+    Ok(answer["access_token"]
+        .as_str()
+        .ok_or("no token")?
+        .to_owned())
+}
+
 /// Signs in, connects GitHub for the organisation through the fake GitHub, and makes a member
 /// Slack knows. Returns the admin's session.
 async fn set_up(server: &Server) -> Result<String, Failure> {
@@ -179,14 +199,7 @@ async fn set_up(server: &Server) -> Result<String, Failure> {
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let base = &server.base;
-    let login = json_call(
-        &client,
-        client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD })),
-    )
-    .await?;
-    let admin = login["access_token"].as_str().ok_or("no token")?.to_owned();
+    let admin = sign_in(&client, base, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
     let started = json_call(
         &client,
         client
@@ -244,21 +257,12 @@ async fn set_up(server: &Server) -> Result<String, Failure> {
             .json(&json!({ "name": PROJECT })),
     )
     .await?;
-    let signed_in = json_call(
-        &client,
-        client
-            .post(format!("{base}/api/auth/login"))
-            .json(&json!({ "email": MEMBER_EMAIL, "password": MEMBER_PASSWORD })),
-    )
-    .await?;
-    let member_token = signed_in["access_token"]
-        .as_str()
-        .ok_or("no member token")?;
+    let member_token = sign_in(&client, base, MEMBER_EMAIL, MEMBER_PASSWORD).await?;
     json_call(
         &client,
         client
             .post(format!("{base}/api/timer/start"))
-            .bearer_auth(member_token)
+            .bearer_auth(&member_token)
             .json(&json!({ "project_id": project["id"] })),
     )
     .await?;

@@ -306,10 +306,7 @@ async fn link<C: ConnectionTrait>(
     external_type: &str,
     external_id: &str,
 ) -> Result<Option<external_link::Model>, CoreError> {
-    Ok(external_link::Entity::find()
-        .filter(external_link::Column::IntegrationId.eq(integration_id))
-        .filter(external_link::Column::ExternalType.eq(external_type))
-        .filter(external_link::Column::ExternalId.eq(external_id))
+    Ok(link_query(integration_id, external_type, external_id)
         .one(db)
         .await?)
 }
@@ -322,13 +319,21 @@ async fn locked_issue_link<C: ConnectionTrait>(
     integration_id: Uuid,
     external_id: &str,
 ) -> Result<Option<external_link::Model>, CoreError> {
-    Ok(external_link::Entity::find()
-        .filter(external_link::Column::IntegrationId.eq(integration_id))
-        .filter(external_link::Column::ExternalType.eq(ISSUE))
-        .filter(external_link::Column::ExternalId.eq(external_id))
+    Ok(link_query(integration_id, ISSUE, external_id)
         .lock_exclusive()
         .one(db)
         .await?)
+}
+
+fn link_query(
+    integration_id: Uuid,
+    external_type: &str,
+    external_id: &str,
+) -> sea_orm::Select<external_link::Entity> {
+    external_link::Entity::find()
+        .filter(external_link::Column::IntegrationId.eq(integration_id))
+        .filter(external_link::Column::ExternalType.eq(external_type))
+        .filter(external_link::Column::ExternalId.eq(external_id))
 }
 
 #[allow(clippy::too_many_arguments)]

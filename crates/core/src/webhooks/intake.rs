@@ -401,7 +401,10 @@ async fn record_batch_fast(
             model.detail = Set(Some(detail));
             model.attempts = Set(1);
         }
-        records.push(model);
+        // On PostgreSQL the row is in already (`reserve`); only its outcome is written.
+        if !reserving {
+            records.push(model);
+        }
         results.push(Recorded::New(id));
     }
     for target in batch.targets() {
