@@ -14,6 +14,7 @@
 #   BENCH_DATABASES=sqlite just bench-api
 #   BENCH_DURATION=30s BENCH_USERS=200 just bench-api
 #   BENCH_PERF=/tmp/prof just bench-api   # also a `perf` profile of the server during each run
+#   BENCH_STINT_BIN=/tmp/stint-old just bench-api   # another build of the server (A/B)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,8 +31,13 @@ TABLE_FILE="${BENCH_TABLE_FILE:-}"
 FIRST_ENTRY_EPOCH=1735689600 # 2025-01-01T00:00:00Z; entries are two hours apart
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p stint-cli
-STINT="$TARGET_DIR/release/stint"
+# BENCH_STINT_BIN runs a binary built elsewhere (an A/B comparison against an older commit).
+if [ -n "${BENCH_STINT_BIN:-}" ]; then
+  STINT="$BENCH_STINT_BIN"
+else
+  cargo build --release -q -p stint-cli
+  STINT="$TARGET_DIR/release/stint"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # The page cache's counter for one outcome, from /metrics.

@@ -10,6 +10,7 @@ pub mod page;
 pub mod patch;
 pub mod providers;
 pub mod schema;
+pub mod timestamp;
 pub mod tracking;
 pub mod users;
 pub mod webhooks;

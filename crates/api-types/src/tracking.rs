@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::patch;
 use crate::{ClientId, ProjectId, TaskId, TimeEntryId, UserId};
+use crate::{patch, timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 pub struct Client {
@@ -231,15 +231,19 @@ pub struct TimeEntry {
     pub user_id: UserId,
     pub project_id: Option<ProjectId>,
     pub task_id: Option<TaskId>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub started_at: DateTime<Utc>,
     /// Absent while the timer runs.
+    #[serde(serialize_with = "timestamp::option::serialize")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Whole seconds; up to now for a running timer.
     pub duration_seconds: i64,
     pub notes: String,
     pub billable: bool,
     pub source: TimeEntrySource,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
