@@ -4,7 +4,7 @@ mod telemetry;
 
 // glibc's allocator contends between threads under load; mimalloc does not.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: stint_allocator::MiMalloc = stint_allocator::MiMalloc;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -85,6 +85,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    stint_allocator::release_freed_memory_at_once();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         print!("{}", stint_api::openapi::document_json());
