@@ -156,15 +156,8 @@ async fn entry_rules() {
     let admin = app.admin_token().await;
     let project = app.project(&admin, "P").await;
     let other = app.project(&admin, "Q").await;
-    let task: Value = app
-        .post(
-            "/api/tasks",
-            &admin,
-            &json!({ "project_id": project, "title": "T" }),
-        )
-        .await
-        .ok(201);
-    let task_id = task["id"].as_str().unwrap();
+    let task = app.task(&admin, &project, "T").await;
+    let task_id = task.as_str();
 
     let problem = app
         .post(

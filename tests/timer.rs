@@ -93,14 +93,7 @@ async fn a_task_on_an_archived_project_cannot_be_timed() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let project = app.project(&admin, "Old").await;
-    let task: Value = app
-        .post(
-            "/api/tasks",
-            &admin,
-            &json!({ "project_id": project, "title": "T" }),
-        )
-        .await
-        .ok(201);
+    let task = app.task(&admin, &project, "T").await;
     app.patch(
         &format!("/api/projects/{project}"),
         &admin,
@@ -108,11 +101,7 @@ async fn a_task_on_an_archived_project_cannot_be_timed() {
     )
     .await
     .ok::<Value>(200);
-    app.post(
-        "/api/timer/start",
-        &admin,
-        &json!({ "task_id": task["id"] }),
-    )
-    .await
-    .problem(400, "validation_failed");
+    app.post("/api/timer/start", &admin, &json!({ "task_id": task }))
+        .await
+        .problem(400, "validation_failed");
 }

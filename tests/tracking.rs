@@ -142,15 +142,7 @@ async fn only_the_creator_the_assignee_or_an_admin_changes_or_deletes_a_task() {
     let (_, ada) = app.member("ada@example.com").await;
     let (grace_id, grace) = app.member("grace@example.com").await;
     let (_, mallory) = app.member("mallory@example.com").await;
-    let task: Value = app
-        .post(
-            "/api/tasks",
-            &ada,
-            &json!({ "project_id": project, "title": "T" }),
-        )
-        .await
-        .ok(201);
-    let path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+    let path = format!("/api/tasks/{}", app.task(&ada, &project, "T").await);
     // Not hers: neither changed nor deleted, and nothing changes.
     app.patch(&path, &mallory, &json!({ "title": "mine now" }))
         .await
@@ -181,15 +173,10 @@ async fn deleting_a_project_keeps_its_time_and_deletes_its_tasks() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let project = app.project(&admin, "P").await;
-    let task: Value = app
-        .post(
-            "/api/tasks",
-            &admin,
-            &json!({ "project_id": project, "title": "Goes with its project" }),
-        )
-        .await
-        .ok(201);
-    let task_path = format!("/api/tasks/{}", task["id"].as_str().unwrap());
+    let task_path = format!(
+        "/api/tasks/{}",
+        app.task(&admin, &project, "Goes with its project").await
+    );
     app.get(&task_path, &admin).await.ok::<Value>(200);
     let entry: Value = app
         .post(

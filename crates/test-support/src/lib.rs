@@ -486,4 +486,17 @@ impl TestApp {
             .ok(201);
         body["id"].as_str().expect("id").to_owned()
     }
+
+    /// A task in `project`, made by whoever holds `token`; its id.
+    pub async fn task(&self, token: &str, project: &str, title: &str) -> String {
+        let body: Value = self
+            .post(
+                "/api/tasks",
+                token,
+                &json!({ "project_id": project, "title": title }),
+            )
+            .await
+            .ok(201);
+        body["id"].as_str().expect("id").to_owned()
+    }
 }
