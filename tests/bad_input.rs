@@ -145,6 +145,35 @@ async fn bad_ids_cursors_and_limits() {
 }
 
 #[tokio::test]
+async fn a_query_parameter_stint_does_not_know_is_refused() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    // A misspelt filter must not quietly widen the list.
+    let problem = app
+        .get(
+            "/api/tasks?asignee_id=01a20a56-7f18-77dc-b051-766f73529f4d",
+            &token,
+        )
+        .await
+        .problem(400, "validation_failed");
+    assert!(problem.detail.contains("asignee_id"), "{}", problem.detail);
+    for path in [
+        "/api/tasks?=null",
+        "/api/projects?archived=true",
+        "/api/time-entries?page=2",
+        "/api/clients?offset=10",
+        "/api/admin/webhook-deliveries?status=failed",
+        "/api/calendar/events?start=2026-12-01T00:00:00Z&end=2026-12-02T00:00:00Z&tz=UTC",
+        "/api/integrations/github/sync-runs?scope=global&limit=5",
+    ] {
+        app.get(path, &token)
+            .await
+            .problem(400, "validation_failed");
+    }
+    app.get("/api/tasks?limit=5", &token).await.ok::<Value>(200);
+}
+
+#[tokio::test]
 async fn unknown_routes_are_404s_and_other_methods_405s() {
     let app = spawn_app().await;
     app.send(app.request(Method::GET, "/api/nothing-here", None))

@@ -61,7 +61,7 @@ pub(crate) async fn connect_google(app: &TestApp, token: &str) {
         app,
         &app.client,
         "google_calendar",
-        &format!("code=the-code&state={state}&scope=openid"),
+        &format!("code=the-code&state={state}&scope=openid&authuser=0&prompt=consent"),
     )
     .await;
     assert_eq!(location, "/integrations?connected=google_calendar");

@@ -12,6 +12,7 @@ use crate::tracking::TimeEntry;
 /// A span of time: `start` before `end`, at most 62 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TimeSpan {
     /// RFC 3339 with an offset, such as `2026-03-29T09:00:00+02:00`.
     pub start: DateTime<Utc>,
@@ -136,6 +137,7 @@ pub struct UpdateCalendarEvent {
 /// Which calendar, for an update or delete (when you connected more than one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarChoice {
     pub provider: Option<ProviderKey>,
 }

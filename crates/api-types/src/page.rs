@@ -13,6 +13,9 @@ pub struct Page<T> {
 /// Paging parameters shared by list endpoints.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+// Every query refuses a parameter it does not know: a misspelt filter would otherwise be ignored
+// and widen the list without a word.
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Items per page, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]

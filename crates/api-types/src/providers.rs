@@ -222,6 +222,7 @@ pub struct IntegrationList {
 /// Which connection of a provider: `global` or `personal`.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ScopeQuery {
     /// For connect, the mode to connect in (default `personal` where allowed, else `global`);
     /// elsewhere, absent means your personal connection if you have one, else the global one.
@@ -237,6 +238,8 @@ pub struct ConnectStarted {
 }
 
 /// Query of the OAuth callback, as the provider sends it.
+// Unlike Stint's other queries, unknown parameters pass: providers add their own (Google's
+// `scope`, `authuser` and `prompt`).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {

@@ -89,6 +89,7 @@ pub struct UpdateProject {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectQuery {
     pub client_id: Option<ClientId>,
     /// Include archived projects (default false).
@@ -185,6 +186,7 @@ pub struct UpdateTask {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TaskQuery {
     pub project_id: Option<ProjectId>,
     pub status: Option<TaskStatus>,
@@ -286,6 +288,7 @@ pub struct UpdateTimeEntry {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TimeEntryQuery {
     /// Entries that started at or after this instant.
     pub from: Option<DateTime<Utc>>,

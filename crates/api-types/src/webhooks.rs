@@ -54,6 +54,7 @@ pub struct WebhookDelivery {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     pub provider: Option<ProviderKey>,
     pub outcome: Option<DeliveryOutcome>,
