@@ -767,6 +767,84 @@ async fn redeliveries_among_new_deliveries_are_answered_as_duplicates_and_not_ap
     );
 }
 
+/// One delivery sent many times at once (GitHub's retry while the first is in flight): copies in
+/// one batch, and on PostgreSQL in two batches side by side, where the later batch finds the
+/// delivery recorded only as it records its own and goes again one delivery at a time.
+#[tokio::test]
+async fn one_delivery_sent_many_times_at_once_is_applied_once() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    deliver_issue(
+        &app,
+        "many-0",
+        "opened",
+        "octocat/Hello-World",
+        1,
+        "Issue 1",
+        &[],
+    )
+    .await
+    .ok::<Value>(200);
+    // The copies edit an issue that has its task already, so nothing else they write (a new
+    // task or link) would collide and give them away: only the delivery's record can.
+    let edit = serde_json::to_vec(&issue_event(
+        "edited",
+        "octocat/Hello-World",
+        1,
+        "Issue 1, edited",
+        &[],
+    ))
+    .unwrap();
+    let mut sends = Vec::new();
+    for number in 2..=12u64 {
+        let body = serde_json::to_vec(&issue_event(
+            "opened",
+            "octocat/Hello-World",
+            number,
+            &format!("Issue {number}"),
+            &[],
+        ))
+        .unwrap();
+        sends.push((format!("many-{number}"), body));
+        sends.push(("many-1".to_owned(), edit.clone()));
+    }
+    let answers = futures_util::future::join_all(
+        sends
+            .iter()
+            .map(|(id, body)| deliver(&app, "issues", id, body, WEBHOOK_SECRET)),
+    )
+    .await;
+    let mut accepted_copies = 0;
+    for ((id, _), answer) in sends.iter().zip(answers) {
+        let status = answer.ok::<Value>(200)["status"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if id == "many-1" {
+            assert!(status == "accepted" || status == "duplicate", "{status}");
+            accepted_copies += usize::from(status == "accepted");
+        } else {
+            assert_eq!(status, "accepted", "{id}");
+        }
+    }
+    assert_eq!(
+        accepted_copies, 1,
+        "one copy is accepted, the others are duplicates"
+    );
+    app.stint.intake.settle().await;
+    assert_eq!(tasks(&app, &admin).await.len(), 12);
+    let recorded = deliveries(&app, &admin).await;
+    assert_eq!(
+        recorded.len(),
+        13,
+        "each delivery recorded once: {recorded:?}"
+    );
+    assert!(
+        recorded.iter().all(|d| d["outcome"] == "applied"),
+        "{recorded:?}"
+    );
+}
+
 /// Two changes of one issue applied side by side (two intake workers on PostgreSQL): the older,
 /// read while the newer was being written, must not be written over it.
 #[tokio::test]

@@ -182,19 +182,40 @@ async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob
     }
 }
 
-/// On SQLite, the batch's deliveries that an earlier batch recorded: one statement per provider
-/// in the batch (almost always one), the ids passed as one JSON array. Without it, one
-/// redelivery sends its whole batch, already applied once, down the savepoint path to be applied
-/// again. PostgreSQL keeps that path: the same lookup there measured slower under load than the
-/// rare fallback it saves.
+/// A write transaction for recording and applying deliveries. On PostgreSQL its statements are
+/// planned for each execution: a prepared statement's generic plan, made while the tables were
+/// small, can be a sequential scan that PostgreSQL keeps until they are analysed again (never,
+/// where autovacuum is off), and each batch then read the whole deliveries table (deliveries/s
+/// halved between the 10,000th delivery and the 40,000th). Only here: on the API's reads,
+/// planning every statement cost a fifth of the requests per second.
+async fn begin(stint: &Stint) -> Result<crate::db::WriteTransaction, CoreError> {
+    let txn = stint.begin_write().await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
+    Ok(txn)
+}
+
+/// The batch's deliveries that an earlier batch recorded: one statement per provider in the batch
+/// (almost always one), the ids passed as one JSON array. Without it, one redelivery sends its
+/// whole batch, already applied once, down the savepoint path to be applied again.
 async fn already_recorded<C: ConnectionTrait>(
     db: &C,
     jobs: &[WriteJob],
 ) -> Result<HashSet<(ProviderKey, String)>, CoreError> {
-    let mut known = HashSet::new();
-    if db.get_database_backend() != DatabaseBackend::Sqlite {
-        return Ok(known);
-    }
+    let backend = db.get_database_backend();
+    // PostgreSQL probes the unique (provider, delivery_id) index once per id with `= ANY`.
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "SELECT delivery_id FROM webhook_deliveries WHERE provider = $1 \
+             AND delivery_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))"
+        }
+        _ => {
+            "SELECT delivery_id FROM webhook_deliveries \
+             WHERE provider = ? AND delivery_id IN (SELECT value FROM json_each(?))"
+        }
+    };
     let mut by_provider: HashMap<ProviderKey, Vec<&str>> = HashMap::new();
     for job in jobs {
         by_provider
@@ -202,13 +223,13 @@ async fn already_recorded<C: ConnectionTrait>(
             .or_default()
             .push(&job.delivery.delivery_id);
     }
+    let mut known = HashSet::new();
     for (provider, ids) in by_provider {
         let ids = serde_json::to_string(&ids).map_err(|e| CoreError::Internal(e.to_string()))?;
         let rows = db
             .query_all_raw(Statement::from_sql_and_values(
-                DatabaseBackend::Sqlite,
-                "SELECT delivery_id FROM webhook_deliveries \
-                 WHERE provider = ? AND delivery_id IN (SELECT value FROM json_each(?))",
+                backend,
+                sql,
                 [provider.as_str().into(), ids.into()],
             ))
             .await?;
@@ -217,75 +238,6 @@ async fn already_recorded<C: ConnectionTrait>(
         }
     }
     Ok(known)
-}
-
-/// On PostgreSQL, records the batch's deliveries before applying them, in one insert: those it
-/// inserted are the batch's to apply (their ids returned by key), those it did not were recorded
-/// by another batch (the duplicates returned). A delivery id that a batch still open is recording
-/// waits for it to end. Rows go in sorted by id, so batches side by side wait in one order.
-async fn reserve<C: ConnectionTrait>(
-    db: &C,
-    jobs: &[WriteJob],
-) -> Result<
-    (
-        HashSet<(ProviderKey, String)>,
-        HashMap<(ProviderKey, String), Uuid>,
-    ),
-    CoreError,
-> {
-    let mut wanted: Vec<((ProviderKey, String), Uuid, &NewDelivery)> = Vec::new();
-    let mut keys = HashSet::new();
-    for job in jobs {
-        let key = (job.delivery.provider, job.delivery.delivery_id.clone());
-        if keys.insert(key.clone()) {
-            wanted.push((key, Uuid::now_v7(), &job.delivery));
-        }
-    }
-    wanted.sort_by(|a, b| (a.0.0.as_str(), &a.0.1).cmp(&(b.0.0.as_str(), &b.0.1)));
-    let rows: Vec<_> = wanted
-        .iter()
-        .map(|(_, id, delivery)| row(delivery, *id))
-        .collect();
-    let inserted: HashSet<Uuid> = if rows.is_empty() {
-        HashSet::new()
-    } else {
-        webhook_delivery::Entity::insert_many(rows)
-            .on_conflict(keep_first())
-            .exec_with_returning_keys(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
-    let mut duplicates = HashSet::new();
-    let mut reserved = HashMap::new();
-    for (key, id, _) in wanted {
-        if inserted.contains(&id) {
-            reserved.insert(key, id);
-        } else {
-            duplicates.insert(key);
-        }
-    }
-    Ok((duplicates, reserved))
-}
-
-/// On PostgreSQL, what applying the batch's deliveries came to, written in one statement (one
-/// shape whatever the batch's size, so planned once).
-async fn write_outcomes<C: ConnectionTrait>(
-    db: &C,
-    outcomes: Vec<serde_json::Value>,
-) -> Result<(), CoreError> {
-    if outcomes.is_empty() {
-        return Ok(());
-    }
-    db.execute_raw(Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        "UPDATE webhook_deliveries AS d SET outcome = v.outcome, detail = v.detail, attempts = 1 \
-         FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, outcome text, detail text) \
-         WHERE d.id = v.id",
-        [serde_json::Value::Array(outcomes).into()],
-    ))
-    .await?;
-    Ok(())
 }
 
 fn row(delivery: &NewDelivery, id: Uuid) -> webhook_delivery::ActiveModel {
@@ -329,24 +281,18 @@ async fn insert<C: ConnectionTrait>(
 
 type FollowUps = Vec<(Uuid, FollowUp)>;
 
-/// The common case in one pass without savepoints. A redelivery of an earlier batch's delivery is
-/// answered as a duplicate and not applied: on SQLite the batch's ids already recorded are looked
-/// up first (`already_recorded`) and the batch is recorded at the end in one insert; on
-/// PostgreSQL the batch's rows are inserted first (`reserve`, where a delivery id another batch
-/// is still recording waits for it) and their outcomes written at the end in one update
-/// (`write_outcomes`). A delivery recorded meanwhile on SQLite, or any failure to apply, abandons
+/// The common case in one pass without savepoints. The batch's ids already recorded are looked up
+/// first (`already_recorded`) and answered as duplicates without being applied; the rest are
+/// applied and recorded at the end in one insert, in (provider, delivery id) order so that
+/// batches side by side on PostgreSQL wait for one another in one order. A delivery recorded
+/// meanwhile (by a batch side by side, or another process), or any failure to apply, abandons
 /// the whole batch for `record_batch`, which isolates each delivery.
 async fn record_batch_fast(
     stint: &Stint,
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
-    let txn = stint.begin_write().await?;
-    let reserving = txn.get_database_backend() == DatabaseBackend::Postgres;
-    let (mut seen, reserved) = if reserving {
-        reserve(&*txn, jobs).await?
-    } else {
-        (already_recorded(&*txn, jobs).await?, HashMap::new())
-    };
+    let txn = begin(stint).await?;
+    let mut seen = already_recorded(&*txn, jobs).await?;
     let mut events: Vec<Option<Result<(&Connector, ExternalEvent), String>>> = jobs
         .iter()
         .map(|job| read_event(stint, &job.delivery))
@@ -358,18 +304,13 @@ async fn record_batch_fast(
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     let mut records = Vec::with_capacity(jobs.len());
-    let mut outcomes = Vec::new();
-    let raced = || CoreError::Conflict("a delivery was recorded meanwhile".into());
     for (index, job) in jobs.iter().enumerate() {
         let delivery = &job.delivery;
         if !seen.insert((delivery.provider, delivery.delivery_id.clone())) {
             results.push(Recorded::Duplicate);
             continue;
         }
-        let id = reserved
-            .get(&(delivery.provider, delivery.delivery_id.clone()))
-            .copied()
-            .unwrap_or_else(Uuid::now_v7);
+        let id = Uuid::now_v7();
         let mut model = row(delivery, id);
         if let (Some(payload), DeliveryOutcome::Queued) = (&delivery.payload, delivery.outcome) {
             let apply = ApplyJob {
@@ -392,38 +333,28 @@ async fn record_batch_fast(
                 Err(ApplyError::Malformed(reason)) => (DeliveryOutcome::Malformed, reason),
                 Err(ApplyError::Core(err)) => return Err(err),
             };
-            if reserving {
-                outcomes.push(serde_json::json!({
-                    "id": id, "outcome": wire_name(&outcome), "detail": &detail,
-                }));
-            }
             model.outcome = Set(wire_name(&outcome));
             model.detail = Set(Some(detail));
             model.attempts = Set(1);
         }
-        // On PostgreSQL the row is in already (`reserve`); only its outcome is written.
-        if !reserving {
-            records.push(model);
-        }
+        records.push(((delivery.provider, &delivery.delivery_id), model));
         results.push(Recorded::New(id));
     }
     for target in batch.targets() {
         target.flush(&*txn).await?;
     }
-    if reserving {
-        write_outcomes(&*txn, outcomes).await?;
-        txn.commit().await?;
-        return Ok((results, follow_ups));
-    }
     // One statement records the whole batch.
+    records.sort_by(|a, b| (a.0.0.as_str(), a.0.1).cmp(&(b.0.0.as_str(), b.0.1)));
     let expected = records.len() as u64;
     if expected > 0 {
-        let inserted = webhook_delivery::Entity::insert_many(records)
+        let inserted = webhook_delivery::Entity::insert_many(records.into_iter().map(|r| r.1))
             .on_conflict(keep_first())
             .exec_without_returning(&*txn)
             .await?;
         if inserted != expected {
-            return Err(raced());
+            return Err(CoreError::Conflict(
+                "a delivery was recorded meanwhile".into(),
+            ));
         }
     }
     txn.commit().await?;
@@ -434,7 +365,7 @@ async fn record_batch(
     stint: &Stint,
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
-    let txn = stint.begin_write().await?;
+    let txn = begin(stint).await?;
     let mut batch = Batch::default();
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
@@ -686,7 +617,7 @@ pub(crate) async fn apply_batch(
     stint: &Stint,
     jobs: Vec<ApplyJob>,
 ) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
-    let txn = stint.begin_write().await?;
+    let txn = begin(stint).await?;
     let mut batch = Batch::default();
     let mut follow_ups = Vec::new();
     let mut outcomes = Vec::with_capacity(jobs.len());
