@@ -1,9 +1,10 @@
 //! Recording and applying deliveries, in batches. One task takes every verified delivery, and for
-//! a batch of them opens one write transaction: each delivery is applied in a savepoint and then
-//! recorded with its outcome, so a burst costs a few commits instead of several per request. The
-//! record's unique (provider, delivery id) decides duplicates: a delivery already recorded, here
-//! or by another process, has its savepoint rolled back and is not applied twice. A delivery that
-//! fails keeps its body for an admin to re-apply; one left `queued` (a re-apply cut short) is
+//! a batch of them opens one write transaction that applies them all and records them with their
+//! outcomes in one insert, so a burst costs a few commits instead of several per request. The
+//! record's unique (provider, delivery id) decides duplicates: ids recorded before are looked up
+//! first and not applied; one recorded meanwhile (by a batch side by side, or another process)
+//! sends the batch again one savepoint per delivery, where its savepoint is rolled back. A delivery
+//! that fails keeps its body for an admin to re-apply; one left `queued` (a re-apply cut short) is
 //! picked up by a periodic sweep.
 
 use std::collections::{HashMap, HashSet};
