@@ -13,6 +13,7 @@ mod m20261128_000004_summary_date;
 mod m20261128_000005_sync_progress;
 mod m20261128_000006_sync_deletions;
 mod m20261128_000007_planned_blocks;
+mod m20261205_000001_external_link_entity;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_sync_progress::Migration),
             Box::new(m20261128_000006_sync_deletions::Migration),
             Box::new(m20261128_000007_planned_blocks::Migration),
+            Box::new(m20261205_000001_external_link_entity::Migration),
         ]
     }
 }
