@@ -126,6 +126,18 @@ async fn deliver_issue(
     deliver(app, "issues", delivery, &body, WEBHOOK_SECRET).await
 }
 
+/// The body of GitHub's `issues` delivery opening issue `number` of octocat/Hello-World.
+fn opened(number: u64) -> Vec<u8> {
+    let issue = issue_event(
+        "opened",
+        "octocat/Hello-World",
+        number,
+        &format!("Issue {number}"),
+        &[],
+    );
+    serde_json::to_vec(&issue).unwrap()
+}
+
 async fn tasks(app: &TestApp, admin: &str) -> Vec<Value> {
     let page: Value = app.get("/api/tasks?limit=200", admin).await.ok(200);
     page["items"].as_array().unwrap().clone()
@@ -732,15 +744,7 @@ async fn redeliveries_among_new_deliveries_are_answered_as_duplicates_and_not_ap
     // GitHub re-sends `d-1` while new deliveries arrive: they share batches with it.
     let mut sends = Vec::new();
     for number in 2..=20u64 {
-        let body = serde_json::to_vec(&issue_event(
-            "opened",
-            "octocat/Hello-World",
-            number,
-            &format!("Issue {number}"),
-            &[],
-        ))
-        .unwrap();
-        sends.push((format!("d-{number}"), body));
+        sends.push((format!("d-{number}"), opened(number)));
         if number % 6 == 0 {
             sends.push(("d-1".to_owned(), first.clone()));
         }
@@ -797,15 +801,7 @@ async fn one_delivery_sent_many_times_at_once_is_applied_once() {
     .unwrap();
     let mut sends = Vec::new();
     for number in 2..=12u64 {
-        let body = serde_json::to_vec(&issue_event(
-            "opened",
-            "octocat/Hello-World",
-            number,
-            &format!("Issue {number}"),
-            &[],
-        ))
-        .unwrap();
-        sends.push((format!("many-{number}"), body));
+        sends.push((format!("many-{number}"), opened(number)));
         sends.push(("many-1".to_owned(), edit.clone()));
     }
     let answers = futures_util::future::join_all(
