@@ -112,6 +112,16 @@ pub(crate) async fn deliver(
     .await
 }
 
+/// Sends these `issues` deliveries (delivery id, body) all at once; their answers, in order.
+async fn deliver_all(app: &TestApp, sends: &[(String, Vec<u8>)]) -> Vec<Answer> {
+    futures_util::future::join_all(
+        sends
+            .iter()
+            .map(|(id, body)| deliver(app, "issues", id, body, WEBHOOK_SECRET)),
+    )
+    .await
+}
+
 /// Sends GitHub's `issues` delivery for this action and issue, signed with the right secret.
 async fn deliver_issue(
     app: &TestApp,
@@ -749,12 +759,7 @@ async fn redeliveries_among_new_deliveries_are_answered_as_duplicates_and_not_ap
             sends.push(("d-1".to_owned(), first.clone()));
         }
     }
-    let answers = futures_util::future::join_all(
-        sends
-            .iter()
-            .map(|(id, body)| deliver(&app, "issues", id, body, WEBHOOK_SECRET)),
-    )
-    .await;
+    let answers = deliver_all(&app, &sends).await;
     for ((id, _), answer) in sends.iter().zip(answers) {
         let expected = if id == "d-1" { "duplicate" } else { "accepted" };
         assert_eq!(answer.ok::<Value>(200)["status"], expected, "{id}");
@@ -804,12 +809,7 @@ async fn one_delivery_sent_many_times_at_once_is_applied_once() {
         sends.push((format!("many-{number}"), opened(number)));
         sends.push(("many-1".to_owned(), edit.clone()));
     }
-    let answers = futures_util::future::join_all(
-        sends
-            .iter()
-            .map(|(id, body)| deliver(&app, "issues", id, body, WEBHOOK_SECRET)),
-    )
-    .await;
+    let answers = deliver_all(&app, &sends).await;
     let mut accepted_copies = 0;
     for ((id, _), answer) in sends.iter().zip(answers) {
         let status = answer.ok::<Value>(200)["status"]
