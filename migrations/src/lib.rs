@@ -14,6 +14,7 @@ mod m20261128_000005_sync_progress;
 mod m20261128_000006_sync_deletions;
 mod m20261128_000007_planned_blocks;
 mod m20261205_000001_external_link_entity;
+mod m20261205_000002_delivery_received_at;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_sync_deletions::Migration),
             Box::new(m20261128_000007_planned_blocks::Migration),
             Box::new(m20261205_000001_external_link_entity::Migration),
+            Box::new(m20261205_000002_delivery_received_at::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use stint_api_types::providers::ProviderKey;
+use stint_entity::{external_link, task};
 use uuid::Uuid;
 
 use super::tasks::IssueTarget;
@@ -41,8 +42,15 @@ impl Batch {
         self.targets.insert(key, target);
     }
 
-    pub fn targets(&self) -> impl Iterator<Item = &IssueTarget> {
-        self.targets.values().flatten()
+    /// The tasks and links every target made and has not inserted yet.
+    pub fn take_pending(&self) -> (Vec<task::ActiveModel>, Vec<external_link::ActiveModel>) {
+        let (mut tasks, mut links) = (Vec::new(), Vec::new());
+        for target in self.targets.values().flatten() {
+            let (more_tasks, more_links) = target.take_pending();
+            tasks.extend(more_tasks);
+            links.extend(more_links);
+        }
+        (tasks, links)
     }
 
     /// A savepoint in `txn` that restores this batch's memory unless committed.

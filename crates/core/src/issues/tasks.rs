@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    IntoActiveModel, JoinType, QueryFilter, QuerySelect,
 };
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::tracking::{TaskPriority, TaskStatus, TimeEntrySource};
@@ -211,17 +212,22 @@ impl IssueTarget {
         Ok(())
     }
 
-    /// Inserts the tasks and links the batch made so far, one statement each.
-    pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), CoreError> {
-        let Some((tasks, links)) = self.with_batch(|batch| {
+    /// The tasks and links the batch made so far and has not inserted, for the caller to insert
+    /// before the batch commits.
+    pub fn take_pending(&self) -> (Vec<task::ActiveModel>, Vec<external_link::ActiveModel>) {
+        self.with_batch(|batch| {
             batch.pending.clear();
             (
                 std::mem::take(&mut batch.tasks),
                 std::mem::take(&mut batch.links),
             )
-        }) else {
-            return Ok(());
-        };
+        })
+        .unwrap_or_default()
+    }
+
+    /// Inserts the tasks and links the batch made so far, one statement each.
+    pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), CoreError> {
+        let (tasks, links) = self.take_pending();
         if !tasks.is_empty() {
             task::Entity::insert_many(tasks)
                 .exec_without_returning(db)
@@ -298,17 +304,6 @@ fn label_priority(label: &str) -> Option<TaskPriority> {
         "low" | "p3" | "p4" | "lowest" | "low priority" => Some(TaskPriority::Low),
         _ => None,
     }
-}
-
-async fn link<C: ConnectionTrait>(
-    db: &C,
-    integration_id: Uuid,
-    external_type: &str,
-    external_id: &str,
-) -> Result<Option<external_link::Model>, CoreError> {
-    Ok(link_query(integration_id, external_type, external_id)
-        .one(db)
-        .await?)
 }
 
 /// An issue's link, locked until the transaction ends where the database locks rows
@@ -394,16 +389,12 @@ async fn find_or_make_project<C: ConnectionTrait>(
     {
         return Ok(project_id.as_uuid());
     }
-    if let Some(found) = link(db, target.integration_id, issue.container_kind, &repository).await? {
-        if project::Entity::find_by_id(found.entity_id)
-            .one(db)
-            .await?
-            .is_some()
-        {
-            return Ok(found.entity_id);
+    if let Some(found) = container_link(db, target, issue.container_kind, &repository).await? {
+        if let Some(project_id) = found.project_id {
+            return Ok(project_id);
         }
         // The project was deleted; make a new one.
-        external_link::Entity::delete_by_id(found.id)
+        external_link::Entity::delete_by_id(found.link_id)
             .exec(db)
             .await?;
     }
@@ -434,6 +425,39 @@ async fn find_or_make_project<C: ConnectionTrait>(
     .exec_without_returning(db)
     .await?;
     Ok(project_id)
+}
+
+/// A container's link and, if it still exists, the project it points at.
+#[derive(Debug, FromQueryResult)]
+struct ContainerLink {
+    link_id: Uuid,
+    project_id: Option<Uuid>,
+}
+
+/// One statement, not two: every batch of deliveries looks its repository's project up.
+async fn container_link<C: ConnectionTrait>(
+    db: &C,
+    target: &IssueTarget,
+    container_kind: &str,
+    container: &str,
+) -> Result<Option<ContainerLink>, CoreError> {
+    Ok(link_query(target.integration_id, container_kind, container)
+        .select_only()
+        .column_as(external_link::Column::Id, "link_id")
+        .column_as(
+            Expr::col((project::Entity, project::Column::Id)),
+            "project_id",
+        )
+        .join(
+            JoinType::LeftJoin,
+            external_link::Entity::belongs_to(project::Entity)
+                .from(external_link::Column::EntityId)
+                .to(project::Column::Id)
+                .into(),
+        )
+        .into_model::<ContainerLink>()
+        .one(db)
+        .await?)
 }
 
 /// The active Stint user with this handle at the target's provider.

@@ -183,21 +183,6 @@ async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob
     }
 }
 
-/// A write transaction for recording and applying deliveries. On PostgreSQL its statements are
-/// planned for each execution: a prepared statement's generic plan, made while the tables were
-/// small, can be a sequential scan that PostgreSQL keeps until they are analysed again (never,
-/// where autovacuum is off), and each batch then read the whole deliveries table (deliveries/s
-/// halved between the 10,000th delivery and the 40,000th). Only here: on the API's reads,
-/// planning every statement cost a fifth of the requests per second.
-async fn begin(stint: &Stint) -> Result<crate::db::WriteTransaction, CoreError> {
-    let txn = stint.begin_write().await?;
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
-            .await?;
-    }
-    Ok(txn)
-}
-
 /// The batch's deliveries that an earlier batch recorded: one statement per provider in the batch
 /// (almost always one), the ids passed as one JSON array. Without it, one redelivery sends its
 /// whole batch, already applied once, down the savepoint path to be applied again.
@@ -206,11 +191,15 @@ async fn already_recorded<C: ConnectionTrait>(
     jobs: &[WriteJob],
 ) -> Result<HashSet<(ProviderKey, String)>, CoreError> {
     let backend = db.get_database_backend();
-    // PostgreSQL probes the unique (provider, delivery_id) index once per id with `= ANY`.
+    // One probe of the unique (provider, delivery_id) index per id, in the plan PostgreSQL caches
+    // for the statement as well: the ids joined laterally, each looked up with `LIMIT 1`, is a
+    // nested loop of index probes even when the plan is made while the table is empty. (With
+    // `= ANY(...)`, a plan made then could scan, and keep scanning as the table grew.)
     let sql = match backend {
         DatabaseBackend::Postgres => {
-            "SELECT delivery_id FROM webhook_deliveries WHERE provider = $1 \
-             AND delivery_id = ANY(ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))"
+            "SELECT d.delivery_id FROM jsonb_array_elements_text($2::jsonb) AS wanted(delivery_id) \
+             CROSS JOIN LATERAL (SELECT delivery_id FROM webhook_deliveries \
+               WHERE provider = $1 AND delivery_id = wanted.delivery_id LIMIT 1) AS d"
         }
         _ => {
             "SELECT delivery_id FROM webhook_deliveries \
@@ -259,7 +248,7 @@ fn row(delivery: &NewDelivery, id: Uuid) -> webhook_delivery::ActiveModel {
 }
 
 /// A delivery id recorded before wins; the new record is dropped.
-fn keep_first() -> OnConflict {
+pub(super) fn keep_first() -> OnConflict {
     OnConflict::columns([
         webhook_delivery::Column::Provider,
         webhook_delivery::Column::DeliveryId,
@@ -292,7 +281,7 @@ async fn record_batch_fast(
     stint: &Stint,
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
-    let txn = begin(stint).await?;
+    let txn = stint.begin_write().await?;
     let mut seen = already_recorded(&*txn, jobs).await?;
     let mut events: Vec<Option<Result<(&Connector, ExternalEvent), String>>> = jobs
         .iter()
@@ -341,22 +330,14 @@ async fn record_batch_fast(
         records.push(((delivery.provider, &delivery.delivery_id), model));
         results.push(Recorded::New(id));
     }
-    for target in batch.targets() {
-        target.flush(&*txn).await?;
-    }
-    // One statement records the whole batch.
+    let (tasks, links) = batch.take_pending();
     records.sort_by(|a, b| (a.0.0.as_str(), a.0.1).cmp(&(b.0.0.as_str(), b.0.1)));
     let expected = records.len() as u64;
-    if expected > 0 {
-        let inserted = webhook_delivery::Entity::insert_many(records.into_iter().map(|r| r.1))
-            .on_conflict(keep_first())
-            .exec_without_returning(&*txn)
-            .await?;
-        if inserted != expected {
-            return Err(CoreError::Conflict(
-                "a delivery was recorded meanwhile".into(),
-            ));
-        }
+    let records = records.into_iter().map(|r| r.1).collect();
+    if super::batch_write::insert(&*txn, tasks, links, records).await? != expected {
+        return Err(CoreError::Conflict(
+            "a delivery was recorded meanwhile".into(),
+        ));
     }
     txn.commit().await?;
     Ok((results, follow_ups))
@@ -366,7 +347,7 @@ async fn record_batch(
     stint: &Stint,
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
-    let txn = begin(stint).await?;
+    let txn = stint.begin_write().await?;
     let mut batch = Batch::default();
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
@@ -618,7 +599,7 @@ pub(crate) async fn apply_batch(
     stint: &Stint,
     jobs: Vec<ApplyJob>,
 ) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
-    let txn = begin(stint).await?;
+    let txn = stint.begin_write().await?;
     let mut batch = Batch::default();
     let mut follow_ups = Vec::new();
     let mut outcomes = Vec::with_capacity(jobs.len());
