@@ -228,18 +228,27 @@ impl IssueTarget {
     /// Inserts the tasks and links the batch made so far, one statement each.
     pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), CoreError> {
         let (tasks, links) = self.take_pending();
-        if !tasks.is_empty() {
-            task::Entity::insert_many(tasks)
-                .exec_without_returning(db)
-                .await?;
-        }
-        if !links.is_empty() {
-            external_link::Entity::insert_many(links)
-                .exec_without_returning(db)
-                .await?;
-        }
-        Ok(())
+        insert_tasks_and_links(db, tasks, links).await
     }
+}
+
+/// Inserts tasks and their links, one statement each (none for none).
+pub async fn insert_tasks_and_links<C: ConnectionTrait>(
+    db: &C,
+    tasks: Vec<task::ActiveModel>,
+    links: Vec<external_link::ActiveModel>,
+) -> Result<(), CoreError> {
+    if !tasks.is_empty() {
+        task::Entity::insert_many(tasks)
+            .exec_without_returning(db)
+            .await?;
+    }
+    if !links.is_empty() {
+        external_link::Entity::insert_many(links)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The link of an issue: from the batch's lookup when it has one, else from the database.

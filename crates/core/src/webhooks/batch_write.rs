@@ -52,16 +52,7 @@ pub async fn insert<C: ConnectionTrait>(
         return Ok(done.rows_affected());
     }
     // SQLite runs in this process: a statement costs no round trip.
-    if !tasks.is_empty() {
-        task::Entity::insert_many(tasks)
-            .exec_without_returning(db)
-            .await?;
-    }
-    if !links.is_empty() {
-        external_link::Entity::insert_many(links)
-            .exec_without_returning(db)
-            .await?;
-    }
+    crate::issues::tasks::insert_tasks_and_links(db, tasks, links).await?;
     if deliveries.is_empty() {
         return Ok(0);
     }
