@@ -327,13 +327,11 @@ async fn record_batch_fast(
             model.detail = Set(Some(detail));
             model.attempts = Set(1);
         }
-        records.push(((delivery.provider, &delivery.delivery_id), model));
+        records.push(model);
         results.push(Recorded::New(id));
     }
     let (tasks, links) = batch.take_pending();
-    records.sort_by(|a, b| (a.0.0.as_str(), a.0.1).cmp(&(b.0.0.as_str(), b.0.1)));
     let expected = records.len() as u64;
-    let records = records.into_iter().map(|r| r.1).collect();
     if super::batch_write::insert(&*txn, tasks, links, records).await? != expected {
         return Err(CoreError::Conflict(
             "a delivery was recorded meanwhile".into(),
