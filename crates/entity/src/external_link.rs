@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 /// An internal record (task, project, time entry) and the external one it mirrors, within one
 /// integration. Unique both ways, which keeps re-delivered webhooks and re-run syncs idempotent.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "external_links")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

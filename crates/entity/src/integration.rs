@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One connection to a provider: global (`user_id` NULL) or personal.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "integrations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

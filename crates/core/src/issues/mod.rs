@@ -4,9 +4,11 @@
 
 pub mod apply;
 pub mod batch;
+mod batch_target;
 mod outcome;
 pub mod tasks;
 
 pub use batch::{Batch, Savepoint, TargetKey};
+pub use batch_target::load_batch_target;
 pub use outcome::{ApplyError, FollowUp, Handled};
 pub use tasks::{Freshness, IssueTarget, Upserted};

@@ -150,24 +150,17 @@ impl IssueTarget {
         .is_some()
     }
 
-    /// Opens a batch: the links of these issues (by reference) are looked up at once, and new tasks wait for `flush`. Only for a batch that is abandoned
-    /// whole on any failure: a savepoint rolled back would not take a deferred task with it.
+    /// Opens a batch: the links of these issues (by reference) are looked up at once, and new
+    /// tasks wait for `flush`. Only for a batch that is abandoned whole on any failure: a
+    /// savepoint rolled back would not take a deferred task with it.
     pub async fn begin_batch<C: ConnectionTrait>(
         &self,
         db: &C,
         external_ids: Vec<String>,
     ) -> Result<(), CoreError> {
-        let mut looked_up: HashMap<String, Option<external_link::Model>> = external_ids
-            .into_iter()
-            .map(|external_id| (external_id, None))
-            .collect();
-        if !looked_up.is_empty() {
-            // Sorted, so that batches side by side lock the links they share in the same order
-            // and never wait for each other in a circle.
-            let mut ids: Vec<&String> = looked_up.keys().collect();
-            ids.sort();
-            let list = serde_json::to_string(&ids)
-                .map_err(|err| CoreError::Internal(format!("cannot list issue ids: {err}")))?;
+        let mut found = Vec::new();
+        if !external_ids.is_empty() {
+            let list = sorted_id_list(&external_ids)?;
             // One statement whatever the number of ids (a JSON array parameter), so PostgreSQL
             // plans it once rather than once per list length; and one unique-index probe per id,
             // whatever the table's statistics say (a growing table's can be far behind). On
@@ -191,7 +184,7 @@ impl IssueTarget {
                          AND l.external_id = wanted.value"#
                 }
             };
-            let found = external_link::Entity::find()
+            found = external_link::Entity::find()
                 .from_raw_sql(sea_orm::Statement::from_sql_and_values(
                     backend,
                     sql,
@@ -199,9 +192,19 @@ impl IssueTarget {
                 ))
                 .all(db)
                 .await?;
-            for link in found {
-                looked_up.insert(link.external_id.clone(), Some(link));
-            }
+        }
+        self.open_batch(external_ids, found);
+        Ok(())
+    }
+
+    /// Opens a batch whose issue links (of `external_ids`) were looked up: `found`.
+    pub(crate) fn open_batch(&self, external_ids: Vec<String>, found: Vec<external_link::Model>) {
+        let mut looked_up: HashMap<String, Option<external_link::Model>> = external_ids
+            .into_iter()
+            .map(|external_id| (external_id, None))
+            .collect();
+        for link in found {
+            looked_up.insert(link.external_id.clone(), Some(link));
         }
         if let Ok(mut batch) = self.batch.lock() {
             *batch = Some(IssueBatch {
@@ -209,7 +212,6 @@ impl IssueTarget {
                 ..IssueBatch::default()
             });
         }
-        Ok(())
     }
 
     /// The tasks and links the batch made so far and has not inserted, for the caller to insert
@@ -230,6 +232,14 @@ impl IssueTarget {
         let (tasks, links) = self.take_pending();
         insert_tasks_and_links(db, tasks, links).await
     }
+}
+
+/// Issue ids as a JSON array, sorted and without repeats: batches side by side then lock the
+/// links they share in one order and never wait for each other in a circle.
+pub(crate) fn sorted_id_list(external_ids: &[String]) -> Result<String, CoreError> {
+    let ids: std::collections::BTreeSet<&String> = external_ids.iter().collect();
+    serde_json::to_string(&ids)
+        .map_err(|err| CoreError::Internal(format!("cannot list issue ids: {err}")))
 }
 
 /// Inserts tasks and their links, one statement each (none for none).

@@ -23,11 +23,11 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::catalogue::Connector;
-use crate::connectors::ExternalEvent;
+use crate::connectors::{ExternalEvent, ExternalIssue};
 use crate::context::Stint;
 use crate::error::CoreError;
 pub use crate::issues::{ApplyError, FollowUp, Handled};
-use crate::issues::{Batch, IssueTarget, TargetKey};
+use crate::issues::{Batch, TargetKey};
 pub use crate::state::intake_queue::{ApplyJob, Intake, NewDelivery, Recorded};
 use crate::state::intake_queue::{Message, WriteJob};
 use crate::wire::wire_name;
@@ -535,31 +535,27 @@ fn read_payload<'s>(
     }
 }
 
-/// For a batch applied in one pass: the links of every issue in it are looked up at once per
-/// connection, and new tasks are inserted together when the batch is flushed.
+/// For a batch applied in one pass: each connection is loaded with the links of the batch's
+/// issues and its containers' projects (`load_batch_target`), and new tasks are inserted
+/// together at the batch's end.
 async fn begin_issue_batches(
     txn: &DatabaseTransaction,
     batch: &mut Batch,
     events: &[Option<Result<(&Connector, ExternalEvent), String>>],
     connections: &[Option<Uuid>],
 ) -> Result<(), CoreError> {
-    let mut references: std::collections::HashMap<TargetKey, (&Connector, Vec<String>)> =
-        std::collections::HashMap::new();
+    let mut issues: HashMap<TargetKey, (&Connector, Vec<&ExternalIssue>)> = HashMap::new();
     for (event, connection) in events.iter().zip(connections) {
         if let Some(Ok((connector, ExternalEvent::IssueChanged(change)))) = event {
-            references
+            issues
                 .entry(TargetKey::of(connector, *connection))
                 .or_insert_with(|| (connector, Vec::new()))
                 .1
-                .push(change.issue.reference.clone());
+                .push(&change.issue);
         }
     }
-    for (key, (connector, references)) in references {
-        let target: Option<IssueTarget> =
-            crate::issues::apply::load_target(txn, connector, key).await?;
-        if let Some(target) = &target {
-            target.begin_batch(txn, references).await?;
-        }
+    for (key, (connector, issues)) in issues {
+        let target = crate::issues::load_batch_target(txn, connector, key, &issues).await?;
         batch.insert(key, target);
     }
     Ok(())
