@@ -1,5 +1,5 @@
 //! A batch's issue target, ready to apply: the connection, the links of the batch's issues
-//! (locked) and the projects of their containers. On PostgreSQL that is one statement instead
+//! (locked) with their tasks, and the projects of their containers. On PostgreSQL that is one statement instead
 //! of three; each statement is a round trip that wakes PostgreSQL and then the intake again, and
 //! those wake-ups, more than the queries, were a batch's time.
 
@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use serde::Deserialize;
 use stint_api_types::providers::IntegrationScope;
-use stint_entity::{external_link, integration};
+use stint_entity::{external_link, integration, task};
 use uuid::Uuid;
 
 use super::apply::load_target;
@@ -20,7 +20,9 @@ use crate::error::CoreError;
 
 /// `{connection}` is the filter that finds the connection; `$1` the issue ids, `$2` the
 /// containers (kind and name). Issue links are locked as they are read, in id order (see
-/// `sorted_id_list`); each lookup is one probe of a unique index, whatever the statistics.
+/// `sorted_id_list`). Every lookup is a lateral `LIMIT 1`: one probe of a unique index in the
+/// plan PostgreSQL caches too, which it may make while the tables are empty (a join there
+/// became a scan of every task).
 const POSTGRES: &str = r#"
 WITH connection AS (SELECT * FROM integrations WHERE {connection} LIMIT 1),
 issue_links AS (
@@ -42,9 +44,11 @@ container_projects AS (
       AND external_id = wanted.name
     LIMIT 1
   ) AS c
-  JOIN projects AS p ON p.id = c.entity_id)
+  CROSS JOIN LATERAL (SELECT id FROM projects WHERE id = c.entity_id LIMIT 1) AS p)
 SELECT 'connection' AS kind, to_jsonb(connection.*) AS row FROM connection
 UNION ALL SELECT 'issue_link', to_jsonb(issue_links.*) FROM issue_links
+UNION ALL SELECT 'issue_task', to_jsonb(t.*) FROM issue_links
+  CROSS JOIN LATERAL (SELECT * FROM tasks WHERE id = issue_links.entity_id LIMIT 1) AS t
 UNION ALL SELECT 'container_project', to_jsonb(container_projects.*) FROM container_projects"#;
 
 #[derive(Deserialize)]
@@ -99,29 +103,22 @@ pub async fn load_batch_target<C: ConnectionTrait>(
             values,
         ))
         .await?;
-    let (mut found, mut links, mut projects) = (None, Vec::new(), Vec::new());
+    let (mut found, mut links, mut tasks, mut projects) =
+        (None, Vec::new(), Vec::new(), Vec::new());
     for row in rows {
         let kind: String = row.try_get("", "kind")?;
         let json: serde_json::Value = row.try_get("", "row")?;
-        let unreadable = |err: serde_json::Error| {
-            CoreError::Internal(format!("a {kind} row is unreadable: {err}"))
-        };
         match kind.as_str() {
-            "connection" => {
-                found =
-                    Some(serde_json::from_value::<integration::Model>(json).map_err(unreadable)?)
-            }
-            "issue_link" => links
-                .push(serde_json::from_value::<external_link::Model>(json).map_err(unreadable)?),
-            _ => {
-                projects.push(serde_json::from_value::<ContainerProject>(json).map_err(unreadable)?)
-            }
+            "connection" => found = Some(read::<integration::Model>(&kind, json)?),
+            "issue_link" => links.push(read::<external_link::Model>(&kind, json)?),
+            "issue_task" => tasks.push(read::<task::Model>(&kind, json)?),
+            _ => projects.push(read::<ContainerProject>(&kind, json)?),
         }
     }
     let Some(target) = found.and_then(|row| IssueTarget::new(connector, &row)) else {
         return Ok(None);
     };
-    target.open_batch(references, links);
+    target.open_batch(references, links, Some(tasks));
     // A container the connection's settings map to a project is left to `project_for`, which
     // checks that mapping first.
     for ContainerProject {
@@ -134,4 +131,13 @@ pub async fn load_batch_target<C: ConnectionTrait>(
         }
     }
     Ok(Some(target))
+}
+
+/// A row of the statement, read back into its type.
+fn read<T: serde::de::DeserializeOwned>(
+    kind: &str,
+    json: serde_json::Value,
+) -> Result<T, CoreError> {
+    serde_json::from_value(json)
+        .map_err(|err| CoreError::Internal(format!("a {kind} row is unreadable: {err}")))
 }

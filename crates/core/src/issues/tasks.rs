@@ -52,15 +52,24 @@ struct IssueBatch {
     /// External id → its link, or `None` when it had none. Each is used once: after a delivery
     /// changed it, the database is asked again.
     looked_up: HashMap<String, Option<external_link::Model>>,
+    /// The tasks of the looked-up links by id, when they were read with them.
+    linked_tasks: Option<HashMap<Uuid, task::Model>>,
     /// External ids whose task waits in `tasks`.
     pending: HashSet<String>,
     tasks: Vec<task::ActiveModel>,
     links: Vec<external_link::ActiveModel>,
 }
 
+/// A link as the batch looked it up, and its task when the batch read it too (`Some(None)`: it
+/// has none).
+struct LookedUp {
+    link: Option<external_link::Model>,
+    task: Option<Option<task::Model>>,
+}
+
 enum Known {
     Pending,
-    LookedUp(Option<external_link::Model>),
+    LookedUp(Box<LookedUp>),
     Unknown,
 }
 
@@ -128,7 +137,13 @@ impl IssueTarget {
                 return Known::Pending;
             }
             match batch.looked_up.remove(external_id) {
-                Some(found) => Known::LookedUp(found),
+                Some(found) => {
+                    let task = match (&found, &mut batch.linked_tasks) {
+                        (Some(link), Some(tasks)) => Some(tasks.remove(&link.entity_id)),
+                        _ => None,
+                    };
+                    Known::LookedUp(Box::new(LookedUp { link: found, task }))
+                }
                 None => Known::Unknown,
             }
         })
@@ -193,12 +208,18 @@ impl IssueTarget {
                 .all(db)
                 .await?;
         }
-        self.open_batch(external_ids, found);
+        self.open_batch(external_ids, found, None);
         Ok(())
     }
 
-    /// Opens a batch whose issue links (of `external_ids`) were looked up: `found`.
-    pub(crate) fn open_batch(&self, external_ids: Vec<String>, found: Vec<external_link::Model>) {
+    /// Opens a batch whose issue links (of `external_ids`) were looked up: `found`, and their
+    /// tasks when they were read with them.
+    pub(crate) fn open_batch(
+        &self,
+        external_ids: Vec<String>,
+        found: Vec<external_link::Model>,
+        linked_tasks: Option<Vec<task::Model>>,
+    ) {
         let mut looked_up: HashMap<String, Option<external_link::Model>> = external_ids
             .into_iter()
             .map(|external_id| (external_id, None))
@@ -209,6 +230,8 @@ impl IssueTarget {
         if let Ok(mut batch) = self.batch.lock() {
             *batch = Some(IssueBatch {
                 looked_up,
+                linked_tasks: linked_tasks
+                    .map(|tasks| tasks.into_iter().map(|task| (task.id, task)).collect()),
                 ..IssueBatch::default()
             });
         }
@@ -261,20 +284,32 @@ pub async fn insert_tasks_and_links<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The link of an issue: from the batch's lookup when it has one, else from the database.
-async fn issue_link<C: ConnectionTrait>(
+/// The link of an issue and its task: from the batch's lookup when it has them, else from the
+/// database.
+async fn issue_link_and_task<C: ConnectionTrait>(
     db: &C,
     target: &IssueTarget,
     external_id: &str,
-) -> Result<Option<external_link::Model>, CoreError> {
-    match target.known(external_id) {
-        Known::LookedUp(found) => Ok(found),
+) -> Result<(Option<external_link::Model>, Option<task::Model>), CoreError> {
+    let link = match target.known(external_id) {
+        Known::LookedUp(found) => match *found {
+            LookedUp {
+                link,
+                task: Some(task),
+            } => return Ok((link, task)),
+            LookedUp { link, task: None } => link,
+        },
         Known::Pending => {
             target.flush(db).await?;
-            locked_issue_link(db, target.integration_id, external_id).await
+            locked_issue_link(db, target.integration_id, external_id).await?
         }
-        Known::Unknown => locked_issue_link(db, target.integration_id, external_id).await,
-    }
+        Known::Unknown => locked_issue_link(db, target.integration_id, external_id).await?,
+    };
+    let task = match &link {
+        Some(link) => task::Entity::find_by_id(link.entity_id).one(db).await?,
+        None => None,
+    };
+    Ok((link, task))
 }
 
 /// What an upsert did.
@@ -539,11 +574,7 @@ pub async fn upsert<C: ConnectionTrait>(
 ) -> Result<Upserted, CoreError> {
     let external = issue.reference.clone();
     let version = issue.updated_at.map(|t| t.to_rfc3339());
-    let found = issue_link(db, target, &external).await?;
-    let existing = match &found {
-        Some(l) => task::Entity::find_by_id(l.entity_id).one(db).await?,
-        None => None,
-    };
+    let (found, existing) = issue_link_and_task(db, target, &external).await?;
     let (Some(found), Some(existing)) = (found.clone(), existing) else {
         if let Some(dangling) = found {
             // The task was deleted in Stint; the issue gets a new one.
@@ -647,10 +678,7 @@ pub async fn task_of<C: ConnectionTrait>(
     target: &IssueTarget,
     reference: &str,
 ) -> Result<Option<task::Model>, CoreError> {
-    let Some(found) = issue_link(db, target, reference).await? else {
-        return Ok(None);
-    };
-    Ok(task::Entity::find_by_id(found.entity_id).one(db).await?)
+    Ok(issue_link_and_task(db, target, reference).await?.1)
 }
 
 /// Keeps the integration row's `last_sync_at` truthful after a sync.
