@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, Statement, Value};
 use serde::Deserialize;
 use stint_api_types::providers::IntegrationScope;
 use stint_entity::{external_link, integration, task};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::apply::load_target;
 use super::batch::TargetKey;
-use super::tasks::{IssueTarget, sorted_id_list};
+use super::tasks::IssueTarget;
 use crate::catalogue::Connector;
 use crate::connectors::ExternalIssue;
 use crate::error::CoreError;
@@ -51,6 +51,11 @@ UNION ALL SELECT 'issue_task', to_jsonb(t.*) FROM issue_links
   CROSS JOIN LATERAL (SELECT * FROM tasks WHERE id = issue_links.entity_id LIMIT 1) AS t
 UNION ALL SELECT 'container_project', to_jsonb(container_projects.*) FROM container_projects"#;
 
+/// The issue links on SQLite (one writer at a time: nothing to lock), the ids as one JSON array.
+const SQLITE_ISSUE_LINKS: &str = "SELECT l.* FROM json_each(?) AS wanted \
+     CROSS JOIN external_links AS l \
+     WHERE l.integration_id = ? AND l.external_type = 'issue' AND l.external_id = wanted.value";
+
 #[derive(Deserialize)]
 struct ContainerProject {
     container: String,
@@ -67,11 +72,26 @@ pub async fn load_batch_target<C: ConnectionTrait>(
     let references: Vec<String> = issues.iter().map(|i| i.reference.clone()).collect();
     if db.get_database_backend() != DatabaseBackend::Postgres {
         // SQLite runs in this process: a statement costs no round trip.
-        let target = load_target(db, connector, key).await?;
-        if let Some(target) = &target {
-            target.begin_batch(db, references).await?;
-        }
-        return Ok(target);
+        let Some(target) = load_target(db, connector, key).await? else {
+            return Ok(None);
+        };
+        let links = if references.is_empty() {
+            Vec::new()
+        } else {
+            external_link::Entity::find()
+                .from_raw_sql(Statement::from_sql_and_values(
+                    DatabaseBackend::Sqlite,
+                    SQLITE_ISSUE_LINKS,
+                    [
+                        sorted_id_list(&references)?.into(),
+                        target.integration_id.into(),
+                    ],
+                ))
+                .all(db)
+                .await?
+        };
+        target.open_batch(references, links, None);
+        return Ok(Some(target));
     }
     let containers: BTreeSet<(&str, String)> = issues
         .iter()
@@ -140,4 +160,12 @@ fn read<T: serde::de::DeserializeOwned>(
 ) -> Result<T, CoreError> {
     serde_json::from_value(json)
         .map_err(|err| CoreError::Internal(format!("a {kind} row is unreadable: {err}")))
+}
+
+/// Issue ids as a JSON array, sorted and without repeats: batches side by side then lock the
+/// links they share in one order and never wait for each other in a circle.
+fn sorted_id_list(external_ids: &[String]) -> Result<String, CoreError> {
+    let ids: std::collections::BTreeSet<&String> = external_ids.iter().collect();
+    serde_json::to_string(&ids)
+        .map_err(|err| CoreError::Internal(format!("cannot list issue ids: {err}")))
 }

@@ -41,7 +41,7 @@ pub struct IssueTarget {
     /// Container → project, as found or made during this batch or run. A savepoint taken with
     /// `Batch::savepoint` puts it back as it was when rolled back.
     projects: Arc<Mutex<HashMap<String, Uuid>>>,
-    /// Set for a batch applied in one pass (see `begin_batch`).
+    /// Set for a batch applied in one pass (see `open_batch`).
     batch: Arc<Mutex<Option<IssueBatch>>>,
 }
 
@@ -165,55 +165,10 @@ impl IssueTarget {
         .is_some()
     }
 
-    /// Opens a batch: the links of these issues (by reference) are looked up at once, and new
-    /// tasks wait for `flush`. Only for a batch that is abandoned whole on any failure: a
-    /// savepoint rolled back would not take a deferred task with it.
-    pub async fn begin_batch<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        external_ids: Vec<String>,
-    ) -> Result<(), CoreError> {
-        let mut found = Vec::new();
-        if !external_ids.is_empty() {
-            let list = sorted_id_list(&external_ids)?;
-            // One statement whatever the number of ids (a JSON array parameter), so PostgreSQL
-            // plans it once rather than once per list length; and one unique-index probe per id,
-            // whatever the table's statistics say (a growing table's can be far behind). On
-            // PostgreSQL each link is locked as it is read (see `locked_issue_link`).
-            let backend = db.get_database_backend();
-            let sql = match backend {
-                sea_orm::DatabaseBackend::Postgres => {
-                    r#"SELECT l.* FROM jsonb_array_elements_text($1::jsonb) AS wanted(external_id)
-                       CROSS JOIN LATERAL (
-                         SELECT * FROM external_links
-                         WHERE integration_id = $2 AND external_type = 'issue'
-                           AND external_id = wanted.external_id
-                         LIMIT 1
-                         FOR UPDATE
-                       ) AS l"#
-                }
-                _ => {
-                    r#"SELECT l.* FROM json_each(?) AS wanted
-                       CROSS JOIN external_links AS l
-                       WHERE l.integration_id = ? AND l.external_type = 'issue'
-                         AND l.external_id = wanted.value"#
-                }
-            };
-            found = external_link::Entity::find()
-                .from_raw_sql(sea_orm::Statement::from_sql_and_values(
-                    backend,
-                    sql,
-                    [list.into(), self.integration_id.into()],
-                ))
-                .all(db)
-                .await?;
-        }
-        self.open_batch(external_ids, found, None);
-        Ok(())
-    }
-
     /// Opens a batch whose issue links (of `external_ids`) were looked up: `found`, and their
-    /// tasks when they were read with them.
+    /// tasks when they were read with them (see `load_batch_target`). New tasks then wait for
+    /// `flush`. Only for a batch that is abandoned whole on any failure: a savepoint rolled back
+    /// would not take a deferred task with it.
     pub(crate) fn open_batch(
         &self,
         external_ids: Vec<String>,
@@ -255,14 +210,6 @@ impl IssueTarget {
         let (tasks, links) = self.take_pending();
         insert_tasks_and_links(db, tasks, links).await
     }
-}
-
-/// Issue ids as a JSON array, sorted and without repeats: batches side by side then lock the
-/// links they share in one order and never wait for each other in a circle.
-pub(crate) fn sorted_id_list(external_ids: &[String]) -> Result<String, CoreError> {
-    let ids: std::collections::BTreeSet<&String> = external_ids.iter().collect();
-    serde_json::to_string(&ids)
-        .map_err(|err| CoreError::Internal(format!("cannot list issue ids: {err}")))
 }
 
 /// Inserts tasks and their links, one statement each (none for none).
