@@ -89,14 +89,26 @@ impl Application {
 
         let metrics = Data::new(Metrics::new()?);
         let document_json = Data::new(OpenApiJson::default());
-        let state = Data::new(stint.clone());
+        let workers = workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let worker_states: Vec<Data<Stint>> = stint
+            .for_http_workers(workers)
+            .await?
+            .into_iter()
+            .map(Data::new)
+            .collect();
+        // Actix builds the app once per worker (and again for a worker that restarts).
+        let next_worker = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let body_limit = stint.config.body_limit;
         let web_dir = Data::new(web::WebDir(stint.config.web_dir.clone()));
 
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
+            let worker = next_worker.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let state = worker_states[worker % worker_states.len()].clone();
             App::new()
                 .configure(routes::serve)
-                .app_data(state.clone())
+                .app_data(state)
                 .app_data(metrics.clone())
                 .app_data(document_json.clone())
                 .app_data(extract_errors::json_config(body_limit))
@@ -118,10 +130,8 @@ impl Application {
             addr: listen.to_string(),
             source,
         })?
-        .shutdown_timeout(30);
-        if let Some(workers) = workers {
-            server = server.workers(workers);
-        }
+        .shutdown_timeout(30)
+        .workers(workers);
         Ok(Application {
             port,
             server: server.run(),

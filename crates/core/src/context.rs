@@ -14,6 +14,9 @@ use crate::crypto::{CryptoError, KeyRing};
 #[derive(Clone)]
 pub struct Stint {
     pub db: DatabaseConnection,
+    /// The process's own pool, which its background tasks (the webhook intake, sweeps) use: the
+    /// same as `db`, except in an HTTP worker's copy on PostgreSQL (`for_http_workers`).
+    pub process_db: DatabaseConnection,
     pub clock: Clock,
     pub config: Arc<Config>,
     /// Session keys, login limits and the caches of who a caller is.
@@ -81,6 +84,7 @@ impl Stint {
             crate::jobs::JobQueue::open(&db, &config.worker.queue, config.worker.heartbeat).await?;
         let cache_metrics = crate::cache_metrics::CacheMetrics::new()?;
         Ok(Stint {
+            process_db: db.clone(),
             db,
             clock,
             catalogue: Arc::new(Catalogue::new(providers.connectors, &config.providers)),
@@ -106,6 +110,29 @@ impl Stint {
 }
 
 impl Stint {
+    /// One `Stint` for each of `workers` HTTP workers. On PostgreSQL each has a pool of its own
+    /// (`db::connect_worker_pool`), the configured pool size shared among them; everything else
+    /// is shared. On SQLite they are this one.
+    pub async fn for_http_workers(&self, workers: usize) -> Result<Vec<Stint>, StartError> {
+        let workers = workers.max(1);
+        let total = self
+            .config
+            .database_pool_size
+            .unwrap_or_else(crate::db::default_postgres_pool_size);
+        let each = (total / u32::try_from(workers).unwrap_or(u32::MAX)).max(2);
+        let mut stints = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let pool = crate::db::connect_worker_pool(&self.config.database_url, each)
+                .await
+                .map_err(StartError::Connect)?;
+            stints.push(match pool {
+                Some(db) => Stint { db, ..self.clone() },
+                None => self.clone(),
+            });
+        }
+        Ok(stints)
+    }
+
     /// A write transaction in its turn (see `db::begin_write`).
     pub async fn begin_write(&self) -> Result<crate::db::WriteTransaction, sea_orm::DbErr> {
         crate::db::begin_write(&self.db, &self.write_turns).await

@@ -12,30 +12,64 @@ use stint_migrations::Migrator;
 use tokio::sync::OwnedMutexGuard;
 
 const SQLITE_POOL_SIZE: u32 = 8;
+/// A pooled PostgreSQL connection idle this long is pinged before it is used again.
+const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Two connections per core, at least four: more connections than the cores can serve only queue
 /// inside PostgreSQL, where they cost memory and lengthen the slowest answers (on 2 cores, 16
 /// connections gave `/tt status` a p99 of 12–14 ms, 4 gave 9.6–9.8 ms).
-fn default_postgres_pool_size() -> u32 {
+pub(crate) fn default_postgres_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 32)
 }
 
 pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+    let options = options(url, pool_size);
+    let db = Database::connect(options).await?;
+    restrict_sqlite_files(url);
+    Ok(db)
+}
+
+/// A PostgreSQL pool of its own for one HTTP worker, opening its connections when first asked.
+/// Each worker runs its own single-threaded runtime, and a connection's socket is watched by the
+/// runtime that opened it: a connection opened by another runtime would wake that runtime's
+/// thread on every answer, which then wakes the worker's. `None` on SQLite, whose connections
+/// run on threads of their own.
+pub async fn connect_worker_pool(
+    url: &str,
+    pool_size: u32,
+) -> Result<Option<DatabaseConnection>, DbErr> {
+    if is_sqlite(url) {
+        return Ok(None);
+    }
+    let mut options = options(url, Some(pool_size));
+    options.min_connections(0).connect_lazy(true);
+    Database::connect(options).await.map(Some)
+}
+
+fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
+}
+
+fn options(url: &str, pool_size: Option<u32>) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     // A down database must fail start-up and requests quickly, not hang them.
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
-    if url.starts_with("sqlite:") {
+    if is_sqlite(url) {
         // WAL lets readers run beside the single writer; `synchronous=NORMAL` is durable in WAL
         // mode except for the last transactions before a power cut; writers wait for each other
         // instead of failing with SQLITE_BUSY.
         // Each SQLite connection runs on a thread of its own; SQLite serialises writers anyway.
+        // sqlx pings a connection before handing it out; a SQLite connection is a file handle
+        // on a thread of its own, which cannot have been dropped by a server, so the ping would
+        // only cost each query a second hand-off to that thread.
         options
             .max_connections(pool_size.unwrap_or(SQLITE_POOL_SIZE))
             .min_connections(1)
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -53,13 +87,16 @@ pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnec
                     .pragma("cache_size", "-512")
             });
     } else {
+        // sqlx pings every connection it hands out, a round trip before each query or
+        // transaction. A connection in use moments ago is alive: only one idle for a while (the
+        // server restarted, a proxy dropped it) is pinged first. One that died under load fails
+        // its query (503) and is closed when it returns to the pool, where sqlx tests it.
         options
             .max_connections(pool_size.unwrap_or_else(default_postgres_pool_size))
-            .min_connections(1);
+            .min_connections(1)
+            .test_before_acquire_if_idle_for(POSTGRES_PING_AFTER_IDLE);
     }
-    let db = Database::connect(options).await?;
-    restrict_sqlite_files(url);
-    Ok(db)
+    options
 }
 
 /// The database file holds every encrypted secret and every hash: only its owner may read it,

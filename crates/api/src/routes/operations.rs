@@ -40,9 +40,12 @@ async fn healthz() -> actix_web::web::Json<Health> {
 )]
 #[get("/readyz")]
 async fn readyz(stint: Data<Stint>) -> Result<actix_web::web::Json<Health>, ApiError> {
-    stint_core::db::ping(&stint.db)
-        .await
-        .map_err(CoreError::Unavailable)?;
+    // This worker's pool, and the process's, which records webhook deliveries.
+    for db in [&stint.db, &stint.process_db] {
+        stint_core::db::ping(db)
+            .await
+            .map_err(CoreError::Unavailable)?;
+    }
     Ok(actix_web::web::Json(Health { status: "ok" }))
 }
 
