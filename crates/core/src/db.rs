@@ -12,8 +12,6 @@ use stint_migrations::Migrator;
 use tokio::sync::OwnedMutexGuard;
 
 const SQLITE_POOL_SIZE: u32 = 8;
-/// A pooled PostgreSQL connection idle this long is pinged before it is used again.
-const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Two connections per core, at least four: more connections than the cores can serve only queue
 /// inside PostgreSQL, where they cost memory and lengthen the slowest answers (on 2 cores, 16
@@ -87,14 +85,12 @@ fn options(url: &str, pool_size: Option<u32>) -> ConnectOptions {
                     .pragma("cache_size", "-512")
             });
     } else {
-        // sqlx pings every connection it hands out, a round trip before each query or
-        // transaction. A connection in use moments ago is alive: only one idle for a while (the
-        // server restarted, a proxy dropped it) is pinged first. One that died under load fails
-        // its query (503) and is closed when it returns to the pool, where sqlx tests it.
+        // sqlx pings each connection before handing it out. Kept on PostgreSQL: without it, a
+        // connection left behind by a job cancelled mid-way reached the next caller unfit
+        // (slack::three_worker_processes_post_each_summary_once failed at once).
         options
             .max_connections(pool_size.unwrap_or_else(default_postgres_pool_size))
-            .min_connections(1)
-            .test_before_acquire_if_idle_for(POSTGRES_PING_AFTER_IDLE);
+            .min_connections(1);
     }
     options
 }
