@@ -111,24 +111,22 @@ impl Stint {
 
 impl Stint {
     /// One `Stint` for each of `workers` HTTP workers. On PostgreSQL each has a pool of its own
-    /// (`db::connect_worker_pool`), the configured pool size shared among them; everything else
-    /// is shared. On SQLite they are this one.
+    /// (`db::connect_worker_pool`); everything else is shared. On SQLite, whose connections run
+    /// on threads of their own, there is just this one.
     pub async fn for_http_workers(&self, workers: usize) -> Result<Vec<Stint>, StartError> {
-        let workers = workers.max(1);
-        let total = self
-            .config
-            .database_pool_size
-            .unwrap_or_else(crate::db::default_postgres_pool_size);
-        let each = (total / u32::try_from(workers).unwrap_or(u32::MAX)).max(2);
+        if self.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            return Ok(vec![self.clone()]);
+        }
         let mut stints = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            let pool = crate::db::connect_worker_pool(&self.config.database_url, each)
-                .await
-                .map_err(StartError::Connect)?;
-            stints.push(match pool {
-                Some(db) => Stint { db, ..self.clone() },
-                None => self.clone(),
-            });
+        for _ in 0..workers.max(1) {
+            let db = crate::db::connect_worker_pool(
+                &self.config.database_url,
+                self.config.database_pool_size,
+                workers,
+            )
+            .await
+            .map_err(StartError::Connect)?;
+            stints.push(Stint { db, ..self.clone() });
         }
         Ok(stints)
     }

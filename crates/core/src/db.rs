@@ -16,7 +16,7 @@ const SQLITE_POOL_SIZE: u32 = 8;
 /// Two connections per core, at least four: more connections than the cores can serve only queue
 /// inside PostgreSQL, where they cost memory and lengthen the slowest answers (on 2 cores, 16
 /// connections gave `/tt status` a p99 of 12–14 ms, 4 gave 9.6–9.8 ms).
-pub(crate) fn default_postgres_pool_size() -> u32 {
+fn default_postgres_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
     u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 32)
 }
@@ -28,21 +28,21 @@ pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnec
     Ok(db)
 }
 
-/// A PostgreSQL pool of its own for one HTTP worker, opening its connections when first asked.
-/// Each worker runs its own single-threaded runtime, and a connection's socket is watched by the
-/// runtime that opened it: a connection opened by another runtime would wake that runtime's
-/// thread on every answer, which then wakes the worker's. `None` on SQLite, whose connections
-/// run on threads of their own.
+/// A PostgreSQL pool of its own for one of `workers` HTTP workers, opening its connections when
+/// first asked; the configured pool size is shared among the workers. Each worker runs its own
+/// single-threaded runtime, and a connection's socket is watched by the runtime that opened it:
+/// a connection opened by another runtime would wake that runtime's thread on every answer,
+/// which then wakes the worker's.
 pub async fn connect_worker_pool(
     url: &str,
-    pool_size: u32,
-) -> Result<Option<DatabaseConnection>, DbErr> {
-    if is_sqlite(url) {
-        return Ok(None);
-    }
-    let mut options = options(url, Some(pool_size));
+    pool_size: Option<u32>,
+    workers: usize,
+) -> Result<DatabaseConnection, DbErr> {
+    let total = pool_size.unwrap_or_else(default_postgres_pool_size);
+    let each = (total / u32::try_from(workers.max(1)).unwrap_or(u32::MAX)).max(2);
+    let mut options = options(url, Some(each));
     options.min_connections(0).connect_lazy(true);
-    Database::connect(options).await.map(Some)
+    Database::connect(options).await
 }
 
 fn is_sqlite(url: &str) -> bool {
