@@ -898,8 +898,11 @@ async fn three_worker_processes_post_each_summary_once() {
     const MEMBERS: usize = 24;
     let slack = MockServer::start().await;
     let (mut app, _admin) = slack_ready(&slack, json!({})).await;
-    // Only the three separate processes run jobs here.
-    drop(app.worker.take());
+    // Only the three separate processes run jobs here. Dropping the worker would leave its tasks
+    // running (a JoinHandle detaches); stop it.
+    if let Some(worker) = app.worker.take() {
+        worker.stop(std::time::Duration::from_secs(10)).await;
+    }
     Mock::given(method("POST"))
         .and(path("/api/chat.postMessage"))
         .respond_with(
