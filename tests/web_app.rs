@@ -486,3 +486,87 @@ async fn a_member_connects_their_own_github_and_gets_a_webhook_of_their_own() {
     assert!(banners.is_empty(), "the banner goes once reconnected");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_entry_across_midnight_keeps_its_times_when_edited_in_the_browser() {
+    let app = spawn_app_with(&[]).await;
+    to_real_time(&app);
+    let admin = app.admin_token().await;
+    // From 23:59:25 today to 00:01 tomorrow, by the browser's (the machine's) clock: the page lists
+    // this week's days, and today is always one of them.
+    let day = chrono::Local::now().date_naive();
+    let local = |day: chrono::NaiveDate, h: u32, m: u32, s: u32| {
+        day.and_hms_opt(h, m, s)
+            .unwrap()
+            .and_local_timezone(chrono::Local)
+            .earliest()
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let started = local(day, 23, 59, 25);
+    let ended = local(day.succ_opt().unwrap(), 0, 1, 0);
+    let entry: Value = app
+        .post(
+            "/api/time-entries",
+            &admin,
+            &json!({ "started_at": started, "ended_at": ended, "notes": "Night shift" }),
+        )
+        .await
+        .ok(201);
+    let id = entry["id"].as_str().unwrap().to_owned();
+    let browser = Browser::open(&app, "midnight", 1280, 900).await;
+    browser.goto("/time").await;
+    sign_in(&browser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    browser
+        .wait_text("[data-testid=entry]", "23:59–00:01")
+        .await;
+
+    // Only the notes change: the times keep their seconds, and the end stays on the next day.
+    browser
+        .click_text("[data-testid=entry] button", "Edit")
+        .await;
+    browser
+        .fill(&format!("#notes-{id}"), "Night shift, reviewed")
+        .await;
+    browser
+        .click_text("[data-testid=entry] button", "Save")
+        .await;
+    browser
+        .wait_text("[data-testid=entry] .notes", "Night shift, reviewed")
+        .await;
+    let kept: Value = app
+        .get(&format!("/api/time-entries/{id}"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(instant(&kept["started_at"]), started, "{kept}");
+    assert_eq!(instant(&kept["ended_at"]), ended, "{kept}");
+
+    // A new end earlier in the day than the start is read as after midnight.
+    browser
+        .click_text("[data-testid=entry] button", "Edit")
+        .await;
+    browser
+        .set_value(&format!("#notes-{id}-end"), "00:30")
+        .await;
+    browser
+        .click_text("[data-testid=entry] button", "Save")
+        .await;
+    browser
+        .wait_text("[data-testid=entry]", "23:59–00:30")
+        .await;
+    let moved: Value = app
+        .get(&format!("/api/time-entries/{id}"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(instant(&moved["started_at"]), started, "{moved}");
+    assert_eq!(
+        instant(&moved["ended_at"]),
+        local(day.succ_opt().unwrap(), 0, 30, 0),
+        "{moved}"
+    );
+    browser.close().await;
+}
+
+fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}

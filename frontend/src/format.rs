@@ -82,6 +82,30 @@ pub fn instant_at(day: NaiveDate, hh_mm: &str) -> Option<DateTime<Utc>> {
     instant(day, NaiveTime::parse_from_str(hh_mm, "%H:%M").ok()?)
 }
 
+/// The end a person typed for a span that starts at `start`: that time on the start's day, or on
+/// the next day when it would come before the start (23:30–00:15 crosses midnight).
+pub fn end_after(start: DateTime<Utc>, hh_mm: &str) -> Option<DateTime<Utc>> {
+    let day = start.with_timezone(&Local).date_naive();
+    match instant_at(day, hh_mm)? {
+        end if end < start => instant_at(day.succ_opt()?, hh_mm),
+        end => Some(end),
+    }
+}
+
+/// An edited `HH:MM` field: left as shown, it keeps the exact instant (seconds included), so
+/// editing an entry's notes never moves its times; retyped, it is read with `read`.
+pub fn retyped(
+    shown: DateTime<Utc>,
+    typed: &str,
+    read: impl FnOnce(&str) -> Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    if typed == time_of_day(shown) {
+        Some(shown)
+    } else {
+        read(typed)
+    }
+}
+
 /// "Friday 27 November".
 pub fn day_heading(day: NaiveDate) -> String {
     format!(
@@ -201,6 +225,31 @@ mod tests {
         assert_eq!(clock(3909), "1:05:09");
         assert_eq!(hours(7500), "2h 05m");
         assert_eq!(clock(-4), "0:00:00");
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_on_the_next_day() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let start = instant_at(day, "23:59").unwrap();
+        let end = end_after(start, "00:01").unwrap();
+        assert_eq!(end - start, chrono::Duration::minutes(2));
+        assert_eq!(end_after(start, "23:59"), Some(start));
+        let morning = instant_at(day, "09:00").unwrap();
+        assert_eq!(end_after(morning, "10:30"), instant_at(day, "10:30"));
+        assert_eq!(end_after(morning, "25:00"), None);
+    }
+
+    #[test]
+    fn an_untouched_field_keeps_its_seconds() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let started = instant_at(day, "23:59").unwrap() + chrono::Duration::seconds(25);
+        let ended = started + chrono::Duration::seconds(95);
+        let same = retyped(ended, &time_of_day(ended), |typed| {
+            end_after(started, typed)
+        });
+        assert_eq!(same, Some(ended));
+        let moved = retyped(ended, "00:30", |typed| end_after(started, typed)).unwrap();
+        assert_eq!(moved, instant_at(day.succ_opt().unwrap(), "00:30").unwrap());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use stint_api_types::tracking::{
 use stint_api_types::{Page, ProjectId};
 
 use crate::api;
-use crate::format::{day_heading, hours, instant, instant_at, time_of_day};
+use crate::format::{day_heading, end_after, hours, instant, instant_at, retyped, time_of_day};
 use crate::notice::{Notice, NoticeLine};
 use crate::pages::settings::ProjectSelect;
 use crate::session::use_session;
@@ -154,6 +154,7 @@ fn EntryRow(
     let start = RwSignal::new(time_of_day(entry.started_at));
     let end = RwSignal::new(entry.ended_at.map(time_of_day).unwrap_or_default());
     let running = entry.ended_at.is_none();
+    let (entry_start, entry_end) = (entry.started_at, entry.ended_at);
     let range = match entry.ended_at {
         Some(end) => format!("{}–{}", time_of_day(entry.started_at), time_of_day(end)),
         None => format!("{}–now", time_of_day(entry.started_at)),
@@ -177,16 +178,19 @@ fn EntryRow(
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(started_at) = instant_at(day, &start.get_untracked()) else {
+        let Some(started_at) = retyped(entry_start, &start.get_untracked(), |typed| {
+            instant_at(day, typed)
+        }) else {
             notice.set(Some(Notice::Failed(
                 "Enter the start as hours and minutes, such as 09:30.".to_owned(),
             )));
             return;
         };
-        let ended_at = if running {
-            None
-        } else {
-            match instant_at(day, &end.get_untracked()) {
+        let ended_at = match entry_end {
+            None => None,
+            Some(shown) => match retyped(shown, &end.get_untracked(), |typed| {
+                end_after(started_at, typed)
+            }) {
                 Some(at) => Some(at),
                 None => {
                     notice.set(Some(Notice::Failed(
@@ -194,7 +198,7 @@ fn EntryRow(
                     )));
                     return;
                 }
-            }
+            },
         };
         let change = UpdateTimeEntry {
             started_at: Some(started_at),
@@ -265,10 +269,11 @@ fn NewEntry(
             notice.set(Some(Notice::Failed("Choose a day.".to_owned())));
             return;
         };
-        let (Some(started_at), Some(ended_at)) = (
-            instant_at(date, &start.get_untracked()),
-            instant_at(date, &end.get_untracked()),
-        ) else {
+        let Some((started_at, ended_at)) =
+            instant_at(date, &start.get_untracked()).and_then(|started_at| {
+                Some((started_at, end_after(started_at, &end.get_untracked())?))
+            })
+        else {
             notice.set(Some(Notice::Failed(
                 "Enter start and end as hours and minutes, such as 09:30.".to_owned(),
             )));
