@@ -646,6 +646,52 @@ async fn deliveries_arriving_together_make_one_task_per_issue() {
     assert_eq!(tasks(&app, &admin).await.len(), 15);
 }
 
+/// Many writers side by side (PostgreSQL; SQLite has one): an issue's `opened`, `edited` and
+/// `labeled` land in batches at once, and a batch that finds another made the task first applies
+/// its delivery again instead of failing it, so the newest version is kept.
+#[tokio::test]
+async fn batches_side_by_side_keep_the_newest_version_of_a_new_issue() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready_with(&provider, &[("STINT_INTAKE_WRITERS", "8")]).await;
+    for round in 0..8u64 {
+        let sends = (1..=25u64).flat_map(|n| {
+            let app = &app;
+            let number = round * 100 + n;
+            ["opened", "edited", "labeled"]
+                .into_iter()
+                .map(move |action| async move {
+                    let title = format!("{action} {number}");
+                    let delivery = format!("side-{action}-{number}");
+                    deliver_issue(app, &delivery, action, "octo/side", number, &title, &[]).await
+                })
+        });
+        for answer in futures_util::future::join_all(sends).await {
+            assert!(
+                answer.status == 200 || answer.status == 202,
+                "{}",
+                answer.status
+            );
+        }
+    }
+    app.stint.intake.settle().await;
+    let made = tasks(&app, &admin).await;
+    let mut titles: Vec<&str> = made.iter().map(|t| t["title"].as_str().unwrap()).collect();
+    titles.sort_unstable();
+    let mut expected: Vec<String> = (0..8u64)
+        .flat_map(|round| (1..=25u64).map(move |n| format!("labeled {}", round * 100 + n)))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(titles, expected);
+    let failed: Value = app
+        .get(
+            "/api/admin/webhook-deliveries?provider=github&outcome=failed",
+            &admin,
+        )
+        .await
+        .ok(200);
+    assert_eq!(failed["items"], json!([]), "{failed}");
+}
+
 #[tokio::test]
 async fn long_delivery_ids_are_neither_stored_nor_logged_in_full() {
     let provider = MockServer::start().await;

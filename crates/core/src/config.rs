@@ -80,6 +80,8 @@ pub struct Config {
     pub http_workers: Option<usize>,
     /// Database connections per process; by backend if not set.
     pub database_pool_size: Option<u32>,
+    /// Batches of webhook deliveries written side by side on PostgreSQL (SQLite has one writer).
+    pub intake_writers: usize,
     pub log_format: LogFormat,
     pub providers: HashMap<ProviderKey, ProviderEnv>,
     pub worker: WorkerConfig,
@@ -369,6 +371,15 @@ impl Config {
             })
             .transpose()?;
 
+        let intake_writers = match get("STINT_INTAKE_WRITERS") {
+            Some(value) => value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=32).contains(n))
+                .ok_or_else(|| invalid("STINT_INTAKE_WRITERS", "must be a number from 1 to 32"))?,
+            None => 2,
+        };
+
         let log_format = match get("STINT_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -403,6 +414,7 @@ impl Config {
             body_limit,
             http_workers,
             database_pool_size,
+            intake_writers,
             log_format,
             providers,
             worker,

@@ -50,6 +50,12 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// A statement refused because another transaction wrote the same unique key first.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, CoreError::Database(err)
+            if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         CoreError::Validation(vec![FieldError {
             field: field.to_owned(),

@@ -42,8 +42,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// unreachable.
 const RETRY_FIRST: Duration = Duration::from_millis(200);
 const RETRY_MAX: Duration = Duration::from_secs(5);
-/// Batches applied side by side on PostgreSQL, where writers do not wait for one another.
-const POSTGRES_WORKERS: usize = 2;
+/// How often one delivery is applied again when a batch side by side made the same row first
+/// (two deliveries of a new issue, each in its own batch): the retry finds that row and updates it.
+const RACE_RETRIES: usize = 3;
 
 impl Intake {
     /// Starts the task that records and applies, and the sweep, on the current runtime.
@@ -54,7 +55,7 @@ impl Intake {
         // SQLite has one writer, so one worker; PostgreSQL takes batches side by side.
         let workers = match stint.db.get_database_backend() {
             sea_orm::DatabaseBackend::Sqlite => 1,
-            _ => POSTGRES_WORKERS,
+            _ => stint.config.intake_writers,
         };
         let shared = Arc::new(Shared {
             receiver: tokio::sync::Mutex::new(receiver),
@@ -372,10 +373,25 @@ async fn record_batch(
             payload: payload.clone(),
             received: delivery.received,
         };
-        let mut savepoint = batch.savepoint(&txn).await?;
-        let applied = {
-            let (db, batch) = savepoint.parts()?;
-            apply_one(stint, db, batch, &apply).await
+        let mut retries = 0;
+        let (mut savepoint, applied) = loop {
+            let mut savepoint = batch.savepoint(&txn).await?;
+            let applied = {
+                let (db, batch) = savepoint.parts()?;
+                apply_one(stint, db, batch, &apply).await
+            };
+            match applied {
+                // Committed by now (the violation waits for the other transaction to end), so
+                // the next try finds the row and updates it, keeping the newer version.
+                Err(ApplyError::Core(err))
+                    if err.is_unique_violation() && retries < RACE_RETRIES =>
+                {
+                    tracing::debug!(delivery = %delivery.delivery_id, "a batch side by side made the same row first; applying again");
+                    savepoint.rollback().await?;
+                    retries += 1;
+                }
+                applied => break (savepoint, applied),
+            }
         };
         let (outcome, detail, keep_payload, follow_up) = match applied {
             Ok(handled) => (handled.outcome, handled.detail, false, handled.follow_up),
