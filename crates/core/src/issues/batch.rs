@@ -56,15 +56,16 @@ impl Batch {
     /// A savepoint in `txn` that restores this batch's memory unless committed.
     pub async fn savepoint<'b>(
         &'b mut self,
-        txn: &DatabaseTransaction,
+        parent: &'b DatabaseTransaction,
     ) -> Result<Savepoint<'b>, DbErr> {
-        let txn = txn.begin().await?;
+        let txn = parent.begin().await?;
         let remembered = self
             .targets
             .iter()
             .map(|(key, target)| (*key, target.as_ref().map(|t| t.remembered_projects())))
             .collect();
         Ok(Savepoint {
+            parent,
             txn: Some(txn),
             batch: self,
             remembered,
@@ -84,6 +85,7 @@ impl Batch {
 
 /// A savepoint and the batch whose memory it guards.
 pub struct Savepoint<'b> {
+    parent: &'b DatabaseTransaction,
     txn: Option<DatabaseTransaction>,
     batch: &'b mut Batch,
     remembered: HashMap<TargetKey, Option<HashMap<String, Uuid>>>,
@@ -103,6 +105,16 @@ impl Savepoint<'_> {
             Some(txn) => txn.commit().await,
             None => Ok(()),
         }
+    }
+
+    /// Takes back what was done inside, memory included, and begins again from the same point.
+    pub async fn restart(&mut self) -> Result<(), DbErr> {
+        self.batch.restore(&self.remembered);
+        if let Some(txn) = self.txn.take() {
+            txn.rollback().await?;
+        }
+        self.txn = Some(self.parent.begin().await?);
+        Ok(())
     }
 
     pub async fn rollback(mut self) -> Result<(), DbErr> {
@@ -157,8 +169,13 @@ mod tests {
             assert!(batch.target(loaded_inside).is_none());
         }
 
+        // Restarted: what was made inside is forgotten, and the savepoint is open again.
         let mut savepoint = batch.savepoint(&txn).await.unwrap();
         target(savepoint.parts().unwrap().1).remember_project("octo/made", made);
+        savepoint.restart().await.unwrap();
+        let (_, inside) = savepoint.parts().unwrap();
+        assert_eq!(target(inside).remembered_project("octo/made"), None);
+        target(inside).remember_project("octo/made", made);
         savepoint.commit().await.unwrap();
         assert_eq!(target(&batch).remembered_project("octo/made"), Some(made));
     }

@@ -27,7 +27,7 @@ use crate::connectors::{ExternalEvent, ExternalIssue};
 use crate::context::Stint;
 use crate::error::CoreError;
 pub use crate::issues::{ApplyError, FollowUp, Handled};
-use crate::issues::{Batch, TargetKey};
+use crate::issues::{Batch, Savepoint, TargetKey};
 pub use crate::state::intake_queue::{ApplyJob, Intake, NewDelivery, Recorded};
 use crate::state::intake_queue::{Message, WriteJob};
 use crate::wire::wire_name;
@@ -373,26 +373,7 @@ async fn record_batch(
             payload: payload.clone(),
             received: delivery.received,
         };
-        let mut retries = 0;
-        let (mut savepoint, applied) = loop {
-            let mut savepoint = batch.savepoint(&txn).await?;
-            let applied = {
-                let (db, batch) = savepoint.parts()?;
-                apply_one(stint, db, batch, &apply).await
-            };
-            match applied {
-                // Committed by now (the violation waits for the other transaction to end), so
-                // the next try finds the row and updates it, keeping the newer version.
-                Err(ApplyError::Core(err))
-                    if err.is_unique_violation() && retries < RACE_RETRIES =>
-                {
-                    tracing::debug!(delivery = %delivery.delivery_id, "a batch side by side made the same row first; applying again");
-                    savepoint.rollback().await?;
-                    retries += 1;
-                }
-                applied => break (savepoint, applied),
-            }
-        };
+        let (mut savepoint, applied) = apply_in_savepoint(stint, &txn, &mut batch, &apply).await?;
         let (outcome, detail, keep_payload, follow_up) = match applied {
             Ok(handled) => (handled.outcome, handled.detail, false, handled.follow_up),
             Err(ApplyError::Malformed(reason)) => {
@@ -577,6 +558,34 @@ async fn begin_issue_batches(
     Ok(())
 }
 
+/// Applies `job` in a savepoint of its own, left open for the caller. When a batch side by side
+/// made the same row first (a new issue's task, or its project), the savepoint is rolled back and
+/// the job applied again: the unique violation waits for the other transaction to commit, so the
+/// next try finds the row and updates it, keeping the newer version.
+async fn apply_in_savepoint<'b>(
+    stint: &Stint,
+    txn: &'b DatabaseTransaction,
+    batch: &'b mut Batch,
+    job: &ApplyJob,
+) -> Result<(Savepoint<'b>, Result<Handled, ApplyError>), CoreError> {
+    let mut savepoint = batch.savepoint(txn).await?;
+    let mut retries = 0;
+    loop {
+        let applied = {
+            let (db, batch) = savepoint.parts()?;
+            apply_one(stint, db, batch, job).await
+        };
+        match applied {
+            Err(ApplyError::Core(err)) if err.is_unique_violation() && retries < RACE_RETRIES => {
+                tracing::debug!(delivery = %job.id, "a batch side by side made the same row first; applying again");
+                savepoint.restart().await?;
+                retries += 1;
+            }
+            applied => return Ok((savepoint, applied)),
+        }
+    }
+}
+
 async fn apply_one(
     stint: &Stint,
     txn: &DatabaseTransaction,
@@ -614,11 +623,7 @@ pub(crate) async fn apply_batch(
     let mut follow_ups = Vec::new();
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in &jobs {
-        let mut savepoint = batch.savepoint(&txn).await?;
-        let result = {
-            let (db, batch) = savepoint.parts()?;
-            apply_one(stint, db, batch, job).await
-        };
+        let (mut savepoint, result) = apply_in_savepoint(stint, &txn, &mut batch, job).await?;
         let (outcome, detail, keep_payload) = match result {
             Ok(handled) => {
                 if mark(
