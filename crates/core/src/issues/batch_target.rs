@@ -19,7 +19,8 @@ use crate::connectors::ExternalIssue;
 use crate::error::CoreError;
 
 /// `{connection}` is the filter that finds the connection; `$1` the issue ids, `$2` the
-/// containers (kind and name). Issue links are locked as they are read, in id order (see
+/// containers (kind and name), `$3` and `$4` a provider and the delivery ids of the batch whose
+/// records already exist are asked for (the intake's duplicate check, one round trip less). Issue links are locked as they are read, in id order (see
 /// `sorted_id_list`). Every lookup is a lateral `LIMIT 1`: one probe of a unique index in the
 /// plan PostgreSQL caches too, which it may make while the tables are empty (a join there
 /// became a scan of every task).
@@ -44,12 +45,20 @@ container_projects AS (
       AND external_id = wanted.name
     LIMIT 1
   ) AS c
-  CROSS JOIN LATERAL (SELECT id FROM projects WHERE id = c.entity_id LIMIT 1) AS p)
+  CROSS JOIN LATERAL (SELECT id FROM projects WHERE id = c.entity_id LIMIT 1) AS p),
+recorded AS (
+  SELECT d.delivery_id FROM jsonb_array_elements_text($4::jsonb) AS wanted(delivery_id)
+  CROSS JOIN LATERAL (
+    SELECT delivery_id FROM webhook_deliveries
+    WHERE provider = $3 AND delivery_id = wanted.delivery_id
+    LIMIT 1
+  ) AS d)
 SELECT 'connection' AS kind, to_jsonb(connection.*) AS row FROM connection
 UNION ALL SELECT 'issue_link', to_jsonb(issue_links.*) FROM issue_links
 UNION ALL SELECT 'issue_task', to_jsonb(t.*) FROM issue_links
   CROSS JOIN LATERAL (SELECT * FROM tasks WHERE id = issue_links.entity_id LIMIT 1) AS t
-UNION ALL SELECT 'container_project', to_jsonb(container_projects.*) FROM container_projects"#;
+UNION ALL SELECT 'container_project', to_jsonb(container_projects.*) FROM container_projects
+UNION ALL SELECT 'recorded', to_jsonb(recorded.delivery_id) FROM recorded"#;
 
 /// The issue links on SQLite (one writer at a time: nothing to lock), the ids as one JSON array.
 const SQLITE_ISSUE_LINKS: &str = "SELECT l.* FROM json_each(?) AS wanted \
@@ -62,18 +71,35 @@ struct ContainerProject {
     project_id: Uuid,
 }
 
-/// The target of `key` with a batch open for `issues`; `None` when not connected or no tracker.
+/// Delivery ids of one provider whose records are looked up with a batch's target.
+pub struct RecordedQuery<'a> {
+    pub provider: &'a str,
+    pub delivery_ids: Vec<&'a str>,
+}
+
+/// A batch's target and, when asked on PostgreSQL, which of the delivery ids are recorded.
+pub struct BatchTarget {
+    pub target: Option<IssueTarget>,
+    pub recorded: Option<Vec<String>>,
+}
+
+/// The target of `key` with a batch open for `issues` (`None` when not connected or no tracker),
+/// and on PostgreSQL the recorded ids of `recorded`, in the same statement.
 pub async fn load_batch_target<C: ConnectionTrait>(
     db: &C,
     connector: &Connector,
     key: TargetKey,
     issues: &[&ExternalIssue],
-) -> Result<Option<IssueTarget>, CoreError> {
+    recorded: Option<RecordedQuery<'_>>,
+) -> Result<BatchTarget, CoreError> {
     let references: Vec<String> = issues.iter().map(|i| i.reference.clone()).collect();
     if db.get_database_backend() != DatabaseBackend::Postgres {
         // SQLite runs in this process: a statement costs no round trip.
         let Some(target) = load_target(db, connector, key).await? else {
-            return Ok(None);
+            return Ok(BatchTarget {
+                target: None,
+                recorded: None,
+            });
         };
         let links = if references.is_empty() {
             Vec::new()
@@ -91,7 +117,10 @@ pub async fn load_batch_target<C: ConnectionTrait>(
                 .await?
         };
         target.open_batch(references, links, None);
-        return Ok(Some(target));
+        return Ok(BatchTarget {
+            target: Some(target),
+            recorded: None,
+        });
     }
     let containers: BTreeSet<(&str, String)> = issues
         .iter()
@@ -101,19 +130,28 @@ pub async fn load_batch_target<C: ConnectionTrait>(
         .into_iter()
         .map(|(kind, name)| serde_json::json!({ "kind": kind, "name": name }))
         .collect();
+    let asked = recorded.is_some();
+    let (provider, delivery_ids) = match recorded {
+        Some(query) => (query.provider, query.delivery_ids),
+        None => ("", Vec::new()),
+    };
+    let delivery_ids = serde_json::to_string(&delivery_ids)
+        .map_err(|err| CoreError::Internal(format!("cannot list delivery ids: {err}")))?;
     let mut values: Vec<Value> = vec![
         sorted_id_list(&references)?.into(),
         serde_json::Value::Array(containers).to_string().into(),
+        provider.into(),
+        delivery_ids.into(),
     ];
     let connection = match key {
         TargetKey::Organisation(provider) => {
             values.push(provider.as_str().into());
             values.push(IntegrationScope::Global.as_str().into());
-            "provider = $3 AND scope = $4 AND user_id IS NULL"
+            "provider = $5 AND scope = $6 AND user_id IS NULL"
         }
         TargetKey::Connection(id) => {
             values.push(id.into());
-            "id = $3"
+            "id = $5"
         }
     };
     let rows = db
@@ -125,6 +163,7 @@ pub async fn load_batch_target<C: ConnectionTrait>(
         .await?;
     let (mut found, mut links, mut tasks, mut projects) =
         (None, Vec::new(), Vec::new(), Vec::new());
+    let mut recorded = Vec::new();
     for row in rows {
         let kind: String = row.try_get("", "kind")?;
         let json: serde_json::Value = row.try_get("", "row")?;
@@ -132,11 +171,16 @@ pub async fn load_batch_target<C: ConnectionTrait>(
             "connection" => found = Some(read::<integration::Model>(&kind, json)?),
             "issue_link" => links.push(read::<external_link::Model>(&kind, json)?),
             "issue_task" => tasks.push(read::<task::Model>(&kind, json)?),
+            "recorded" => recorded.push(read::<String>(&kind, json)?),
             _ => projects.push(read::<ContainerProject>(&kind, json)?),
         }
     }
+    let recorded = asked.then_some(recorded);
     let Some(target) = found.and_then(|row| IssueTarget::new(connector, &row)) else {
-        return Ok(None);
+        return Ok(BatchTarget {
+            target: None,
+            recorded,
+        });
     };
     target.open_batch(references, links, Some(tasks));
     // A container the connection's settings map to a project is left to `project_for`, which
@@ -150,7 +194,10 @@ pub async fn load_batch_target<C: ConnectionTrait>(
             target.remember_project(&container, project_id);
         }
     }
-    Ok(Some(target))
+    Ok(BatchTarget {
+        target: Some(target),
+        recorded,
+    })
 }
 
 /// A row of the statement, read back into its type.

@@ -27,7 +27,7 @@ use crate::connectors::{ExternalEvent, ExternalIssue};
 use crate::context::Stint;
 use crate::error::CoreError;
 pub use crate::issues::{ApplyError, FollowUp, Handled};
-use crate::issues::{Batch, Savepoint, TargetKey};
+use crate::issues::{Batch, RecordedQuery, Savepoint, TargetKey};
 pub use crate::state::intake_queue::{ApplyJob, Intake, NewDelivery, Recorded};
 use crate::state::intake_queue::{Message, WriteJob};
 use crate::wire::wire_name;
@@ -273,7 +273,8 @@ async fn insert<C: ConnectionTrait>(
 type FollowUps = Vec<(Uuid, FollowUp)>;
 
 /// The common case in one pass without savepoints. The batch's ids already recorded are looked up
-/// first (`already_recorded`) and answered as duplicates without being applied; the rest are
+/// with its issue targets (or by `already_recorded`) and answered as duplicates without being
+/// applied; the rest are
 /// applied and recorded at the end in one insert, in (provider, delivery id) order so that
 /// batches side by side on PostgreSQL wait for one another in one order. A delivery recorded
 /// meanwhile (by a batch side by side, or another process), or any failure to apply, abandons
@@ -283,7 +284,6 @@ async fn record_batch_fast(
     jobs: &[WriteJob],
 ) -> Result<(Vec<Recorded>, FollowUps), CoreError> {
     let txn = stint.begin_write().await?;
-    let mut seen = already_recorded(&*txn, jobs).await?;
     let mut events: Vec<Option<Result<(&Connector, ExternalEvent), String>>> = jobs
         .iter()
         .map(|job| read_event(stint, &job.delivery))
@@ -291,7 +291,10 @@ async fn record_batch_fast(
     let connections: Vec<Option<Uuid>> =
         jobs.iter().map(|job| job.delivery.integration_id).collect();
     let mut batch = Batch::default();
-    begin_issue_batches(&txn, &mut batch, &events, &connections).await?;
+    let mut seen = match begin_issue_batches(&txn, &mut batch, jobs, &events, &connections).await? {
+        Some(recorded) => recorded,
+        None => already_recorded(&*txn, jobs).await?,
+    };
     let mut results = Vec::with_capacity(jobs.len());
     let mut follow_ups = Vec::new();
     let mut records = Vec::with_capacity(jobs.len());
@@ -534,13 +537,26 @@ fn read_payload<'s>(
 
 /// For a batch applied in one pass: each connection is loaded with the links of the batch's
 /// issues and its containers' projects (`load_batch_target`), and new tasks are inserted
-/// together at the batch's end.
+/// together at the batch's end. When the batch's deliveries are of one provider, the first load
+/// also answers which of them are recorded already (on PostgreSQL); `None` when none did.
 async fn begin_issue_batches(
     txn: &DatabaseTransaction,
     batch: &mut Batch,
+    jobs: &[WriteJob],
     events: &[Option<Result<(&Connector, ExternalEvent), String>>],
     connections: &[Option<Uuid>],
-) -> Result<(), CoreError> {
+) -> Result<Option<HashSet<(ProviderKey, String)>>, CoreError> {
+    let provider = jobs.first().map(|job| job.delivery.provider);
+    let mut ask = provider
+        .filter(|first| jobs.iter().all(|job| job.delivery.provider == *first))
+        .map(|provider| RecordedQuery {
+            provider: provider.as_str(),
+            delivery_ids: jobs
+                .iter()
+                .map(|job| job.delivery.delivery_id.as_str())
+                .collect(),
+        });
+    let mut known = None;
     let mut issues: HashMap<TargetKey, (&Connector, Vec<&ExternalIssue>)> = HashMap::new();
     for (event, connection) in events.iter().zip(connections) {
         if let Some(Ok((connector, ExternalEvent::IssueChanged(change)))) = event {
@@ -552,10 +568,14 @@ async fn begin_issue_batches(
         }
     }
     for (key, (connector, issues)) in issues {
-        let target = crate::issues::load_batch_target(txn, connector, key, &issues).await?;
-        batch.insert(key, target);
+        let loaded =
+            crate::issues::load_batch_target(txn, connector, key, &issues, ask.take()).await?;
+        if let (Some(ids), Some(provider)) = (loaded.recorded, provider) {
+            known = Some(ids.into_iter().map(|id| (provider, id)).collect());
+        }
+        batch.insert(key, loaded.target);
     }
-    Ok(())
+    Ok(known)
 }
 
 /// Applies `job` in a savepoint of its own, left open for the caller. When a batch side by side
