@@ -136,6 +136,32 @@ async fn deliver_issue(
     deliver(app, "issues", delivery, &body, WEBHOOK_SECRET).await
 }
 
+/// Each action of each issue `numbers` of octo/`repo`, all at once, each answered 200 (or 202 on
+/// a loaded machine past the answer deadline); an issue's title is "<action> <number>".
+async fn deliver_together(
+    app: &TestApp,
+    repo: &str,
+    numbers: std::ops::RangeInclusive<u64>,
+    actions: &[&str],
+) {
+    let full_name = format!("octo/{repo}");
+    let sends = numbers.flat_map(|number| {
+        let full_name = &full_name;
+        actions.iter().map(move |action| async move {
+            let title = format!("{action} {number}");
+            let delivery = format!("{repo}-{action}-{number}");
+            deliver_issue(app, &delivery, action, full_name, number, &title, &[]).await
+        })
+    });
+    for answer in futures_util::future::join_all(sends).await {
+        assert!(
+            answer.status == 200 || answer.status == 202,
+            "{}",
+            answer.status
+        );
+    }
+}
+
 /// The body of GitHub's `issues` delivery opening issue `number` of octocat/Hello-World.
 fn opened(number: u64) -> Vec<u8> {
     let issue = issue_event(
@@ -598,23 +624,7 @@ async fn a_flood_of_forged_deliveries_is_refused_without_filling_the_record() {
 async fn deliveries_arriving_together_make_one_task_per_issue() {
     let provider = MockServer::start().await;
     let (app, admin) = github_ready(&provider).await;
-    let sends = (1..=15u64).flat_map(|number| {
-        let app = &app;
-        ["opened", "edited"]
-            .into_iter()
-            .map(move |action| async move {
-                let title = format!("{action} {number}");
-                let delivery = format!("together-{action}-{number}");
-                deliver_issue(app, &delivery, action, "octo/together", number, &title, &[]).await
-            })
-    });
-    for answer in futures_util::future::join_all(sends).await {
-        assert!(
-            answer.status == 200 || answer.status == 202,
-            "{}",
-            answer.status
-        );
-    }
+    deliver_together(&app, "together", 1..=15, &["opened", "edited"]).await;
     // A 202 (a loaded machine past the answer deadline) means applied after the answer.
     app.stint.intake.settle().await;
     let made = tasks(&app, &admin).await;
@@ -654,24 +664,8 @@ async fn batches_side_by_side_keep_the_newest_version_of_a_new_issue() {
     let provider = MockServer::start().await;
     let (app, admin) = github_ready_with(&provider, &[("STINT_INTAKE_WRITERS", "8")]).await;
     for round in 0..8u64 {
-        let sends = (1..=25u64).flat_map(|n| {
-            let app = &app;
-            let number = round * 100 + n;
-            ["opened", "edited", "labeled"]
-                .into_iter()
-                .map(move |action| async move {
-                    let title = format!("{action} {number}");
-                    let delivery = format!("side-{action}-{number}");
-                    deliver_issue(app, &delivery, action, "octo/side", number, &title, &[]).await
-                })
-        });
-        for answer in futures_util::future::join_all(sends).await {
-            assert!(
-                answer.status == 200 || answer.status == 202,
-                "{}",
-                answer.status
-            );
-        }
+        let numbers = round * 100 + 1..=round * 100 + 25;
+        deliver_together(&app, "side", numbers, &["opened", "edited", "labeled"]).await;
     }
     app.stint.intake.settle().await;
     let made = tasks(&app, &admin).await;

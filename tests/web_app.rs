@@ -534,12 +534,7 @@ async fn an_entry_across_midnight_keeps_its_times_when_edited_in_the_browser() {
     browser
         .wait_text("[data-testid=entry] .notes", "Night shift, reviewed")
         .await;
-    let kept: Value = app
-        .get(&format!("/api/time-entries/{id}"), &admin)
-        .await
-        .ok(200);
-    assert_eq!(instant(&kept["started_at"]), started, "{kept}");
-    assert_eq!(instant(&kept["ended_at"]), ended, "{kept}");
+    assert_eq!(stored_span(&app, &admin, &id).await, (started, ended));
 
     // A new end earlier in the day than the start is read as after midnight.
     browser
@@ -554,19 +549,23 @@ async fn an_entry_across_midnight_keeps_its_times_when_edited_in_the_browser() {
     browser
         .wait_text("[data-testid=entry]", "23:59–00:30")
         .await;
-    let moved: Value = app
-        .get(&format!("/api/time-entries/{id}"), &admin)
-        .await
-        .ok(200);
-    assert_eq!(instant(&moved["started_at"]), started, "{moved}");
     assert_eq!(
-        instant(&moved["ended_at"]),
-        local(day.succ_opt().unwrap(), 0, 30, 0),
-        "{moved}"
+        stored_span(&app, &admin, &id).await,
+        (started, local(day.succ_opt().unwrap(), 0, 30, 0))
     );
     browser.close().await;
 }
 
-fn instant(value: &Value) -> chrono::DateTime<chrono::Utc> {
-    value.as_str().unwrap().parse().unwrap()
+/// An entry's start and end as stored.
+async fn stored_span(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let entry: Value = app
+        .get(&format!("/api/time-entries/{id}"), token)
+        .await
+        .ok(200);
+    let instant = |field: &str| entry[field].as_str().unwrap().parse().unwrap();
+    (instant("started_at"), instant("ended_at"))
 }

@@ -18,17 +18,29 @@ use crate::catalogue::Connector;
 use crate::connectors::ExternalIssue;
 use crate::error::CoreError;
 
-/// `{connection}` is the filter that finds the connection; `$1` the issue ids, `$2` the
-/// containers (kind and name), `$3` and `$4` a provider and the delivery ids of the batch whose
-/// records already exist are asked for (the intake's duplicate check, one round trip less). Issue links are locked as they are read, in id order (see
-/// `sorted_id_list`). Every lookup is a lateral `LIMIT 1`: one probe of a unique index in the
-/// plan PostgreSQL caches too, which it may make while the tables are empty (a join there
+/// The delivery ids (`$2`, a JSON array) of a provider (`$1`) whose records exist: one probe of
+/// the unique (provider, delivery_id) index per id, in the plan PostgreSQL caches for the
+/// statement as well (with `= ANY(...)`, a plan made while the table was empty could scan, and
+/// keep scanning as the table grew). The intake's duplicate check, alone or inside `POSTGRES`.
+pub const POSTGRES_RECORDED: &str = "\
+SELECT d.delivery_id FROM jsonb_array_elements_text($2::jsonb) AS wanted(delivery_id)
+  CROSS JOIN LATERAL (
+    SELECT delivery_id FROM webhook_deliveries
+    WHERE provider = $1 AND delivery_id = wanted.delivery_id
+    LIMIT 1
+  ) AS d";
+
+/// `{connection}` is the filter that finds the connection; `$1` and `$2` ask which deliveries
+/// are recorded (`POSTGRES_RECORDED`, one round trip less for the intake), `$3` the issue ids,
+/// `$4` the containers (kind and name). Issue links are locked as they are read, in id order
+/// (see `sorted_id_list`). Every lookup is a lateral `LIMIT 1`: one probe of a unique index in
+/// the plan PostgreSQL caches too, which it may make while the tables are empty (a join there
 /// became a scan of every task).
 const POSTGRES: &str = r#"
 WITH connection AS (SELECT * FROM integrations WHERE {connection} LIMIT 1),
 issue_links AS (
   SELECT l.* FROM connection
-  CROSS JOIN jsonb_array_elements_text($1::jsonb) AS wanted(external_id)
+  CROSS JOIN jsonb_array_elements_text($3::jsonb) AS wanted(external_id)
   CROSS JOIN LATERAL (
     SELECT * FROM external_links
     WHERE integration_id = connection.id AND external_type = 'issue'
@@ -38,7 +50,7 @@ issue_links AS (
   ) AS l),
 container_projects AS (
   SELECT c.external_id AS container, p.id AS project_id FROM connection
-  CROSS JOIN jsonb_to_recordset($2::jsonb) AS wanted(kind text, name text)
+  CROSS JOIN jsonb_to_recordset($4::jsonb) AS wanted(kind text, name text)
   CROSS JOIN LATERAL (
     SELECT external_id, entity_id FROM external_links
     WHERE integration_id = connection.id AND external_type = wanted.kind
@@ -46,13 +58,7 @@ container_projects AS (
     LIMIT 1
   ) AS c
   CROSS JOIN LATERAL (SELECT id FROM projects WHERE id = c.entity_id LIMIT 1) AS p),
-recorded AS (
-  SELECT d.delivery_id FROM jsonb_array_elements_text($4::jsonb) AS wanted(delivery_id)
-  CROSS JOIN LATERAL (
-    SELECT delivery_id FROM webhook_deliveries
-    WHERE provider = $3 AND delivery_id = wanted.delivery_id
-    LIMIT 1
-  ) AS d)
+recorded AS ({recorded})
 SELECT 'connection' AS kind, to_jsonb(connection.*) AS row FROM connection
 UNION ALL SELECT 'issue_link', to_jsonb(issue_links.*) FROM issue_links
 UNION ALL SELECT 'issue_task', to_jsonb(t.*) FROM issue_links
@@ -138,10 +144,10 @@ pub async fn load_batch_target<C: ConnectionTrait>(
     let delivery_ids = serde_json::to_string(&delivery_ids)
         .map_err(|err| CoreError::Internal(format!("cannot list delivery ids: {err}")))?;
     let mut values: Vec<Value> = vec![
-        sorted_id_list(&references)?.into(),
-        serde_json::Value::Array(containers).to_string().into(),
         provider.into(),
         delivery_ids.into(),
+        sorted_id_list(&references)?.into(),
+        serde_json::Value::Array(containers).to_string().into(),
     ];
     let connection = match key {
         TargetKey::Organisation(provider) => {
@@ -157,7 +163,9 @@ pub async fn load_batch_target<C: ConnectionTrait>(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
-            POSTGRES.replace("{connection}", connection),
+            POSTGRES
+                .replace("{connection}", connection)
+                .replace("{recorded}", POSTGRES_RECORDED),
             values,
         ))
         .await?;

@@ -9,6 +9,6 @@ mod outcome;
 pub mod tasks;
 
 pub use batch::{Batch, Savepoint, TargetKey};
-pub use batch_target::{BatchTarget, RecordedQuery, load_batch_target};
+pub use batch_target::{BatchTarget, POSTGRES_RECORDED, RecordedQuery, load_batch_target};
 pub use outcome::{ApplyError, FollowUp, Handled};
 pub use tasks::{Freshness, IssueTarget, Upserted};

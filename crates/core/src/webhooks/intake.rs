@@ -192,16 +192,8 @@ async fn already_recorded<C: ConnectionTrait>(
     jobs: &[WriteJob],
 ) -> Result<HashSet<(ProviderKey, String)>, CoreError> {
     let backend = db.get_database_backend();
-    // One probe of the unique (provider, delivery_id) index per id, in the plan PostgreSQL caches
-    // for the statement as well: the ids joined laterally, each looked up with `LIMIT 1`, is a
-    // nested loop of index probes even when the plan is made while the table is empty. (With
-    // `= ANY(...)`, a plan made then could scan, and keep scanning as the table grew.)
     let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "SELECT d.delivery_id FROM jsonb_array_elements_text($2::jsonb) AS wanted(delivery_id) \
-             CROSS JOIN LATERAL (SELECT delivery_id FROM webhook_deliveries \
-               WHERE provider = $1 AND delivery_id = wanted.delivery_id LIMIT 1) AS d"
-        }
+        DatabaseBackend::Postgres => crate::issues::POSTGRES_RECORDED,
         _ => {
             "SELECT delivery_id FROM webhook_deliveries \
              WHERE provider = ? AND delivery_id IN (SELECT value FROM json_each(?))"
