@@ -963,3 +963,101 @@ async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0]["title"], "Newer");
 }
+
+/// A batch's edits are written with its records (one statement on PostgreSQL): an edit lands, and
+/// one whose task went away before the write fails the whole write, so that the intake applies
+/// the batch again one delivery at a time instead of losing the edit without a word.
+#[tokio::test]
+async fn a_batch_writes_its_edits_and_refuses_one_whose_task_is_gone() {
+    use sea_orm::EntityTrait;
+    use stint_api_types::providers::ProviderKey;
+    use stint_core::connectors::ExternalIssue;
+    use stint_core::issues::apply::load_target;
+    use stint_core::issues::{Freshness, TargetKey, Upserted, load_batch_target, tasks::upsert};
+    use stint_core::webhooks::batch_write;
+
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let issue = |title: &str, minute: u32| ExternalIssue {
+        container: "octocat/hello-world".into(),
+        container_kind: "repository",
+        container_url: None,
+        reference: "octocat/hello-world#7".into(),
+        fallback_title: "Issue #7".into(),
+        title: title.into(),
+        description: String::new(),
+        closed: false,
+        labels: vec![],
+        assignees: vec![],
+        url: None,
+        updated_at: Some(
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-01-05T08:{minute:02}:00Z"))
+                .unwrap()
+                .to_utc(),
+        ),
+    };
+    let stint = app.stint.clone();
+    let key = TargetKey::Organisation(ProviderKey::Github);
+    let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
+    let now = stint.clock.now();
+    let target = load_target(&stint.db, connector, key)
+        .await
+        .unwrap()
+        .unwrap();
+    let opened = upsert(
+        &stint.db,
+        &target,
+        &issue("Opened", 0),
+        Freshness::SkipEqual,
+        now,
+    )
+    .await
+    .unwrap();
+
+    // The edit waits in the batch until the write.
+    let edited = issue("Edited", 1);
+    let txn = stint.begin_write().await.unwrap();
+    let target = load_batch_target(&*txn, connector, key, &[&edited], None)
+        .await
+        .unwrap()
+        .target
+        .unwrap();
+    let written = upsert(&*txn, &target, &edited, Freshness::SkipEqual, now)
+        .await
+        .unwrap();
+    assert_eq!(written, Upserted::Updated(opened.task_id()));
+    let stored = stint_entity::task::Entity::find_by_id(opened.task_id())
+        .one(&*txn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.title, "Opened");
+    batch_write::write(&*txn, target.take_pending(), Vec::new())
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(tasks(&app, &admin).await[0]["title"], "Edited");
+
+    // The task is deleted between the batch's read and its write.
+    let again = issue("Edited again", 2);
+    let txn = stint.begin_write().await.unwrap();
+    let target = load_batch_target(&*txn, connector, key, &[&again], None)
+        .await
+        .unwrap()
+        .target
+        .unwrap();
+    upsert(&*txn, &target, &again, Freshness::SkipEqual, now)
+        .await
+        .unwrap();
+    let deleted = stint_entity::task::Entity::delete_by_id(opened.task_id())
+        .exec(&*txn)
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected, 1);
+    let refused = batch_write::write(&*txn, target.take_pending(), Vec::new()).await;
+    assert!(refused.is_err(), "{refused:?}");
+    txn.rollback().await.unwrap();
+    let after = tasks(&app, &admin).await;
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0]["title"], "Edited");
+}

@@ -6,10 +6,9 @@ use std::collections::HashMap;
 
 use sea_orm::{DatabaseTransaction, DbErr, TransactionTrait};
 use stint_api_types::providers::ProviderKey;
-use stint_entity::{external_link, task};
 use uuid::Uuid;
 
-use super::tasks::IssueTarget;
+use super::tasks::{IssueTarget, PendingWrites};
 
 /// Whose issues: the organisation's connection of a provider, or one member's own connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,15 +41,13 @@ impl Batch {
         self.targets.insert(key, target);
     }
 
-    /// The tasks and links every target made and has not inserted yet.
-    pub fn take_pending(&self) -> (Vec<task::ActiveModel>, Vec<external_link::ActiveModel>) {
-        let (mut tasks, mut links) = (Vec::new(), Vec::new());
+    /// What every target made and changed and has not written yet.
+    pub fn take_pending(&self) -> PendingWrites {
+        let mut pending = PendingWrites::default();
         for target in self.targets.values().flatten() {
-            let (more_tasks, more_links) = target.take_pending();
-            tasks.extend(more_tasks);
-            links.extend(more_links);
+            pending.append(target.take_pending());
         }
-        (tasks, links)
+        pending
     }
 
     /// A savepoint in `txn` that restores this batch's memory unless committed.

@@ -54,10 +54,41 @@ struct IssueBatch {
     looked_up: HashMap<String, Option<external_link::Model>>,
     /// The tasks of the looked-up links by id, when they were read with them.
     linked_tasks: Option<HashMap<Uuid, task::Model>>,
-    /// External ids whose task waits in `tasks`.
+    /// External ids whose task, new or changed, waits in `writes`.
     pending: HashSet<String>,
-    tasks: Vec<task::ActiveModel>,
-    links: Vec<external_link::ActiveModel>,
+    writes: PendingWrites,
+}
+
+/// What a batch made and changed and has not written yet: each statement is a round trip on
+/// PostgreSQL, so the intake writes them all with its delivery records in one.
+#[derive(Debug, Default)]
+pub struct PendingWrites {
+    pub new_tasks: Vec<task::ActiveModel>,
+    pub new_links: Vec<external_link::ActiveModel>,
+    /// Tasks and links of edited issues, read in the batch: only the columns `Set` change.
+    pub changed_tasks: Vec<task::ActiveModel>,
+    pub changed_links: Vec<external_link::ActiveModel>,
+}
+
+impl PendingWrites {
+    pub fn append(&mut self, mut other: PendingWrites) {
+        self.new_tasks.append(&mut other.new_tasks);
+        self.new_links.append(&mut other.new_links);
+        self.changed_tasks.append(&mut other.changed_tasks);
+        self.changed_links.append(&mut other.changed_links);
+    }
+
+    /// Writes them one statement per kind of row (and one per change).
+    pub async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), CoreError> {
+        insert_tasks_and_links(db, self.new_tasks, self.new_links).await?;
+        for task in self.changed_tasks {
+            task.update(db).await?;
+        }
+        for link in self.changed_links {
+            link.update(db).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A link as the batch looked it up, and its task when the batch read it too (`Some(None)`: it
@@ -151,7 +182,7 @@ impl IssueTarget {
     }
 
     /// Keeps a new task and its link for `flush`; false when no batch is open.
-    fn defer(
+    fn defer_new(
         &self,
         external_id: &str,
         task: &task::ActiveModel,
@@ -159,15 +190,30 @@ impl IssueTarget {
     ) -> bool {
         self.with_batch(|batch| {
             batch.pending.insert(external_id.to_owned());
-            batch.tasks.push(task.clone());
-            batch.links.push(link.clone());
+            batch.writes.new_tasks.push(task.clone());
+            batch.writes.new_links.push(link.clone());
+        })
+        .is_some()
+    }
+
+    /// Keeps the change of an issue's task and link for `flush`; false when no batch is open.
+    fn defer_change(
+        &self,
+        external_id: &str,
+        task: &task::ActiveModel,
+        link: &external_link::ActiveModel,
+    ) -> bool {
+        self.with_batch(|batch| {
+            batch.pending.insert(external_id.to_owned());
+            batch.writes.changed_tasks.push(task.clone());
+            batch.writes.changed_links.push(link.clone());
         })
         .is_some()
     }
 
     /// Opens a batch whose issue links (of `external_ids`) were looked up: `found`, and their
-    /// tasks when they were read with them (see `load_batch_target`). New tasks then wait for
-    /// `flush`. Only for a batch that is abandoned whole on any failure: a savepoint rolled back
+    /// tasks when they were read with them (see `load_batch_target`). New and changed tasks then
+    /// wait for `flush`. Only for a batch that is abandoned whole on any failure: a savepoint rolled back
     /// would not take a deferred task with it.
     pub(crate) fn open_batch(
         &self,
@@ -192,23 +238,19 @@ impl IssueTarget {
         }
     }
 
-    /// The tasks and links the batch made so far and has not inserted, for the caller to insert
+    /// What the batch made and changed so far and has not written, for the caller to write
     /// before the batch commits.
-    pub fn take_pending(&self) -> (Vec<task::ActiveModel>, Vec<external_link::ActiveModel>) {
+    pub fn take_pending(&self) -> PendingWrites {
         self.with_batch(|batch| {
             batch.pending.clear();
-            (
-                std::mem::take(&mut batch.tasks),
-                std::mem::take(&mut batch.links),
-            )
+            std::mem::take(&mut batch.writes)
         })
         .unwrap_or_default()
     }
 
-    /// Inserts the tasks and links the batch made so far, one statement each.
+    /// Writes what the batch made and changed so far.
     pub async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), CoreError> {
-        let (tasks, links) = self.take_pending();
-        insert_tasks_and_links(db, tasks, links).await
+        self.take_pending().write(db).await
     }
 }
 
@@ -561,12 +603,14 @@ pub async fn upsert<C: ConnectionTrait>(
     model.priority = Set(wire_name(&priority_from_labels(issue)));
     model.assignee_id = Set(assignee);
     model.updated_at = Set(now);
-    model.update(db).await?;
     let mut link = found.into_active_model();
     link.external_version = Set(version);
     link.external_url = Set(issue.url.clone());
     link.updated_at = Set(now);
-    link.update(db).await?;
+    if !target.defer_change(&external, &model, &link) {
+        model.update(db).await?;
+        link.update(db).await?;
+    }
     Ok(Upserted::Updated(task_id))
 }
 
@@ -607,7 +651,7 @@ async fn create<C: ConnectionTrait>(
         version,
         now,
     );
-    if !target.defer(&external, &task, &link) {
+    if !target.defer_new(&external, &task, &link) {
         // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
         task::Entity::insert(task)
             .exec_without_returning(db)

@@ -325,9 +325,8 @@ async fn record_batch_fast(
         records.push(model);
         results.push(Recorded::New(id));
     }
-    let (tasks, links) = batch.take_pending();
     let expected = records.len() as u64;
-    if super::batch_write::insert(&*txn, tasks, links, records).await? != expected {
+    if super::batch_write::write(&*txn, batch.take_pending(), records).await? != expected {
         return Err(CoreError::Conflict(
             "a delivery was recorded meanwhile".into(),
         ));

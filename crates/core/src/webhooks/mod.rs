@@ -2,7 +2,7 @@
 //! delivery, duplicates acknowledged without being applied twice, and applying handed to a
 //! background task so the provider gets its answer within its timeout.
 
-mod batch_write;
+pub mod batch_write;
 pub mod deliveries;
 
 pub mod intake;
