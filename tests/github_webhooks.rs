@@ -881,18 +881,9 @@ async fn one_delivery_sent_many_times_at_once_is_applied_once() {
     );
 }
 
-/// Two changes of one issue applied side by side (two intake workers on PostgreSQL): the older,
-/// read while the newer was being written, must not be written over it.
-#[tokio::test]
-async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
-    use stint_api_types::providers::ProviderKey;
-    use stint_core::connectors::ExternalIssue;
-    use stint_core::issues::apply::load_target;
-    use stint_core::issues::{Freshness, TargetKey, Upserted, tasks::upsert};
-
-    let provider = MockServer::start().await;
-    let (app, admin) = github_ready(&provider).await;
-    let issue = |title: &str, minute: u32| ExternalIssue {
+/// Issue octocat/hello-world#7 as its tracker last changed it at 08:`minute` on 5 January.
+fn issue_seven(title: &str, minute: u32) -> stint_core::connectors::ExternalIssue {
+    stint_core::connectors::ExternalIssue {
         container: "octocat/hello-world".into(),
         container_kind: "repository",
         container_url: None,
@@ -909,31 +900,53 @@ async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
                 .unwrap()
                 .to_utc(),
         ),
-    };
-    let stint = app.stint.clone();
+    }
+}
+
+/// Opens issue 7 as the organisation's GitHub connection sees it, outside any batch.
+async fn open_issue_seven(stint: &stint_core::Stint) -> stint_core::issues::Upserted {
+    use stint_api_types::providers::ProviderKey;
+    use stint_core::issues::{Freshness, TargetKey, apply::load_target, tasks::upsert};
     let key = TargetKey::Organisation(ProviderKey::Github);
     let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
     let target = load_target(&stint.db, connector, key)
         .await
         .unwrap()
         .unwrap();
-    let now = stint.clock.now();
+    let opened = issue_seven("Opened", 0);
     upsert(
         &stint.db,
         &target,
-        &issue("Opened", 0),
+        &opened,
         Freshness::SkipEqual,
-        now,
+        stint.clock.now(),
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// Two changes of one issue applied side by side (two intake workers on PostgreSQL): the older,
+/// read while the newer was being written, must not be written over it.
+#[tokio::test]
+async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
+    use stint_api_types::providers::ProviderKey;
+    use stint_core::issues::apply::load_target;
+    use stint_core::issues::{Freshness, TargetKey, Upserted, tasks::upsert};
+
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let stint = app.stint.clone();
+    let key = TargetKey::Organisation(ProviderKey::Github);
+    let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
+    let now = stint.clock.now();
+    open_issue_seven(&stint).await;
 
     let newer = stint.begin_write().await.unwrap();
     let target = load_target(&*newer, connector, key).await.unwrap().unwrap();
     let written = upsert(
         &*newer,
         &target,
-        &issue("Newer", 2),
+        &issue_seven("Newer", 2),
         Freshness::SkipEqual,
         now,
     )
@@ -942,7 +955,7 @@ async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
     assert!(matches!(written, Upserted::Updated(_)), "{written:?}");
     let beside = {
         let stint = stint.clone();
-        let older = issue("Older", 1);
+        let older = issue_seven("Older", 1);
         tokio::spawn(async move {
             let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
             let txn = stint.begin_write().await.unwrap();
@@ -971,51 +984,19 @@ async fn an_older_change_applied_beside_a_newer_one_does_not_overwrite_it() {
 async fn a_batch_writes_its_edits_and_refuses_one_whose_task_is_gone() {
     use sea_orm::EntityTrait;
     use stint_api_types::providers::ProviderKey;
-    use stint_core::connectors::ExternalIssue;
-    use stint_core::issues::apply::load_target;
     use stint_core::issues::{Freshness, TargetKey, Upserted, load_batch_target, tasks::upsert};
     use stint_core::webhooks::batch_write;
 
     let provider = MockServer::start().await;
     let (app, admin) = github_ready(&provider).await;
-    let issue = |title: &str, minute: u32| ExternalIssue {
-        container: "octocat/hello-world".into(),
-        container_kind: "repository",
-        container_url: None,
-        reference: "octocat/hello-world#7".into(),
-        fallback_title: "Issue #7".into(),
-        title: title.into(),
-        description: String::new(),
-        closed: false,
-        labels: vec![],
-        assignees: vec![],
-        url: None,
-        updated_at: Some(
-            chrono::DateTime::parse_from_rfc3339(&format!("2026-01-05T08:{minute:02}:00Z"))
-                .unwrap()
-                .to_utc(),
-        ),
-    };
     let stint = app.stint.clone();
     let key = TargetKey::Organisation(ProviderKey::Github);
     let connector = stint.catalogue.connector(ProviderKey::Github).unwrap();
     let now = stint.clock.now();
-    let target = load_target(&stint.db, connector, key)
-        .await
-        .unwrap()
-        .unwrap();
-    let opened = upsert(
-        &stint.db,
-        &target,
-        &issue("Opened", 0),
-        Freshness::SkipEqual,
-        now,
-    )
-    .await
-    .unwrap();
+    let opened = open_issue_seven(&stint).await;
 
     // The edit waits in the batch until the write.
-    let edited = issue("Edited", 1);
+    let edited = issue_seven("Edited", 1);
     let txn = stint.begin_write().await.unwrap();
     let target = load_batch_target(&*txn, connector, key, &[&edited], None)
         .await
@@ -1039,7 +1020,7 @@ async fn a_batch_writes_its_edits_and_refuses_one_whose_task_is_gone() {
     assert_eq!(tasks(&app, &admin).await[0]["title"], "Edited");
 
     // The task is deleted between the batch's read and its write.
-    let again = issue("Edited again", 2);
+    let again = issue_seven("Edited again", 2);
     let txn = stint.begin_write().await.unwrap();
     let target = load_batch_target(&*txn, connector, key, &[&again], None)
         .await

@@ -98,6 +98,12 @@ struct LookedUp {
     task: Option<Option<task::Model>>,
 }
 
+/// Whether a deferred task is new or an existing one changed.
+enum Change {
+    New,
+    Edit,
+}
+
 enum Known {
     Pending,
     LookedUp(Box<LookedUp>),
@@ -181,32 +187,23 @@ impl IssueTarget {
         .unwrap_or(Known::Unknown)
     }
 
-    /// Keeps a new task and its link for `flush`; false when no batch is open.
-    fn defer_new(
+    /// Keeps a task and its link, new or changed, for `flush`; false when no batch is open.
+    fn defer(
         &self,
         external_id: &str,
         task: &task::ActiveModel,
         link: &external_link::ActiveModel,
+        change: Change,
     ) -> bool {
         self.with_batch(|batch| {
             batch.pending.insert(external_id.to_owned());
-            batch.writes.new_tasks.push(task.clone());
-            batch.writes.new_links.push(link.clone());
-        })
-        .is_some()
-    }
-
-    /// Keeps the change of an issue's task and link for `flush`; false when no batch is open.
-    fn defer_change(
-        &self,
-        external_id: &str,
-        task: &task::ActiveModel,
-        link: &external_link::ActiveModel,
-    ) -> bool {
-        self.with_batch(|batch| {
-            batch.pending.insert(external_id.to_owned());
-            batch.writes.changed_tasks.push(task.clone());
-            batch.writes.changed_links.push(link.clone());
+            let writes = &mut batch.writes;
+            let (tasks, links) = match change {
+                Change::New => (&mut writes.new_tasks, &mut writes.new_links),
+                Change::Edit => (&mut writes.changed_tasks, &mut writes.changed_links),
+            };
+            tasks.push(task.clone());
+            links.push(link.clone());
         })
         .is_some()
     }
@@ -607,7 +604,7 @@ pub async fn upsert<C: ConnectionTrait>(
     link.external_version = Set(version);
     link.external_url = Set(issue.url.clone());
     link.updated_at = Set(now);
-    if !target.defer_change(&external, &model, &link) {
+    if !target.defer(&external, &model, &link, Change::Edit) {
         model.update(db).await?;
         link.update(db).await?;
     }
@@ -651,7 +648,7 @@ async fn create<C: ConnectionTrait>(
         version,
         now,
     );
-    if !target.defer_new(&external, &task, &link) {
+    if !target.defer(&external, &task, &link, Change::New) {
         // Nothing is read back: on PostgreSQL `RETURNING` every column costs on each of many rows.
         task::Entity::insert(task)
             .exec_without_returning(db)
