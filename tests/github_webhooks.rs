@@ -254,6 +254,17 @@ async fn issues_become_tasks_once_and_follow_their_issue() {
     assert_eq!(task["title"], "Found a bug");
     assert_eq!(task["status"], "todo");
     assert_eq!(task["priority"], "high");
+    // Where the issue lives, on the page of tasks and on the task alone.
+    let address = "https://github.com/octocat/Hello-World/issues/1347";
+    assert_eq!(task["external_url"], address);
+    let alone: Value = app
+        .get(
+            &format!("/api/tasks/{}", task["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await
+        .ok(200);
+    assert_eq!(alone["external_url"], address);
     let project = project_named(&app, &admin, "octocat/hello-world")
         .await
         .expect("project named after the repository");
