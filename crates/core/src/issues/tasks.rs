@@ -210,8 +210,8 @@ impl IssueTarget {
 
     /// Opens a batch whose issue links (of `external_ids`) were looked up: `found`, and their
     /// tasks when they were read with them (see `load_batch_target`). New and changed tasks then
-    /// wait for `flush`. Only for a batch that is abandoned whole on any failure: a savepoint rolled back
-    /// would not take a deferred task with it.
+    /// wait for `flush`. Only for a batch that is abandoned whole on any failure: a savepoint
+    /// rolled back would not take a deferred task with it.
     pub(crate) fn open_batch(
         &self,
         external_ids: Vec<String>,

@@ -266,10 +266,11 @@ type FollowUps = Vec<(Uuid, FollowUp)>;
 
 /// The common case in one pass without savepoints. The batch's ids already recorded are looked up
 /// with its issue targets (or by `already_recorded`) and answered as duplicates without being
-/// applied; the rest are applied and recorded at the end in one insert, in (provider, delivery
-/// id) order so that batches side by side on PostgreSQL wait for one another in one order. A delivery recorded
-/// meanwhile (by a batch side by side, or another process), or any failure to apply, abandons
-/// the whole batch for `record_batch`, which isolates each delivery.
+/// applied; the rest are applied and written at the end in one statement (`batch_write`), the
+/// records in (provider, delivery id) order so that batches side by side on PostgreSQL wait for
+/// one another in one order. A delivery recorded meanwhile (by a batch side by side, or another
+/// process), an edited task gone meanwhile, or any failure to apply, abandons the whole batch for
+/// `record_batch`, which isolates each delivery.
 async fn record_batch_fast(
     stint: &Stint,
     jobs: &[WriteJob],
