@@ -71,7 +71,12 @@ impl Stint {
         clock: Clock,
         providers: Providers,
     ) -> Result<Stint, StartError> {
-        let db = crate::db::connect(&config.database_url, config.database_pool_size)
+        let pool_size = crate::db::process_pool_size(
+            &config.database_url,
+            config.database_pool_size,
+            config.intake_writers,
+        );
+        let db = crate::db::connect(&config.database_url, pool_size)
             .await
             .map_err(StartError::Connect)?;
         let applied = crate::db::migrate(&db).await.map_err(StartError::Migrate)?;

@@ -21,6 +21,23 @@ fn default_postgres_pool_size() -> u32 {
     u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(4, 32)
 }
 
+/// The process's own pool (the intake, the sweep, the jobs): on PostgreSQL never smaller than
+/// the intake's writers and two more, whatever the pool size says. A writer waiting for a
+/// connection holds its batch's deliveries unanswered, and the sweep and jobs behind it time out.
+pub fn process_pool_size(url: &str, configured: Option<u32>, intake_writers: usize) -> Option<u32> {
+    if is_sqlite(url) {
+        return configured;
+    }
+    let needed = u32::try_from(intake_writers)
+        .unwrap_or(u32::MAX)
+        .saturating_add(2);
+    Some(
+        configured
+            .unwrap_or_else(default_postgres_pool_size)
+            .max(needed),
+    )
+}
+
 pub async fn connect(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnection, DbErr> {
     let options = options(url, pool_size);
     let db = Database::connect(options).await?;
@@ -207,4 +224,35 @@ pub fn spawn_checkpoints(db: &DatabaseConnection) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POSTGRES: &str = "postgres://stint@localhost/stint";
+
+    #[test]
+    fn the_process_pool_has_room_for_every_intake_writer_on_postgres() {
+        assert_eq!(process_pool_size(POSTGRES, Some(4), 8), Some(10));
+        assert_eq!(process_pool_size(POSTGRES, Some(20), 8), Some(20));
+        assert_eq!(process_pool_size(POSTGRES, Some(1), 1), Some(3));
+        assert_eq!(
+            process_pool_size(POSTGRES, None, 32),
+            Some(default_postgres_pool_size().max(34))
+        );
+        assert_eq!(
+            process_pool_size(POSTGRES, None, 2),
+            Some(default_postgres_pool_size())
+        );
+    }
+
+    #[test]
+    fn sqlite_keeps_its_pool_size_as_configured() {
+        assert_eq!(
+            process_pool_size("sqlite://stint.db?mode=rwc", Some(3), 8),
+            Some(3)
+        );
+        assert_eq!(process_pool_size("sqlite::memory:", None, 8), None);
+    }
 }
