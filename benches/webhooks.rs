@@ -5,7 +5,9 @@
 //! timer runs, every reply checked to name its project; on SQLite, then PostgreSQL. Afterwards
 //! every issue must be exactly one task with its newest title. On PostgreSQL, pgbench then runs an
 //! insert-only script on the same database (32 clients, 10 s) and the delivery rate is printed as
-//! a share of its rate. Prints req/s, p50, p99, errors and the server's memory.
+//! a share of its rate. Prints req/s, p50, p99, errors and the server's memory, and the CPU time a
+//! delivery took (the machine's, and PostgreSQL's, the server's and this client's parts of it)
+//! beside what a pgbench insert took: a rate swings with the host's load, the work per unit less.
 //!
 //!   just bench-webhooks
 //!   BENCH_DATABASES=sqlite BENCH_REQUESTS=20000 just bench-webhooks
@@ -29,6 +31,8 @@ const ADMIN_PASSWORD: &str = "bench-password";
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
+#[path = "cpu_time.rs"]
+mod cpu_time;
 #[path = "table_row.rs"]
 mod table_row;
 
@@ -504,7 +508,12 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
                 .build()
         })
         .collect::<Result<_, _>>()?;
+    let cpu_before = cpu_time::Snapshot::take(server.child.id());
     let webhooks = blast(Arc::new(requests), client.clone(), |_| true).await;
+    let cpu_after = cpu_time::Snapshot::take(server.child.id());
+    let sent = webhooks.latencies_us.len();
+    let delivery_cpu = cpu_after.machine_us_per(&cpu_before, sent);
+    let (postgres_cpu, server_cpu, client_cpu) = cpu_after.parts_us_per(&cpu_before, sent);
 
     // Deliveries are applied before they are answered; this wait only guards against a change.
     loop {
@@ -530,7 +539,7 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
         + found.iter().zip(&expected).filter(|(f, e)| f != e).count();
     let (rss_webhooks, _) = server.memory();
     let pgbench = if database == "postgres" {
-        Some(pgbench_tps().await?)
+        Some(pgbench().await?)
     } else {
         None
     };
@@ -574,10 +583,23 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
         if wrong == 0 { "" } else { "  <-- MISMATCH" }
     );
     let delivery_rate = webhooks.rate();
-    if let Some(tps) = pgbench {
+    let postgres_part = if database == "postgres" {
+        format!("PostgreSQL {postgres_cpu:.0}, ")
+    } else {
+        String::new()
+    };
+    println!(
+        "  CPU per delivery: {delivery_cpu:.0} µs of the machine's ({postgres_part}server {server_cpu:.0}, this client {client_cpu:.0})"
+    );
+    if let Some(Pgbench { tps, insert_cpu }) = pgbench {
         println!(
             "  pgbench (insert-only, 32 clients, same database): {tps:.0} inserts/s; deliveries are {:.0}% of it",
             delivery_rate / tps * 100.0
+        );
+        println!(
+            "  pgbench's CPU per insert: {insert_cpu:.0} µs of the machine's; a delivery costs {:.1} inserts' CPU ({:.0}% of pgbench's rate at equal CPU)",
+            delivery_cpu / insert_cpu,
+            insert_cpu / delivery_cpu * 100.0
         );
     }
     println!("{}", status.line("/tt status"));
@@ -591,7 +613,7 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
         "SQLite"
     };
     let deliveries_name = match pgbench {
-        Some(tps) => format!(
+        Some(Pgbench { tps, .. }) => format!(
             "GitHub deliveries, 10% edits/re-deliveries ({:.0}% of pgbench's {} inserts/s)",
             delivery_rate / tps * 100.0,
             table_row::thousands(tps)
@@ -609,8 +631,15 @@ async fn bench(database: &str, total: usize) -> Result<(), Failure> {
     Ok(())
 }
 
+/// pgbench's rate, and the machine's CPU time per insert while it ran.
+#[derive(Clone, Copy)]
+struct Pgbench {
+    tps: f64,
+    insert_cpu: f64,
+}
+
 /// pgbench on the bench's database: 32 clients inserting one row each transaction for 10 s.
-async fn pgbench_tps() -> Result<f64, Failure> {
+async fn pgbench() -> Result<Pgbench, Failure> {
     use sea_orm::ConnectionTrait;
     let base = std::env::var("STINT_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
@@ -626,25 +655,35 @@ async fn pgbench_tps() -> Result<f64, Failure> {
         script.path(),
         "INSERT INTO bench_inserts (body) VALUES ('delivery');\n",
     )?;
+    let busy_before = cpu_time::machine_busy();
     let output = Command::new("pgbench")
         .args(["-n", "-c", "32", "-j", "2", "-T", "10", "-f"])
         .arg(script.path())
         .arg(&url)
         .output()?;
+    let busy = cpu_time::machine_busy().saturating_sub(busy_before);
     let text = String::from_utf8_lossy(&output.stdout);
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix("tps = ")
+    let number = |prefix: &str| {
+        text.lines().find_map(|line| {
+            line.strip_prefix(prefix)
                 .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|tps| tps.parse::<f64>().ok())
+                .and_then(|n| n.parse::<f64>().ok())
         })
-        .ok_or_else(|| {
-            format!(
-                "pgbench printed no rate: {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into()
-        })
+    };
+    match (
+        number("tps = "),
+        number("number of transactions actually processed: "),
+    ) {
+        (Some(tps), Some(inserts)) if inserts >= 1.0 => Ok(Pgbench {
+            tps,
+            insert_cpu: cpu_time::per(busy, inserts as usize),
+        }),
+        _ => Err(format!(
+            "pgbench printed no rate: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into()),
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
