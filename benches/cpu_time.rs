@@ -3,6 +3,9 @@
 //! within an hour here), while the CPU a unit of work takes barely moves; comparing work per unit
 //! says whether a change made the work cheaper.
 
+// Each benchmark that includes this file uses a part of it.
+#![allow(dead_code)]
+
 /// Linux reports process and machine times in USER_HZ ticks, 100 a second on every architecture
 /// it exposes to user space.
 const TICK_US: f64 = 10_000.0;
@@ -41,6 +44,11 @@ impl Snapshot {
             since(self.client, earlier.client),
         )
     }
+}
+
+/// User and system time of this process so far, in seconds.
+pub fn own_seconds() -> f64 {
+    per(process(std::process::id()), 1) / 1_000_000.0
 }
 
 /// `ticks` of CPU time in µs per unit of work.

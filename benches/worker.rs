@@ -28,6 +28,8 @@ const CONCURRENCY: usize = 16;
 const PROVIDER_DELAY: Duration = Duration::from_millis(50);
 const SUMMARY_USERS: usize = 100_000;
 
+#[path = "cpu_time.rs"]
+mod cpu_time;
 #[path = "table_row.rs"]
 mod table_row;
 
@@ -139,12 +141,12 @@ async fn main() -> Result<(), Failure> {
     seed_summaries(&stint).await?;
     // The busiest half hour of the spread: 17:00 in each zone's own time.
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-27T16:00:00Z")?.to_utc();
-    let cpu_before = cpu_seconds();
+    let cpu_before = cpu_time::own_seconds();
     let started = Instant::now();
     let due = stint_worker::jobs::tick(&stint, Schedule::DailySummary, at).await?;
     println!(
         "summary tick over {SUMMARY_USERS} users: {due} due and queued, {:.3} s CPU, {:.3} s wall",
-        cpu_seconds() - cpu_before,
+        cpu_time::own_seconds() - cpu_before,
         started.elapsed().as_secs_f64()
     );
     drop(stint);
@@ -257,22 +259,6 @@ async fn insert_users(
             .await?;
     }
     Ok(())
-}
-
-/// User and system CPU time of this process so far, from /proc (Linux).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks/s.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn peak_rss_mb() -> u64 {
