@@ -1,7 +1,7 @@
 //! CPU time spent, read from `/proc`: what a run cost the machine and each process in it. On a
-//! shared host a rate swings with the neighbours (pgbench alone went from 8,000 to 20,000 inserts/s
-//! within an hour here), while the CPU a unit of work takes barely moves; comparing work per unit
-//! says whether a change made the work cheaper.
+//! shared host a rate swings with the neighbours (pgbench alone by a factor of three within hours
+//! here), while the CPU a unit of work takes barely moves; comparing work per unit says whether a
+//! change made the work cheaper.
 
 // Each benchmark that includes this file uses a part of it.
 #![allow(dead_code)]
