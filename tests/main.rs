@@ -10,6 +10,7 @@ mod calendar_google;
 mod calendar_manager;
 mod calendar_outlook;
 mod database_outage;
+mod database_pool;
 mod github_sync;
 mod github_webhooks;
 mod key_rotation;

@@ -104,7 +104,9 @@ fn options(url: &str, pool_size: Option<u32>) -> ConnectOptions {
     } else {
         // sqlx pings each connection before handing it out. Kept on PostgreSQL: without it, a
         // connection left behind by a job cancelled mid-way reached the next caller unfit
-        // (slack::three_worker_processes_post_each_summary_once failed at once).
+        // (slack::three_worker_processes_post_each_summary_once failed at once). A ping cannot
+        // tell that a connection is still inside a transaction: sqlx itself must roll back a
+        // `BEGIN` cut off on the wire, which it does from 0.9.1 (tests/database_pool.rs).
         options
             .max_connections(pool_size.unwrap_or_else(default_postgres_pool_size))
             .min_connections(1);
