@@ -56,6 +56,13 @@ impl CoreError {
             if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))
     }
 
+    /// A statement this transaction lost to another one (a deadlock, a serialization failure, a
+    /// lock it may not wait for). Nothing about the request was wrong: the whole transaction,
+    /// begun again, can succeed.
+    pub fn is_transient_conflict(&self) -> bool {
+        matches!(self, CoreError::Database(err) if transient_conflict(err))
+    }
+
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         CoreError::Validation(vec![FieldError {
             field: field.to_owned(),
@@ -137,6 +144,20 @@ pub fn database_unreachable(err: &DbErr) -> bool {
     }
 }
 
+/// SQLSTATE 40P01 (deadlock_detected), 40001 (serialization_failure), 55P03
+/// (lock_not_available): PostgreSQL ended the statement to let another transaction through.
+fn transient_conflict(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            matches!(sqlx.as_ref(), Sqlx::Database(db)
+                if db.code().is_some_and(|code| matches!(&*code, "40P01" | "40001" | "55P03")))
+        }
+        _ => false,
+    }
+}
+
 /// Maps a uniqueness or foreign-key violation to a clear error; anything else stays a database error.
 pub fn constraint_error(
     err: DbErr,
@@ -163,3 +184,64 @@ impl std::fmt::Display for FieldErrors<'_> {
 }
 
 struct FieldErrors<'a>(&'a [FieldError]);
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::error::{DatabaseError, ErrorKind};
+
+    use super::*;
+
+    /// A database's refusal carrying only its SQLSTATE, as PostgreSQL reports one.
+    #[derive(Debug)]
+    struct Refusal(&'static str);
+
+    impl std::fmt::Display for Refusal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "SQLSTATE {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Refusal {}
+
+    impl DatabaseError for Refusal {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> ErrorKind {
+            ErrorKind::Other
+        }
+    }
+
+    fn refused(code: &'static str) -> CoreError {
+        let sqlx = sea_orm::sqlx::Error::Database(Box::new(Refusal(code)));
+        CoreError::from(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(sqlx))))
+    }
+
+    #[test]
+    fn deadlocks_and_serialization_failures_are_worth_trying_again() {
+        for code in ["40P01", "40001", "55P03"] {
+            assert!(refused(code).is_transient_conflict(), "{code}");
+        }
+        // A broken rule, or a database gone away, is something else.
+        for code in ["23505", "23503", "42P01", "08006"] {
+            assert!(!refused(code).is_transient_conflict(), "{code}");
+        }
+        assert!(!CoreError::Internal("40P01".into()).is_transient_conflict());
+    }
+}

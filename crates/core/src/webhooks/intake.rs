@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use backon::{ExponentialBuilder, Retryable};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
@@ -45,6 +46,17 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 /// How often one delivery is applied again when a batch side by side made the same row first
 /// (two deliveries of a new issue, each in its own batch): the retry finds that row and updates it.
 const RACE_RETRIES: usize = 3;
+
+/// How a batch that lost a lock to a batch side by side (a deadlock: PostgreSQL ends one of the
+/// two) is tried again: the whole transaction, after a short, jittered pause so that the two do
+/// not meet again at once.
+fn conflict_backoff() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(10))
+        .with_max_delay(Duration::from_millis(500))
+        .with_max_times(5)
+        .with_jitter()
+}
 
 impl Intake {
     /// Starts the task that records and applies, and the sweep, on the current runtime.
@@ -112,9 +124,10 @@ async fn run(stint: Stint, shared: Arc<Shared>) {
     }
 }
 
-/// Records a batch. While the database cannot be reached, a delivery whose sender still waits is
-/// refused (503, so the provider delivers it again); one already answered (accepted after the
-/// deadline, or recorded without waiting) is kept and tried again until the database is back.
+/// Records a batch. While the database cannot be reached (or the batch keeps losing locks to
+/// batches side by side), a delivery whose sender still waits is refused (503, so the provider
+/// delivers it again); one already answered (accepted after the deadline, or recorded without
+/// waiting) is kept and tried again until it is recorded.
 async fn process(stint: &Stint, mut jobs: Vec<WriteJob>) {
     let mut retry_in = RETRY_FIRST;
     while !jobs.is_empty() {
@@ -125,14 +138,15 @@ async fn process(stint: &Stint, mut jobs: Vec<WriteJob>) {
         tracing::warn!(
             deliveries = jobs.len(),
             retry_in_ms = u64::try_from(retry_in.as_millis()).unwrap_or(u64::MAX),
-            "the database is unreachable; accepted webhook deliveries are kept until it is back"
+            "accepted webhook deliveries could not be recorded yet; they are kept and tried again"
         );
         tokio::time::sleep(retry_in).await;
         retry_in = (retry_in * 2).min(RETRY_MAX);
     }
 }
 
-/// One attempt; the deliveries to try again, when the database could not be reached.
+/// One attempt; the deliveries to try again, when the database could not be reached or the batch
+/// lost its locks every time.
 async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob>> {
     let started = Instant::now();
     let result = match record_batch_fast(stint, &jobs).await {
@@ -141,7 +155,13 @@ async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob
             // Something in the batch failed or raced; go again one savepoint per delivery, so
             // that only the delivery at fault fails.
             tracing::debug!(error = ?err, "batch fell back to one savepoint per delivery");
-            record_batch(stint, &jobs).await
+            (|| record_batch(stint, &jobs))
+                .retry(conflict_backoff())
+                .when(CoreError::is_transient_conflict)
+                .notify(|err, after| {
+                    tracing::debug!(error = ?err, ?after, "a batch side by side won a lock; recording the batch again");
+                })
+                .await
         }
     };
     tracing::debug!(
@@ -162,7 +182,7 @@ async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob
             None
         }
         Err(err) => {
-            let unreachable = matches!(err, CoreError::Unavailable(_));
+            let try_again = matches!(err, CoreError::Unavailable(_)) || err.is_transient_conflict();
             tracing::error!(error = ?err, deliveries = jobs.len(), "could not record webhook deliveries");
             let mut kept = Vec::new();
             for job in jobs {
@@ -172,7 +192,7 @@ async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob
                         .is_ok(),
                     None => false,
                 };
-                if !answered && unreachable {
+                if !answered && try_again {
                     kept.push(WriteJob {
                         delivery: job.delivery,
                         reply: None,
@@ -384,6 +404,9 @@ async fn record_batch(
                 results.push(recorded);
                 continue;
             }
+            // Not the delivery's fault, and this transaction holds locks the winner waits for:
+            // give them up and go again.
+            Err(ApplyError::Core(err)) if err.is_transient_conflict() => return Err(err),
             Err(ApplyError::Core(err)) => {
                 savepoint.rollback().await?;
                 tracing::warn!(delivery = %delivery.delivery_id, error = ?err, "applying a webhook delivery failed");
@@ -624,16 +647,30 @@ async fn apply_read(
 }
 
 /// Applies recorded deliveries that are `queued` again (re-apply, sweep): one transaction, a
-/// savepoint each, and only while the row still says `queued`.
+/// savepoint each, and only while the row still says `queued`. A transaction that loses a lock
+/// to another is begun again; after the last try the rows stay `queued`, for the sweep.
 pub(crate) async fn apply_batch(
     stint: &Stint,
     jobs: Vec<ApplyJob>,
+) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
+    (|| apply_batch_once(stint, &jobs))
+        .retry(conflict_backoff())
+        .when(CoreError::is_transient_conflict)
+        .notify(|err, after| {
+            tracing::debug!(error = ?err, ?after, "another transaction won a lock; applying the deliveries again");
+        })
+        .await
+}
+
+async fn apply_batch_once(
+    stint: &Stint,
+    jobs: &[ApplyJob],
 ) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
     let txn = stint.begin_write().await?;
     let mut batch = Batch::default();
     let mut follow_ups = Vec::new();
     let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in &jobs {
+    for job in jobs {
         let (mut savepoint, result) = apply_in_savepoint(stint, &txn, &mut batch, job).await?;
         let (outcome, detail, keep_payload) = match result {
             Ok(handled) => {
@@ -658,6 +695,7 @@ pub(crate) async fn apply_batch(
                 continue;
             }
             Err(ApplyError::Malformed(reason)) => (DeliveryOutcome::Malformed, reason, false),
+            Err(ApplyError::Core(err)) if err.is_transient_conflict() => return Err(err),
             Err(ApplyError::Core(err)) => {
                 tracing::warn!(delivery = %job.id, error = ?err, "applying a webhook delivery failed");
                 (DeliveryOutcome::Failed, err.public_detail(), true)
