@@ -10,17 +10,31 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 
+/// The `value` column of the statement's first row; None when there is no row.
+async fn read<T: sea_orm::TryGetable>(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Option<T> {
+    db.query_one_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .await
+    .unwrap_or_else(|err| panic!("{sql}: {err}"))
+    .map(|row| row.try_get("", "value").expect("a value column"))
+}
+
 /// The state PostgreSQL reports for one backend (`idle in transaction`, `idle`, ...).
 async fn backend_state(observer: &DatabaseConnection, pid: i32) -> Option<String> {
-    observer
-        .query_one_raw(Statement::from_sql_and_values(
-            observer.get_database_backend(),
-            "SELECT state FROM pg_stat_activity WHERE pid = $1",
-            [pid.into()],
-        ))
-        .await
-        .expect("read pg_stat_activity")
-        .and_then(|row| row.try_get::<Option<String>>("", "state").ok().flatten())
+    read::<Option<String>>(
+        observer,
+        "SELECT state AS value FROM pg_stat_activity WHERE pid = $1",
+        vec![pid.into()],
+    )
+    .await
+    .flatten()
 }
 
 #[tokio::test]
@@ -40,16 +54,9 @@ async fn a_write_after_a_begin_cut_off_on_the_wire_is_committed() {
     db.execute_unprepared("CREATE TABLE notes (body text NOT NULL)")
         .await
         .expect("create table");
-    let pid: i32 = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT pg_backend_pid() AS pid",
-        ))
+    let pid: i32 = read(&db, "SELECT pg_backend_pid() AS value", vec![])
         .await
-        .expect("backend pid")
-        .expect("a row")
-        .try_get("", "pid")
-        .expect("pid");
+        .expect("backend pid");
 
     // Poll `begin` a step at a time, and drop it once the server says the `BEGIN` ran but before
     // its answer is read: the moment a cancelled request can strike.
@@ -75,16 +82,9 @@ async fn a_write_after_a_begin_cut_off_on_the_wire_is_committed() {
     db.execute_unprepared("INSERT INTO notes (body) VALUES ('kept')")
         .await
         .expect("insert");
-    let seen = observer
-        .query_one_raw(Statement::from_string(
-            observer.get_database_backend(),
-            "SELECT count(*) AS n FROM notes",
-        ))
+    let seen: i64 = read(&observer, "SELECT count(*) AS value FROM notes", vec![])
         .await
-        .expect("count")
-        .expect("a row")
-        .try_get::<i64>("", "n")
-        .expect("n");
+        .expect("a count");
     assert_eq!(
         seen, 1,
         "the write ran inside the cut-off transaction and was never committed"

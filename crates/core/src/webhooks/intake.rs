@@ -47,15 +47,26 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 /// (two deliveries of a new issue, each in its own batch): the retry finds that row and updates it.
 const RACE_RETRIES: usize = 3;
 
-/// How a batch that lost a lock to a batch side by side (a deadlock: PostgreSQL ends one of the
-/// two) is tried again: the whole transaction, after a short, jittered pause so that the two do
-/// not meet again at once.
-fn conflict_backoff() -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(10))
-        .with_max_delay(Duration::from_millis(500))
-        .with_max_times(5)
-        .with_jitter()
+/// Runs `transaction` again, whole, when it lost a lock to one side by side (a deadlock:
+/// PostgreSQL ends one of the two), after a short, jittered pause so that the two do not meet
+/// again at once. The last try's error is returned.
+async fn again_on_conflict<T, Fut>(transaction: impl FnMut() -> Fut) -> Result<T, CoreError>
+where
+    Fut: std::future::Future<Output = Result<T, CoreError>>,
+{
+    transaction
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(Duration::from_millis(10))
+                .with_max_delay(Duration::from_millis(500))
+                .with_max_times(5)
+                .with_jitter(),
+        )
+        .when(CoreError::is_transient_conflict)
+        .notify(|err, after| {
+            tracing::debug!(error = ?err, ?after, "another transaction won a lock; going again");
+        })
+        .await
 }
 
 impl Intake {
@@ -155,13 +166,7 @@ async fn process_once(stint: &Stint, jobs: Vec<WriteJob>) -> Option<Vec<WriteJob
             // Something in the batch failed or raced; go again one savepoint per delivery, so
             // that only the delivery at fault fails.
             tracing::debug!(error = ?err, "batch fell back to one savepoint per delivery");
-            (|| record_batch(stint, &jobs))
-                .retry(conflict_backoff())
-                .when(CoreError::is_transient_conflict)
-                .notify(|err, after| {
-                    tracing::debug!(error = ?err, ?after, "a batch side by side won a lock; recording the batch again");
-                })
-                .await
+            again_on_conflict(|| record_batch(stint, &jobs)).await
         }
     };
     tracing::debug!(
@@ -653,13 +658,7 @@ pub(crate) async fn apply_batch(
     stint: &Stint,
     jobs: Vec<ApplyJob>,
 ) -> Result<Vec<(Uuid, DeliveryOutcome)>, CoreError> {
-    (|| apply_batch_once(stint, &jobs))
-        .retry(conflict_backoff())
-        .when(CoreError::is_transient_conflict)
-        .notify(|err, after| {
-            tracing::debug!(error = ?err, ?after, "another transaction won a lock; applying the deliveries again");
-        })
-        .await
+    again_on_conflict(|| apply_batch_once(stint, &jobs)).await
 }
 
 async fn apply_batch_once(
