@@ -333,8 +333,6 @@ async fn seed(stint: &Stint) -> Result<Vec<integration::Model>, Failure> {
             password_hash: Set(None),
             role: Set("member".to_owned()),
             timezone: Set("UTC".to_owned()),
-            github_username: Set(None),
-            slack_user_id: Set(None),
             active: Set(true),
             session_generation: Set(0),
             created_at: Set(now),

@@ -247,9 +247,9 @@ async fn set_up(server: &Server) -> Result<String, Failure> {
     json_call(
         &client,
         client
-            .patch(format!("{base}/api/admin/users/{id}"))
+            .put(format!("{base}/api/admin/users/{id}/identities/slack"))
             .bearer_auth(&admin)
-            .json(&json!({ "slack_user_id": "U2147483697" })),
+            .json(&json!({ "handle": "U2147483697" })),
     )
     .await?;
     // The member's timer runs on a project, so every `/tt status` reply has something to name.

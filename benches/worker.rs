@@ -247,8 +247,6 @@ async fn insert_users(
             password_hash: Set(None),
             role: Set("member".to_owned()),
             timezone: Set(zone(offset * 2_000 + n).to_owned()),
-            github_username: Set(None),
-            slack_user_id: Set(None),
             active: Set(true),
             session_generation: Set(0),
             created_at: Set(now),

@@ -88,19 +88,60 @@ async fn admins_create_list_and_change_users() {
         .patch(
             &format!("/api/admin/users/{id}"),
             &admin,
-            &json!({ "role": "admin", "github_username": "grace-h", "slack_user_id": "U024BE7LH" }),
+            &json!({ "role": "admin" }),
         )
         .await
         .ok(200);
     assert_eq!(updated["role"], "admin");
-    assert_eq!(updated["github_username"], "grace-h");
-    assert_eq!(updated["slack_user_id"], "U024BE7LH");
+    app.put(
+        &format!("/api/admin/users/{id}/identities/github"),
+        &admin,
+        &json!({ "handle": "Grace-H" }),
+    )
+    .await
+    .ok::<Value>(200);
+    let updated: Value = app
+        .put(
+            &format!("/api/admin/users/{id}/identities/slack"),
+            &admin,
+            &json!({ "handle": "U024BE7LH" }),
+        )
+        .await
+        .ok(200);
+    assert_eq!(
+        updated["identities"],
+        json!([
+            { "provider": "github", "handle": "grace-h", "external_id": null },
+            { "provider": "slack", "handle": "U024BE7LH", "external_id": null },
+        ])
+    );
+    // Each provider's own rules decide what a handle may be; a provider that names nobody
+    // Stint matches takes none.
+    app.put(
+        &format!("/api/admin/users/{id}/identities/slack"),
+        &admin,
+        &json!({ "handle": "not an id" }),
+    )
+    .await
+    .problem(400, "validation_failed");
+    app.put(
+        &format!("/api/admin/users/{id}/identities/xero"),
+        &admin,
+        &json!({ "handle": "grace" }),
+    )
+    .await
+    .problem(400, "validation_failed");
+    let cleared: Value = app
+        .delete(&format!("/api/admin/users/{id}/identities/slack"), &admin)
+        .await
+        .ok(200);
+    assert_eq!(cleared["identities"].as_array().map(Vec::len), Some(1));
 
     let fetched: Value = app
         .get(&format!("/api/admin/users/{id}"), &admin)
         .await
         .ok(200);
-    assert_eq!(fetched, updated);
+    assert_eq!(fetched, cleared);
     app.get(
         "/api/admin/users/01a20a56-7f18-77dc-b051-766f73529f4d",
         &admin,

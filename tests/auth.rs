@@ -316,25 +316,23 @@ async fn users_edit_their_profile_and_password() {
         .ok(200);
     assert_eq!(me["timezone"], "Europe/Berlin");
     // A member cannot claim a GitHub login by typing it (their own connection sets it); an admin can.
-    let refused = app
-        .patch("/api/me", &token, &json!({ "github_username": "@Ada-L" }))
-        .await
-        .problem(400, "validation_failed");
-    assert!(
-        refused.detail.contains("GitHub connection"),
-        "{}",
-        refused.detail
-    );
+    app.put(
+        &format!("/api/admin/users/{id}/identities/github"),
+        &token,
+        &json!({ "handle": "@Ada-L" }),
+    )
+    .await
+    .problem(403, "forbidden");
     let admin = app.admin_token().await;
-    app.patch(
-        &format!("/api/admin/users/{id}"),
+    app.put(
+        &format!("/api/admin/users/{id}/identities/github"),
         &admin,
-        &json!({ "github_username": "@Ada-L" }),
+        &json!({ "handle": "@Ada-L" }),
     )
     .await
     .ok::<Value>(200);
     let me: Value = app.get("/api/me", &token).await.ok(200);
-    assert_eq!(me["github_username"], "ada-l");
+    assert_eq!(me["identities"][0]["handle"], "ada-l");
     app.patch("/api/me", &token, &json!({ "timezone": "Mars/Base" }))
         .await
         .problem(400, "validation_failed");
@@ -362,32 +360,34 @@ async fn users_edit_their_profile_and_password() {
         .ok(200);
     let token = login["access_token"].as_str().unwrap().to_owned();
     let cleared: Value = app
-        .patch("/api/me", &token, &json!({ "github_username": null }))
+        .delete("/api/me/identities/github", &token)
         .await
         .ok(200);
-    assert!(cleared["github_username"].is_null());
+    assert_eq!(cleared["identities"], json!([]));
 }
 
 #[tokio::test]
-async fn github_usernames_are_unique() {
+async fn github_logins_belong_to_one_user() {
     let app = spawn_app().await;
     let (ada, _) = app.member("ada@example.com").await;
     let (grace, _) = app.member("grace@example.com").await;
     let admin = app.admin_token().await;
-    app.patch(
-        &format!("/api/admin/users/{ada}"),
+    app.put(
+        &format!("/api/admin/users/{ada}/identities/github"),
         &admin,
-        &json!({ "github_username": "octo" }),
+        &json!({ "handle": "octo" }),
     )
     .await
     .ok::<Value>(200);
-    app.patch(
-        &format!("/api/admin/users/{grace}"),
-        &admin,
-        &json!({ "github_username": "OCTO" }),
-    )
-    .await
-    .problem(409, "conflict");
+    let taken = app
+        .put(
+            &format!("/api/admin/users/{grace}/identities/github"),
+            &admin,
+            &json!({ "handle": "OCTO" }),
+        )
+        .await
+        .problem(409, "conflict");
+    assert!(taken.detail.contains("GitHub login"), "{}", taken.detail);
 }
 
 async fn session(app: &stint_test_support::TestApp, email: &str, password: &str) -> String {

@@ -504,10 +504,10 @@ async fn assignment_starts_the_assignees_timer_unless_one_runs() {
     let provider = MockServer::start().await;
     let (app, admin) = github_ready(&provider).await;
     let (mona, member) = app.member("mona@example.com").await;
-    app.patch(
-        &format!("/api/admin/users/{mona}"),
+    app.put(
+        &format!("/api/admin/users/{mona}/identities/github"),
         &admin,
-        &json!({ "github_username": "@Mona" }),
+        &json!({ "handle": "@Mona" }),
     )
     .await
     .ok::<Value>(200);

@@ -57,6 +57,7 @@ async fn every_table_of_the_data_model_exists() {
         "external_links",
         "webhook_deliveries",
         "audit_log",
+        "external_identities",
     ] {
         exec(&db, &format!("SELECT COUNT(*) FROM {table}"))
             .await
@@ -258,4 +259,89 @@ async fn time_entry_changes_bump_their_users_version() {
     exec(&db, &format!("DELETE FROM users WHERE id = {a}"))
         .await
         .unwrap();
+}
+
+/// The GitHub logins and Slack member ids kept on users before external identities existed
+/// become identities, and leave the users table.
+#[tokio::test]
+async fn handles_on_users_move_into_external_identities() {
+    use sea_orm::ConnectionTrait;
+    use stint_migrations::MigratorTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let url = test_database_url(dir.path()).await;
+    let db = stint_core::db::connect(&url, None).await.unwrap();
+    let before = stint_migrations::Migrator::migrations().len() - 1;
+    stint_migrations::Migrator::up(&db, Some(before as u32))
+        .await
+        .unwrap();
+    let a = uuid_literal(&db, USER_A);
+    let b = uuid_literal(&db, USER_B);
+    let ts = "'2026-01-05T09:00:00+00:00'";
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO users (id, email, display_name, role, timezone, github_username, slack_user_id, active, created_at, updated_at) VALUES \
+             ({a}, 'a@example.com', 'A', 'member', 'UTC', 'octocat', 'U024BE7LH', true, {ts}, {ts}), \
+             ({b}, 'b@example.com', 'B', 'member', 'UTC', NULL, 'W012A3CDE', true, {ts}, {ts})"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stint_core::db::migrate(&db).await.unwrap(), 1);
+
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT u.email, i.provider, i.handle FROM external_identities i \
+             JOIN users u ON u.id = i.user_id ORDER BY u.email, i.provider",
+        ))
+        .await
+        .unwrap();
+    let moved: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let email: String = row.try_get("", "email").unwrap();
+            let provider: String = row.try_get("", "provider").unwrap();
+            let handle: String = row.try_get("", "handle").unwrap();
+            format!("{email} {provider} {handle}")
+        })
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            "a@example.com github octocat",
+            "a@example.com slack U024BE7LH",
+            "b@example.com slack W012A3CDE",
+        ]
+    );
+    // Nothing is left on users to disagree with the identities.
+    let left = exec(
+        &db,
+        "SELECT 1 FROM users WHERE github_username IS NOT NULL OR slack_user_id IS NOT NULL",
+    )
+    .await;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        assert!(left.is_err(), "the old columns are still there");
+    } else {
+        let remaining = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id FROM users WHERE github_username IS NOT NULL OR slack_user_id IS NOT NULL",
+            ))
+            .await
+            .unwrap();
+        assert!(remaining.is_empty());
+    }
+    // A handle belongs to one user per provider.
+    assert!(
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO external_identities (user_id, provider, handle, created_at, updated_at) \
+                 VALUES ({b}, 'github', 'octocat', {ts}, {ts})"
+            ),
+        )
+        .await
+        .is_err()
+    );
 }

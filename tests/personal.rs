@@ -87,7 +87,8 @@ async fn a_members_own_github_webhook_has_its_own_secret() {
     let (member_id, member) = member_with_own_github(&app, &admin, "grace@example.com").await;
     // Their login comes from their own connection.
     let me: Value = app.get("/api/me", &member).await.ok(200);
-    assert_eq!(me["github_username"], "octocat");
+    assert_eq!(me["identities"][0]["provider"], "github");
+    assert_eq!(me["identities"][0]["handle"], "octocat");
 
     let hook: Value = app
         .post(

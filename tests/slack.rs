@@ -137,10 +137,10 @@ async fn command(app: &TestApp, user_id: &str, text: &str) -> String {
 /// A member whose Slack id the admin has set.
 async fn slack_member(app: &TestApp, admin: &str, email: &str, slack_id: &str) -> (String, String) {
     let (id, token) = app.member(email).await;
-    app.patch(
-        &format!("/api/admin/users/{id}"),
+    app.put(
+        &format!("/api/admin/users/{id}/identities/slack"),
         admin,
-        &json!({ "slack_user_id": slack_id }),
+        &json!({ "handle": slack_id }),
     )
     .await
     .ok::<Value>(200);
@@ -273,7 +273,7 @@ async fn members_are_matched_by_email_once_and_remembered() {
         .get(&format!("/api/admin/users/{id}"), &admin)
         .await
         .ok(200);
-    assert_eq!(user["slack_user_id"], "W012A3CDE");
+    assert_eq!(user["identities"][0]["handle"], "W012A3CDE");
     let stranger = command(&app, "W0STRANGER", "status").await;
     assert!(
         stranger.contains("No active Stint account has the email nobody@example.com"),
@@ -941,10 +941,19 @@ async fn three_worker_processes_post_each_summary_once() {
                 password_hash: Set(None),
                 role: Set("member".to_owned()),
                 timezone: Set("UTC".to_owned()),
-                github_username: Set(None),
-                slack_user_id: Set(Some(slack_id.clone())),
                 active: Set(true),
                 session_generation: Set(0),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&app.stint.db)
+            .await
+            .unwrap();
+            stint_entity::external_identity::ActiveModel {
+                user_id: Set(id.parse().unwrap()),
+                provider: Set("slack".to_owned()),
+                handle: Set(slack_id.clone()),
+                external_id: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

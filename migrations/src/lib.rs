@@ -15,6 +15,7 @@ mod m20261128_000006_sync_deletions;
 mod m20261128_000007_planned_blocks;
 mod m20261205_000001_external_link_entity;
 mod m20261205_000002_delivery_received_at;
+mod m20261207_000001_external_identities;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_planned_blocks::Migration),
             Box::new(m20261205_000001_external_link_entity::Migration),
             Box::new(m20261205_000002_delivery_received_at::Migration),
+            Box::new(m20261207_000001_external_identities::Migration),
         ]
     }
 }

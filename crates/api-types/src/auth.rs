@@ -92,8 +92,8 @@ pub struct Me {
     pub role: Role,
     /// IANA time zone, e.g. `Europe/Berlin`.
     pub timezone: String,
-    pub github_username: Option<String>,
-    pub slack_user_id: Option<String>,
+    /// Who you are at providers (your GitHub login, Slack member id, …).
+    pub identities: Vec<crate::users::ExternalIdentity>,
     /// Scopes of the credential used for this request.
     pub scopes: Vec<Scope>,
 }

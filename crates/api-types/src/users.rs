@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Role;
-use crate::patch;
+use crate::providers::ProviderKey;
 use crate::{Email, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -13,11 +13,32 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub timezone: String,
-    pub github_username: Option<String>,
-    pub slack_user_id: Option<String>,
+    /// Who the user is at providers (their GitHub login, Slack member id, …).
+    pub identities: Vec<ExternalIdentity>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Who a user is at a provider: the handle the provider names them by, which is how an issue's
+/// assignee or a chat member becomes this user. Taken from the user's own connection, or set by
+/// an admin; a handle belongs to one user per provider.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct ExternalIdentity {
+    pub provider: ProviderKey,
+    /// A GitHub login (stored lower-case), a Slack member id, …
+    pub handle: String,
+    /// The account's id at the provider, where the user's own connection proved it.
+    pub external_id: Option<String>,
+}
+
+/// An admin sets who a user is at a provider.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetIdentity {
+    /// As the provider writes it (`octocat`, `U024BE7LH`); checked by the provider's rules.
+    #[schema(min_length = 1, max_length = 100)]
+    pub handle: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -57,14 +78,6 @@ pub struct UpdateUser {
     #[serde(default)]
     #[schema(format = Password, min_length = 8, max_length = 1024)]
     pub password: Option<String>,
-    /// `null` clears it.
-    #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>, pattern = "^@?[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")]
-    pub github_username: Option<Option<String>>,
-    /// `null` clears it.
-    #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>, pattern = "^\\s*[A-Z0-9]{2,32}\\s*$")]
-    pub slack_user_id: Option<Option<String>>,
 }
 
 /// Changes a user may make to their own profile. Absent fields stay as they are.
@@ -75,11 +88,6 @@ pub struct UpdateMe {
     pub display_name: Option<String>,
     #[serde(default)]
     pub timezone: Option<String>,
-    /// Only `null` (clear it) is accepted: your GitHub login is taken from your own GitHub
-    /// connection, or set by an admin, so that nobody can claim another's.
-    #[serde(default, deserialize_with = "patch::nullable")]
-    #[schema(value_type = Option<String>)]
-    pub github_username: Option<Option<String>>,
     /// Required to change the password.
     #[serde(default)]
     #[schema(format = Password)]

@@ -9,7 +9,7 @@ use stint_api_types::providers::ProviderKey;
 
 use crate::config::ProviderEnv;
 use crate::connectors::gateway::OAuthClient;
-pub use crate::connectors::spec::{ModeRule, ProviderSpec, UserHandle, WebhookScheme};
+pub use crate::connectors::spec::{Handles, ModeRule, ProviderSpec, WebhookScheme};
 use crate::connectors::{
     AccountApi, CalendarApi, CalendarSource, ChatCommands, EventReader, IssueTracker, Notifier,
     Revoker, SyncSource, WebhookReceiver,

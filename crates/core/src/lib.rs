@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod cursor;
 pub mod db;
 pub mod error;
+pub mod identities;
 pub mod integrations;
 pub mod issues;
 pub mod jobs;

@@ -5,16 +5,20 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use stint_api_types::auth::{Me, Role};
-use stint_api_types::users::{CreateUser, UpdateMe, UpdateUser, User};
+use stint_api_types::providers::ProviderKey;
+use stint_api_types::users::{
+    CreateUser, ExternalIdentity, SetIdentity, UpdateMe, UpdateUser, User,
+};
 use stint_api_types::{Email, Page, PageQuery, UserId};
 use stint_entity::user;
 use uuid::Uuid;
 
 use crate::auth::{Principal, hash_password, verify_password};
-use crate::catalogue::UserHandle;
+use crate::catalogue::Connector;
 use crate::context::Stint;
 use crate::cursor;
 use crate::error::{CoreError, constraint_error};
+use crate::identities;
 use crate::secret::Secret;
 use crate::validate;
 
@@ -28,15 +32,14 @@ fn stored_email(stored: &str) -> Result<Email, CoreError> {
         .map_err(|_| CoreError::Internal("a stored email does not parse".to_owned()))
 }
 
-pub fn to_user(model: &user::Model) -> Result<User, CoreError> {
+pub fn to_user(model: &user::Model, identities: Vec<ExternalIdentity>) -> Result<User, CoreError> {
     Ok(User {
         id: model.id.into(),
         email: stored_email(&model.email)?,
         display_name: model.display_name.clone(),
         role: parse_role(&model.role)?,
         timezone: model.timezone.clone(),
-        github_username: model.github_username.clone(),
-        slack_user_id: model.slack_user_id.clone(),
+        identities,
         active: model.active,
         created_at: model.created_at,
         updated_at: model.updated_at,
@@ -54,22 +57,9 @@ fn taken(field: &'static str) -> impl FnOnce() -> CoreError {
     move || CoreError::Conflict(format!("this {field} already belongs to another user"))
 }
 
-/// Which unique column a violation came from, to name it to the user.
-fn unique_field(err: &sea_orm::DbErr) -> &'static str {
-    let text = err.to_string();
-    if text.contains("github_username") {
-        "GitHub username"
-    } else if text.contains("slack_user_id") {
-        "Slack user id"
-    } else {
-        "email"
-    }
-}
-
 async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, CoreError> {
     let saved = model.update(&stint.db).await.map_err(|err| {
-        let field = unique_field(&err);
-        constraint_error(err, taken(field), || {
+        constraint_error(err, taken("email"), || {
             CoreError::Internal("user foreign key".to_owned())
         })
     })?;
@@ -77,43 +67,24 @@ async fn save(stint: &Stint, model: user::ActiveModel) -> Result<user::Model, Co
     Ok(saved)
 }
 
-/// Gives `user_id` this handle at a provider, proven by their own connection: whoever had claimed
-/// it by hand loses it.
-pub(crate) async fn take_handle<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    user_id: Uuid,
-    column: UserHandle,
-    handle: &str,
-) -> Result<(), CoreError> {
-    use sea_orm::sea_query::Expr;
-    user::Entity::update_many()
-        .col_expr(column.column(), Expr::value(Option::<String>::None))
-        .filter(column.column().eq(handle))
-        .filter(user::Column::Id.ne(user_id))
-        .exec(db)
-        .await?;
-    user::Entity::update_many()
-        .col_expr(column.column(), Expr::value(handle.to_owned()))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 pub async fn me(stint: &Stint, principal: &Principal) -> Result<Me, CoreError> {
     let model = find(stint, principal.user_id).await?;
-    me_from(&model, principal)
+    let identities = identities::of_user(&stint.db, model.id).await?;
+    me_from(&model, identities, principal)
 }
 
-pub fn me_from(model: &user::Model, principal: &Principal) -> Result<Me, CoreError> {
+pub fn me_from(
+    model: &user::Model,
+    identities: Vec<ExternalIdentity>,
+    principal: &Principal,
+) -> Result<Me, CoreError> {
     Ok(Me {
         id: model.id.into(),
         email: stored_email(&model.email)?,
         display_name: model.display_name.clone(),
         role: parse_role(&model.role)?,
         timezone: model.timezone.clone(),
-        github_username: model.github_username.clone(),
-        slack_user_id: model.slack_user_id.clone(),
+        identities,
         scopes: principal.scopes.clone(),
     })
 }
@@ -130,18 +101,6 @@ pub async fn update_me(
     }
     if let Some(tz) = &request.timezone {
         model.timezone = Set(validate::timezone("timezone", tz)?);
-    }
-    match &request.github_username {
-        // Clearing one's own is always allowed; a login comes from one's own GitHub connection
-        // (or an admin), so that nobody can claim another's.
-        Some(None) => model.github_username = Set(None),
-        Some(Some(_)) => {
-            return Err(CoreError::invalid(
-                "github_username",
-                "is taken from your own GitHub connection: connect GitHub personally, or ask an admin to set it",
-            ));
-        }
-        None => {}
     }
     if let Some(new_password) = &request.new_password {
         validate::password("new_password", new_password)?;
@@ -161,7 +120,8 @@ pub async fn update_me(
     }
     model.updated_at = Set(stint.clock.now());
     let saved = save(stint, model).await?;
-    me_from(&saved, principal)
+    let identities = identities::of_user(&stint.db, saved.id).await?;
+    me_from(&saved, identities, principal)
 }
 
 /// Creates a user; used by admins through the API and by `stint user create`.
@@ -193,8 +153,6 @@ pub async fn create_user(stint: &Stint, request: CreateUser) -> Result<user::Mod
         password_hash: Set(Some(hash)),
         role: Set(request.role.as_str().to_owned()),
         timezone: Set(timezone),
-        github_username: Set(None),
-        slack_user_id: Set(None),
         session_generation: Set(0),
         active: Set(true),
         created_at: Set(now),
@@ -215,7 +173,7 @@ pub async fn admin_create(
     request: CreateUser,
 ) -> Result<User, CoreError> {
     principal.require_admin()?;
-    to_user(&create_user(stint, request).await?)
+    to_user(&create_user(stint, request).await?, Vec::new())
 }
 
 pub async fn admin_list(
@@ -232,7 +190,14 @@ pub async fn admin_list(
         query = query.filter(user::Column::Id.gt(cursor::decode_id(raw)?));
     }
     let rows = query.all(&stint.db).await?;
-    cursor::page_by_id(rows, limit, |m| m.id, to_user)
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let identities = identities::of_users(&stint.db, &ids).await?;
+    cursor::page_by_id(
+        rows,
+        limit,
+        |m| m.id,
+        |m| to_user(m, identities.get(&m.id).cloned().unwrap_or_default()),
+    )
 }
 
 pub async fn admin_get(
@@ -241,7 +206,12 @@ pub async fn admin_get(
     id: UserId,
 ) -> Result<User, CoreError> {
     principal.require_admin()?;
-    to_user(&find(stint, id).await?)
+    user_with_identities(stint, find(stint, id).await?).await
+}
+
+async fn user_with_identities(stint: &Stint, model: user::Model) -> Result<User, CoreError> {
+    let identities = identities::of_user(&stint.db, model.id).await?;
+    to_user(&model, identities)
 }
 
 pub async fn admin_update(
@@ -275,18 +245,6 @@ pub async fn admin_update(
     if let Some(active) = request.active {
         model.active = Set(active);
     }
-    if let Some(login) = &request.github_username {
-        model.github_username = Set(login
-            .as_deref()
-            .map(|l| validate::github_username("github_username", l))
-            .transpose()?);
-    }
-    if let Some(slack) = &request.slack_user_id {
-        model.slack_user_id = Set(slack
-            .as_deref()
-            .map(|s| validate::slack_user_id("slack_user_id", s))
-            .transpose()?);
-    }
     if let Some(password) = &request.password {
         validate::password("password", password)?;
         model.password_hash = Set(Some(hash_password(password)?));
@@ -303,7 +261,76 @@ pub async fn admin_update(
         ));
     }
     model.updated_at = Set(stint.clock.now());
-    to_user(&save(stint, model).await?)
+    let saved = save(stint, model).await?;
+    user_with_identities(stint, saved).await
+}
+
+fn connector(stint: &Stint, provider: ProviderKey) -> Result<&Connector, CoreError> {
+    stint
+        .catalogue
+        .connector(provider)
+        .ok_or(CoreError::NotFound("provider"))
+}
+
+/// An admin sets who a user is at a provider (their GitHub login, their Slack member id).
+pub async fn set_identity(
+    stint: &Stint,
+    principal: &Principal,
+    id: UserId,
+    provider: ProviderKey,
+    request: SetIdentity,
+) -> Result<User, CoreError> {
+    principal.require_admin()?;
+    let connector = connector(stint, provider)?;
+    let found = find(stint, id).await?;
+    identities::set(
+        &stint.db,
+        connector,
+        found.id,
+        &request.handle,
+        stint.clock.now(),
+    )
+    .await?;
+    stint.accounts.forget_everyone();
+    crate::audit::record(
+        stint,
+        principal,
+        "user.identity_set",
+        "user",
+        &found.id.to_string(),
+        serde_json::json!({ "provider": provider.as_str() }),
+    )
+    .await?;
+    user_with_identities(stint, found).await
+}
+
+/// An admin forgets who a user is at a provider.
+pub async fn clear_identity(
+    stint: &Stint,
+    principal: &Principal,
+    id: UserId,
+    provider: ProviderKey,
+) -> Result<User, CoreError> {
+    principal.require_admin()?;
+    connector(stint, provider)?;
+    let found = find(stint, id).await?;
+    identities::clear(&stint.db, provider, found.id).await?;
+    stint.accounts.forget_everyone();
+    user_with_identities(stint, found).await
+}
+
+/// A user forgets who they are at a provider (it comes back when they connect their own
+/// account there). Setting one is left to their own connection or an admin, so that nobody can
+/// claim another's.
+pub async fn clear_my_identity(
+    stint: &Stint,
+    principal: &Principal,
+    provider: ProviderKey,
+) -> Result<Me, CoreError> {
+    connector(stint, provider)?;
+    identities::clear(&stint.db, provider, principal.user_id.as_uuid()).await?;
+    stint.accounts.forget_everyone();
+    me(stint, principal).await
 }
 
 /// An admin's "sign out everywhere" for a user: every session ends at once (API tokens stay).

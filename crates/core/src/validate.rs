@@ -75,39 +75,6 @@ pub fn color(field: &str, value: &str) -> Result<String, CoreError> {
     }
 }
 
-/// A GitHub login: 1–39 letters, digits or single hyphens, not at either end. Stored lower-case.
-pub fn github_username(field: &str, value: &str) -> Result<String, CoreError> {
-    let login = value.trim().trim_start_matches('@');
-    let ok = !login.is_empty()
-        && login.len() <= 39
-        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !login.starts_with('-')
-        && !login.ends_with('-')
-        && !login.contains("--");
-    if ok {
-        Ok(login.to_ascii_lowercase())
-    } else {
-        Err(CoreError::invalid(field, "is not a GitHub username"))
-    }
-}
-
-/// A Slack member id such as `U024BE7LH`.
-pub fn slack_user_id(field: &str, value: &str) -> Result<String, CoreError> {
-    let id = value.trim();
-    let ok = (2..=32).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    if ok {
-        Ok(id.to_owned())
-    } else {
-        Err(CoreError::invalid(
-            field,
-            "is not a Slack member id such as U024BE7LH",
-        ))
-    }
-}
-
 pub fn page_limit(limit: Option<u32>) -> Result<u64, CoreError> {
     use stint_api_types::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
     match limit {
@@ -188,17 +155,6 @@ mod tests {
             Some("Europe/Berlin")
         );
         assert!(timezone("tz", "Mars/Olympus").is_err());
-    }
-
-    #[test]
-    fn github_usernames() {
-        assert_eq!(
-            github_username("g", "@Octo-Cat").ok().as_deref(),
-            Some("octo-cat")
-        );
-        for bad in ["", "-a", "a-", "a--b", "a_b", &"a".repeat(40)] {
-            assert!(github_username("g", bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod client;
 pub mod credential;
 pub mod ended_session;
+pub mod external_identity;
 pub mod external_link;
 pub mod integration;
 pub mod notification_preference;

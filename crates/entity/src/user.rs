@@ -11,8 +11,6 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub role: String,
     pub timezone: String,
-    pub github_username: Option<String>,
-    pub slack_user_id: Option<String>,
     pub active: bool,
     /// Bumped to end every session issued before.
     pub session_generation: i64,

@@ -41,7 +41,7 @@ pub(crate) fn oauth(
         capabilities: Vec::new(),
         modes: ModeRule::GlobalByDefault,
         extra_authorize_params: Vec::new(),
-        user_handle: None,
+        handles: None,
         entry_source: TimeEntrySource::Api,
     }
 }

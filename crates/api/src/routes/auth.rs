@@ -1,8 +1,9 @@
 use super::Routes;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::web::{Data, Json};
+use actix_web::web::{Data, Json, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use stint_api_types::auth::{BrowserSession, LoginRequest, LoginResponse, Me};
+use stint_api_types::providers::ProviderKey;
 use stint_api_types::users::{NotificationSettings, UpdateMe};
 use stint_core::notify::preferences;
 use stint_core::{Stint, auth, sessions, users};
@@ -18,6 +19,7 @@ pub fn configure<R: Routes>(cfg: &mut R) {
         .service(end_session)
         .service(me)
         .service(update_me)
+        .service(clear_my_identity)
         .service(notifications)
         .service(update_notifications);
 }
@@ -170,7 +172,7 @@ async fn me(stint: Data<Stint>, ReadAccess(principal): ReadAccess) -> Result<Jso
 
 /// Update the signed-in user
 ///
-/// Name, time zone, GitHub username and password (the current password is required to set a new one).
+/// Name, time zone and password (the current password is required to set a new one).
 #[utoipa::path(
     tag = "auth",
     request_body = UpdateMe,
@@ -192,6 +194,34 @@ async fn update_me(
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(
         users::update_me(&stint, &principal, body.into_inner()).await?,
+    ))
+}
+
+/// Forget who you are at a provider
+///
+/// Your handle there (a GitHub login, a Slack member id) comes back when you connect your own
+/// account at the provider; only your own connection or an admin sets one, so that nobody can
+/// claim another's.
+#[utoipa::path(
+    tag = "auth",
+    params(("provider" = ProviderKey, Path, description = "The provider")),
+    responses(
+        (status = 200, body = Me),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/me/identities/{provider}")]
+async fn clear_my_identity(
+    stint: Data<Stint>,
+    WriteAccess(principal): WriteAccess,
+    provider: Path<ProviderKey>,
+) -> Result<Json<Me>, ApiError> {
+    Ok(Json(
+        users::clear_my_identity(&stint, &principal, provider.into_inner()).await?,
     ))
 }
 

@@ -247,7 +247,7 @@ pub struct SlashCommandReply {
 ///
 /// `/tt start [project]` (a project id or part of its name; several matches list the choices),
 /// `/tt stop`, `/tt status`, `/tt today`, anything else shows help. Slack signs commands like its
-/// events. Members are matched to Stint users by their member id (`slack_user_id`), else by
+/// events. Members are matched to Stint users by their Slack identity (member id), else by
 /// their email at the provider (asked once and remembered). The reply comes within the provider's
 /// deadline (Slack: 3 seconds). A command replayed byte for byte inside the signature's window is
 /// not run again, and one from a workspace no connection belongs to is not answered; both say so.

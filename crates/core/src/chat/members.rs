@@ -1,7 +1,6 @@
-//! Which Stint user a chat member is: by the handle the provider's entry names (Slack:
-//! `slack_user_id`), else by the member's email (asked once, then remembered as that handle).
+//! Which Stint user a chat member is: by their external identity at the chat provider, else by
+//! the member's email (asked once, then remembered as their identity).
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::IntegrationScope;
 use stint_entity::user;
@@ -40,18 +39,15 @@ pub async fn resolve(
     connector: &Connector,
     member: &str,
 ) -> Result<Result<user::Model, Unmatched>, CoreError> {
-    let (Some(handle), Some(chat)) = (connector.spec.user_handle, connector.chat.as_ref()) else {
+    let (Some(handles), Some(chat)) = (connector.spec.handles, connector.chat.as_ref()) else {
         return Ok(Err(Unmatched::NoEmail));
     };
     let provider = connector.spec.key.as_str();
     if let Some(found) = stint.accounts.member(provider, member) {
         return Ok(Ok(found));
     }
-    let known = user::Entity::find()
-        .filter(handle.column().eq(member))
-        .filter(user::Column::Active.eq(true))
-        .one(&stint.db)
-        .await?;
+    let known =
+        crate::identities::active_user(&stint.db, connector.spec.key, &handles, member).await?;
     if let Some(found) = known {
         stint
             .accounts
@@ -86,13 +82,15 @@ pub async fn resolve(
         return Ok(Err(Unmatched::NoUser { email }));
     };
     // Remember the match, unless the account already has another id there.
-    if handle.of(&found).is_none() {
-        let remembered = user::Entity::update_many()
-            .col_expr(handle.column(), Expr::value(member.to_owned()))
-            .filter(user::Column::Id.eq(found.id))
-            .filter(handle.column().is_null())
-            .exec(&stint.db)
-            .await;
+    if let Ok(handle) = (handles.parse)(member) {
+        let remembered = crate::identities::remember(
+            &stint.db,
+            connector.spec.key,
+            found.id,
+            &handle,
+            stint.clock.now(),
+        )
+        .await;
         if let Err(err) = remembered {
             tracing::warn!(error = %err, "could not remember a chat member id");
         }

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use stint_api_types::providers::{AuthKind, Capability, IntegrationScope, ProviderKey};
 use stint_api_types::tracking::TimeEntrySource;
-use stint_entity::user;
 
 /// How a provider signs the webhooks it sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,44 +70,21 @@ pub struct ProviderSpec {
     pub modes: ModeRule,
     /// Extra authorize-URL parameters (Google: `access_type=offline`, `prompt=consent`).
     pub extra_authorize_params: Vec<(&'static str, &'static str)>,
-    /// Which of a Stint user's handles names them at this provider (an assignee's login, a chat
-    /// member id).
-    pub user_handle: Option<UserHandle>,
+    /// How the provider names people, where Stint matches them to its users.
+    pub handles: Option<Handles>,
     /// How time entries this provider starts are labelled.
     pub entry_source: TimeEntrySource,
 }
 
-/// A user's handle at a provider, kept on the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserHandle {
-    /// `users.github_username`, stored lower-case.
-    GithubUsername,
-    /// `users.slack_user_id`.
-    SlackUserId,
-}
-
-impl UserHandle {
-    pub fn column(self) -> user::Column {
-        match self {
-            UserHandle::GithubUsername => user::Column::GithubUsername,
-            UserHandle::SlackUserId => user::Column::SlackUserId,
-        }
-    }
-
-    pub fn of(self, person: &user::Model) -> Option<&str> {
-        match self {
-            UserHandle::GithubUsername => person.github_username.as_deref(),
-            UserHandle::SlackUserId => person.slack_user_id.as_deref(),
-        }
-    }
-
-    /// How a handle is stored (GitHub logins are case-insensitive).
-    pub fn normalize(self, handle: &str) -> String {
-        match self {
-            UserHandle::GithubUsername => handle.to_ascii_lowercase(),
-            UserHandle::SlackUserId => handle.to_owned(),
-        }
-    }
+/// How a provider names the people Stint matches to its users (an issue's assignee, a chat
+/// member). Their handles are kept as external identities.
+#[derive(Debug, Clone, Copy)]
+pub struct Handles {
+    /// What a handle is called there (`GitHub login`, `Slack member id`).
+    pub label: &'static str,
+    /// Checks a handle, typed by an admin or read from a payload, and gives it as it is stored
+    /// and matched (GitHub logins are case-insensitive, so lower-case).
+    pub parse: fn(&str) -> Result<String, &'static str>,
 }
 
 impl ProviderSpec {

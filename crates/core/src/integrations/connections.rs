@@ -256,19 +256,23 @@ pub(crate) async fn save_connected(
         model.update(&*txn).await?
     };
     super::credentials::store(stint, &*txn, id, grant, now, None).await?;
-    let handle = match (&identity, connector.spec.user_handle, scope) {
-        (Some(identity), Some(column), IntegrationScope::Personal) => connector
-            .account
-            .handle(identity)
-            .map(|handle| (column, column.normalize(&handle))),
-        _ => None,
-    };
-    if let Some((column, handle)) = &handle {
-        crate::users::take_handle(&*txn, actor.user_id.as_uuid(), *column, handle).await?;
+    let mut proved = false;
+    if let (Some(identity), IntegrationScope::Personal) = (&identity, scope)
+        && let Some(handle) = connector.account.handle(identity)
+    {
+        proved = crate::identities::prove(
+            &*txn,
+            connector,
+            actor.user_id.as_uuid(),
+            &handle,
+            Some(identity.id.clone()),
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     stint.integrations.workspaces.forget(key);
-    if handle.is_some() {
+    if proved {
         stint.accounts.forget_everyone();
     }
     crate::audit::record(

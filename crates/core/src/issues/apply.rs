@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::{IntegrationScope, IntegrationStatus};
-use stint_entity::{integration, user};
+use stint_entity::integration;
 
 use super::batch::{Batch, TargetKey};
 use super::tasks::{self, Freshness, IssueTarget, Upserted};
@@ -147,14 +147,9 @@ async fn revoke<C: ConnectionTrait>(
         .all(db)
         .await?;
     let mut owners = Vec::new();
-    if let (Some(handle), false) = (connector.spec.user_handle, revoked.members.is_empty()) {
-        owners = user::Entity::find()
-            .filter(handle.column().is_in(revoked.members.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| u.id)
-            .collect();
+    if let Some(handles) = &connector.spec.handles {
+        owners = crate::identities::users_named(db, connector.spec.key, handles, &revoked.members)
+            .await?;
     }
     let chosen: Vec<&integration::Model> = connections
         .iter()

@@ -16,7 +16,7 @@ use stint_api_types::tracking::{TaskPriority, TaskStatus, TimeEntrySource};
 use stint_entity::{external_link, integration, project, task, user};
 use uuid::Uuid;
 
-use crate::catalogue::{Connector, UserHandle};
+use crate::catalogue::{Connector, Handles};
 use crate::connectors::{ExternalIssue, IssueRouting};
 use crate::error::CoreError;
 use crate::wire::wire_name;
@@ -33,7 +33,7 @@ pub struct IssueTarget {
     pub display_name: &'static str,
     pub routing: IssueRouting,
     /// How an assignee's handle finds a Stint user.
-    pub handle: Option<UserHandle>,
+    pub handles: Option<Handles>,
     pub entry_source: TimeEntrySource,
     /// The member whose own connection this is: its issues are theirs unless assigned to another
     /// Stint user.
@@ -119,7 +119,7 @@ impl IssueTarget {
             provider: connector.spec.key,
             display_name: connector.spec.display_name,
             routing: tracker.routing(&integration.config),
-            handle: connector.spec.user_handle,
+            handles: connector.spec.handles,
             entry_source: connector.spec.entry_source,
             owner: integration.user_id,
             projects: Arc::default(),
@@ -145,7 +145,7 @@ impl IssueTarget {
             provider: ProviderKey::Github,
             display_name: "GitHub",
             routing: IssueRouting::default(),
-            handle: None,
+            handles: None,
             entry_source: TimeEntrySource::Github,
             owner: None,
             projects: Arc::default(),
@@ -506,14 +506,10 @@ pub async fn user_by_handle<C: ConnectionTrait>(
     target: &IssueTarget,
     login: &str,
 ) -> Result<Option<user::Model>, CoreError> {
-    let Some(handle) = target.handle else {
+    let Some(handles) = &target.handles else {
         return Ok(None);
     };
-    Ok(user::Entity::find()
-        .filter(handle.column().eq(handle.normalize(login)))
-        .filter(user::Column::Active.eq(true))
-        .one(db)
-        .await?)
+    crate::identities::active_user(db, target.provider, handles, login).await
 }
 
 async fn assignee_of<C: ConnectionTrait>(

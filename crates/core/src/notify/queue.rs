@@ -102,8 +102,9 @@ async fn deliver(stint: &Stint, notice: Notice) -> Result<(), CoreError> {
         let recipient = match notifier.channel(&resolved.integration.config) {
             Some(channel) => channel,
             None if resolved.scope == IntegrationScope::Personal => {
-                match connector.spec.user_handle.and_then(|h| h.of(&person)) {
-                    Some(handle) => handle.to_owned(),
+                match crate::identities::handle_of(&stint.db, connector.spec.key, person.id).await?
+                {
+                    Some(handle) => handle,
                     None => continue,
                 }
             }

@@ -233,14 +233,16 @@ async fn post(
                 }
             };
         // A personal summary goes to the person, never to a shared channel.
-        let Some(member) = connector.spec.user_handle.and_then(|h| h.of(person)) else {
+        let Some(member) =
+            crate::identities::handle_of(&stint.db, connector.spec.key, user_id).await?
+        else {
             skipped.push(format!("the user has no {name} member id yet"));
             continue;
         };
         let now = stint.clock.now();
         let day = report::day(stint, person, date).await?;
         let text = day.render(&format!("Your day ({date})"), 30);
-        super::queue::post(stint, connector, resolved.integration.id, member, &text).await?;
+        super::queue::post(stint, connector, resolved.integration.id, &member, &text).await?;
         remember_sent(stint, user_id, now).await?;
         return Ok(SummaryOutcome::Posted { text });
     }

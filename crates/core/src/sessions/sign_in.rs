@@ -69,7 +69,11 @@ pub async fn login(
         access_token,
         token_type: "Bearer".to_owned(),
         expires_at,
-        user: crate::users::me_from(&user, &principal)?,
+        user: crate::users::me_from(
+            &user,
+            crate::identities::of_user(&stint.db, user.id).await?,
+            &principal,
+        )?,
     })
 }
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
 use stint_api_types::tracking::TimeEntrySource;
 use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec, UserHandle, WebhookScheme};
+use stint_core::catalogue::{Connector, Handles, ProviderSpec, WebhookScheme};
 use stint_core::connectors::{AccountApi, Revoker};
 use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
 
@@ -26,7 +26,10 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         access_tokens_expire: false,
         webhook: WebhookScheme::GithubHmacSha256,
         capabilities: vec![Capability::Issues],
-        user_handle: Some(UserHandle::GithubUsername),
+        handles: Some(Handles {
+            label: "GitHub login",
+            parse: login,
+        }),
         entry_source: TimeEntrySource::Github,
         ..oauth(
             ProviderKey::Github,
@@ -40,6 +43,23 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
     Connector::new(spec, account.clone(), account)
         .with_webhooks(Arc::new(webhook::Webhooks))
         .with_issues(Arc::new(issues::Issues::new(http.clone())))
+}
+
+/// A GitHub login: 1–39 letters, digits or single hyphens, not at either end; GitHub compares
+/// them case-insensitively, so Stint keeps them lower-case.
+fn login(value: &str) -> Result<String, &'static str> {
+    let login = value.trim().trim_start_matches('@');
+    let ok = !login.is_empty()
+        && login.len() <= 39
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !login.starts_with('-')
+        && !login.ends_with('-')
+        && !login.contains("--");
+    if ok {
+        Ok(login.to_ascii_lowercase())
+    } else {
+        Err("is not a GitHub login")
+    }
 }
 
 struct Account {
@@ -95,5 +115,16 @@ impl Revoker for Account {
             .header("accept", "application/vnd.github+json")
             .json(&serde_json::json!({ "access_token": access_token.expose() }));
         http::send(request).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn logins_are_checked_and_kept_lower_case() {
+        assert_eq!(super::login("@Octo-Cat"), Ok("octo-cat".to_owned()));
+        for bad in ["", "-a", "a-", "a--b", "a_b", &"a".repeat(40)] {
+            assert!(super::login(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey, SlackSettings};
 use stint_api_types::tracking::TimeEntrySource;
 use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec, UserHandle, WebhookScheme};
+use stint_core::catalogue::{Connector, Handles, ProviderSpec, WebhookScheme};
 use stint_core::connectors::chat::ChatCommand;
 use stint_core::connectors::{AccountApi, ChatCommands, Notifier, Revoker};
 use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
@@ -31,7 +31,10 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         webhook: WebhookScheme::SlackV0,
         webhook_endpoint: "events",
         capabilities: vec![Capability::Notifications],
-        user_handle: Some(UserHandle::SlackUserId),
+        handles: Some(Handles {
+            label: "Slack member id",
+            parse: member_id,
+        }),
         entry_source: TimeEntrySource::Slack,
         ..oauth(
             ProviderKey::Slack,
@@ -46,6 +49,20 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         .with_webhooks(Arc::new(events::Events))
         .with_notifier(api.clone())
         .with_chat(api)
+}
+
+/// A Slack member id such as `U024BE7LH`.
+fn member_id(value: &str) -> Result<String, &'static str> {
+    let id = value.trim();
+    let ok = (2..=32).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err("is not a Slack member id such as U024BE7LH")
+    }
 }
 
 struct Slack {
