@@ -10,11 +10,12 @@ use stint_api_types::Email;
 use stint_api_types::auth::Role;
 use stint_api_types::providers::{ApiKeyCredentials, IntegrationScope, ProviderKey};
 use stint_api_types::users::CreateUser;
-use stint_core::catalogue::{Connector, ProviderSpec};
-use stint_core::connectors::{AccountApi, Revoker};
+use stint_connectors::Secret;
+use stint_connectors::{AccountApi, Revoker};
+use stint_connectors::{AccountIdentity, AppCredentials, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 use stint_core::crypto::{KeyRing, SecretSlot};
-use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
-use stint_core::{Clock, Config, Secret, Stint};
+use stint_core::{Clock, Config, Stint};
 
 const SLOT: SecretSlot<'static> = SecretSlot {
     table: "credentials",
@@ -112,7 +113,7 @@ fn fresh_token(c: &mut Criterion) {
             &stint,
             &principal,
             ProviderKey::Trello,
-            IntegrationScope::Global,
+            Some(IntegrationScope::Global),
             credentials,
         )
         .await

@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use stint_core::webhooks::signature::{github_signature, slack_signature};
+use stint_providers::github::signature::sign as github_signature;
+use stint_providers::slack::signature::sign as slack_signature;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

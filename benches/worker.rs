@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::json;
-use stint_core::integrations::gateway::TokenGrant;
+use stint_connectors::Secret;
+use stint_connectors::TokenGrant;
 use stint_core::jobs::Schedule;
-use stint_core::{Clock, Config, Secret, Stint};
+use stint_core::{Clock, Config, Stint};
 use stint_entity::{integration, notification_preference, user};
 use uuid::Uuid;
 use wiremock::matchers::{method, path};

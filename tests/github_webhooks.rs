@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use stint_core::webhooks::signature::github_signature;
+use stint_providers::github::signature::sign as github_signature;
 use stint_test_support::{Answer, TestApp, captured_logs};
 use wiremock::MockServer;
 
@@ -893,8 +893,8 @@ async fn one_delivery_sent_many_times_at_once_is_applied_once() {
 }
 
 /// Issue octocat/hello-world#7 as its tracker last changed it at 08:`minute` on 5 January.
-fn issue_seven(title: &str, minute: u32) -> stint_core::connectors::ExternalIssue {
-    stint_core::connectors::ExternalIssue {
+fn issue_seven(title: &str, minute: u32) -> stint_connectors::ExternalIssue {
+    stint_connectors::ExternalIssue {
         container: "octocat/hello-world".into(),
         container_kind: "repository",
         container_url: None,

@@ -258,7 +258,7 @@ fn ring_sha256(data: &[u8]) -> Vec<u8> {
 mod sha256_for_tests {
     /// SHA-256 through the same primitive Stint uses, so the test checks the protocol, not a library.
     pub fn digest(data: &[u8]) -> Vec<u8> {
-        let hex = stint_core::auth::sha256_hex(data);
+        let hex = stint_core::secret::sha256_hex(data);
         (0..hex.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())

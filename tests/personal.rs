@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use stint_core::webhooks::signature::github_signature;
+use stint_providers::github::signature::sign as github_signature;
 use stint_test_support::{Answer, TestApp, spawn_app};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -78,6 +78,50 @@ async fn status_says_which_connection_serves_you_or_why_none_does() {
         .ok(200);
     assert_eq!(serving["scope"], "personal");
     assert_eq!(serving["external_account"], "octocat");
+}
+
+/// Without `?scope=`, every route means the caller's own connection if they have one, else the
+/// organisation's; connecting makes their own where they may have one.
+#[tokio::test]
+async fn without_a_scope_each_route_means_your_own_connection_else_the_organisations() {
+    let provider = MockServer::start().await;
+    let (app, admin) = github_ready(&provider).await;
+    let settings = json!({ "repositories": ["octo/site"] });
+    let org: Value = app
+        .put("/api/integrations/github/config", &admin, &settings)
+        .await
+        .ok(200);
+    assert_eq!(org["scope"], "global");
+    let tested: Value = app
+        .post("/api/integrations/github/test", &admin, &json!({}))
+        .await
+        .ok(200);
+    assert_eq!(tested["ok"], true, "{tested}");
+
+    // A member with no connection of their own means the organisation's, which is the admin's.
+    let (_, member) = app.member("ada@example.com").await;
+    app.put("/api/integrations/github/config", &member, &settings)
+        .await
+        .problem(403, "forbidden");
+
+    // With their own, the same requests are about theirs.
+    let (_, grace) = member_with_own_github(&app, &admin, "grace@example.com").await;
+    let own: Value = app
+        .put("/api/integrations/github/config", &grace, &settings)
+        .await
+        .ok(200);
+    assert_eq!(own["scope"], "personal");
+    let runs: Value = app
+        .get("/api/integrations/github/sync-runs", &grace)
+        .await
+        .ok(200);
+    assert_eq!(runs, json!([]));
+    // Once personal connections are open, connecting without a scope makes one's own.
+    let started: Value = app
+        .get("/api/integrations/github/connect", &member)
+        .await
+        .ok(200);
+    assert!(started["authorization_url"].is_string());
 }
 
 #[tokio::test]

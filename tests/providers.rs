@@ -260,3 +260,40 @@ async fn start_up_refuses_a_stored_secret_under_an_unknown_key() {
         "{message}"
     );
 }
+
+/// A provider shows a webhook URL exactly when its module receives webhooks there: the URL shown
+/// answers (here: refused, no secret is set), and where none is shown nothing answers.
+#[tokio::test]
+async fn a_webhook_url_is_shown_only_where_one_is_received() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let providers: Value = app.get("/api/providers", &admin).await.ok(200);
+    let mut shown = Vec::new();
+    for provider in providers.as_array().unwrap() {
+        let key = provider["key"].as_str().unwrap();
+        let setup: Value = app
+            .get(&format!("/api/admin/providers/{key}"), &admin)
+            .await
+            .ok(200);
+        let delivered = |path: String| {
+            app.send(
+                app.client
+                    .post(path)
+                    .header("content-type", "application/json")
+                    .body("{}"),
+            )
+        };
+        match setup["webhook_url"].as_str() {
+            Some(url) => {
+                shown.push(key.to_owned());
+                let answer = delivered(url.to_owned()).await;
+                assert_ne!(answer.status, 404, "{key}: {url} is shown but not received");
+            }
+            None => {
+                let answer = delivered(app.url(&format!("/api/integrations/{key}/webhook"))).await;
+                answer.problem(404, "not_found");
+            }
+        }
+    }
+    assert_eq!(shown, ["github", "slack"]);
+}

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use stint_core::webhooks::signature::slack_signature;
+use stint_providers::slack::signature::sign as slack_signature;
 use stint_test_support::{Answer, TestApp, captured_logs, spawn_app_with};
 use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -11,17 +11,17 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::DeliveryOutcome;
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec};
-use stint_core::connectors::webhook::{Claimed, Malformed, Triage};
-use stint_core::connectors::{
+use stint_connectors::Secret;
+use stint_connectors::SignatureError;
+use stint_connectors::signature::Hmac;
+use stint_connectors::{
     AccountApi, EventReader, ExternalEvent, ExternalIssue, IssueChange, IssueRouting, IssueTracker,
     Position, Revoker, SourceConnection, SourcePage, SyncItem, SyncSource, WebhookReceiver,
     WebhookRequest,
 };
-use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
-use stint_core::webhooks::SignatureError;
-use stint_core::webhooks::signature::{github_signature, verify_github};
+use stint_connectors::{AccountIdentity, AppCredentials, GatewayError};
+use stint_connectors::{Claimed, Malformed, Triage};
+use stint_connectors::{Connector, ProviderSpec};
 use stint_test_support::{TestApp, spawn_app_with_providers};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -150,14 +150,25 @@ mod tracker {
             &self,
             secret: Option<&Secret>,
             request: &WebhookRequest<'_>,
-            _now: DateTime<Utc>,
+            now: DateTime<Utc>,
         ) -> Result<(), SignatureError> {
-            verify_github(
-                secret,
-                request.header("x-tracker-signature"),
-                false,
-                request.body,
-            )
+            // The tracker signs with its own scheme: `t=<unix seconds>,v1=<base64 HMAC-SHA256
+            // of "{t}.{body}">`, within two minutes.
+            let secret = secret.ok_or(SignatureError::NoSecret)?;
+            let header = request
+                .header("x-tracker-signature")
+                .ok_or(SignatureError::Missing)?;
+            let (timestamp, signature) = header
+                .strip_prefix("t=")
+                .and_then(|rest| rest.split_once(",v1="))
+                .ok_or(SignatureError::Mismatch)?;
+            stint_connectors::signature::within_window(timestamp, now, 120)?;
+            let signed = format!("{timestamp}.");
+            if Hmac::SHA256_BASE64.verify(secret, &[signed.as_bytes(), request.body], signature) {
+                Ok(())
+            } else {
+                Err(SignatureError::Mismatch)
+            }
         }
 
         fn triage(&self, request: &WebhookRequest<'_>) -> Result<Triage, Malformed> {
@@ -311,6 +322,14 @@ async fn fake_tracker() -> MockServer {
     fake
 }
 
+/// `t=…,v1=…` as the tracker signs a delivery, at the app's clock.
+fn tracker_signature(app: &TestApp, secret: &str, body: &[u8]) -> String {
+    let t = app.clock.now().timestamp().to_string();
+    let signed = format!("{t}.");
+    let v1 = Hmac::SHA256_BASE64.sign(secret, &[signed.as_bytes(), body]);
+    format!("t={t},v1={v1}")
+}
+
 /// Stint with the test provider in Linear's place, connected for the organisation.
 async fn tracker_ready(fake: &MockServer) -> (TestApp, String) {
     tracker_ready_as(fake, tracker::connector).await
@@ -318,7 +337,7 @@ async fn tracker_ready(fake: &MockServer) -> (TestApp, String) {
 
 async fn tracker_ready_as(
     fake: &MockServer,
-    connector: fn(ProviderSpec) -> stint_core::catalogue::Connector,
+    connector: fn(ProviderSpec) -> stint_connectors::Connector,
 ) -> (TestApp, String) {
     let base = fake.uri();
     let providers = stint_providers::providers().expect("HTTP client");
@@ -388,7 +407,7 @@ async fn deliver(
             .header("content-type", "application/json")
             .header("x-tracker-delivery", id)
             .header("x-tracker-event", "item")
-            .header("x-tracker-signature", github_signature(secret, &body))
+            .header("x-tracker-signature", tracker_signature(app, secret, &body))
             .body(body),
     )
     .await

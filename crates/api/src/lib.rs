@@ -19,7 +19,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::web::{Data, PayloadConfig};
 use actix_web::{App, HttpServer};
-use stint_core::integrations::gateway::Providers;
+use stint_connectors::Providers;
 use stint_core::users::{BootstrappedAdmin, bootstrap_admin};
 use stint_core::{Clock, Config, CoreError, Stint};
 use utoipa_swagger_ui::SwaggerUi;

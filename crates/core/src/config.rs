@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use stint_api_types::Email;
 use stint_api_types::providers::ProviderKey;
 
-use crate::secret::Secret;
+use stint_connectors::{ProviderEnv, Secret};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -32,21 +32,6 @@ impl std::fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "EncryptionKey({}, <redacted>)", self.id)
     }
-}
-
-/// `STINT_PROVIDER_<KEY>_<FIELD>` values for one provider: endpoint overrides (self-hosted
-/// GitLab or Jira, sandboxes, tests) and app credentials that seed what an admin has not set.
-#[derive(Debug, Clone, Default)]
-pub struct ProviderEnv {
-    pub authorize_url: Option<String>,
-    pub token_url: Option<String>,
-    pub revoke_url: Option<String>,
-    pub api_base: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<Secret>,
-    pub webhook_secret: Option<Secret>,
-    pub signing_secret: Option<Secret>,
-    pub api_key: Option<Secret>,
 }
 
 #[derive(Debug, Clone)]

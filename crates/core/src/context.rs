@@ -3,11 +3,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Accounts;
-use crate::catalogue::Catalogue;
-use crate::catalogue::Providers;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{CryptoError, KeyRing};
+use stint_connectors::Catalogue;
+use stint_connectors::Providers;
 
 /// Everything a service needs: the database, the clock, the configuration and the keys.
 /// Cheap to clone; one per process.

@@ -15,8 +15,8 @@ use stint_api_types::users::ExternalIdentity;
 use stint_entity::{external_identity, user};
 use uuid::Uuid;
 
-use crate::catalogue::{Connector, Handles};
 use crate::error::CoreError;
+use stint_connectors::{Connector, Handles};
 
 fn identity_of(model: external_identity::Model) -> Option<ExternalIdentity> {
     Some(ExternalIdentity {

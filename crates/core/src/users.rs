@@ -14,13 +14,13 @@ use stint_entity::user;
 use uuid::Uuid;
 
 use crate::auth::{Principal, hash_password, verify_password};
-use crate::catalogue::Connector;
 use crate::context::Stint;
 use crate::cursor;
 use crate::error::{CoreError, constraint_error};
 use crate::identities;
-use crate::secret::Secret;
 use crate::validate;
+use stint_connectors::Connector;
+use stint_connectors::Secret;
 
 pub(crate) fn parse_role(stored: &str) -> Result<Role, CoreError> {
     Role::parse(stored)

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -16,7 +16,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
     let spec = ProviderSpec {
         revoke_url: Some("https://app.asana.com/-/oauth_revoke".to_owned()),
         default_scopes: vec!["default"],
-        webhook: stint_core::catalogue::WebhookScheme::AsanaHookSecret,
         capabilities: vec![Capability::Issues],
         entry_source: stint_api_types::tracking::TimeEntrySource::Asana,
         ..oauth(

@@ -1,6 +1,6 @@
 //! Every provider Stint knows: one module each, listed here once.
 
-use stint_core::catalogue::Connector;
+use stint_connectors::Connector;
 
 /// The catalogue with the real HTTP adapters, sharing one HTTP client.
 pub fn catalogue(http: &reqwest::Client) -> Vec<Connector> {
@@ -27,11 +27,11 @@ mod tests {
     use std::collections::HashMap;
 
     use stint_api_types::providers::IntegrationScope;
-    use stint_core::catalogue::Catalogue;
-    use stint_core::config::ProviderEnv;
+    use stint_connectors::Catalogue;
+    use stint_connectors::ProviderEnv;
 
     use stint_api_types::providers::{AuthKind, ProviderKey};
-    use stint_core::catalogue::ProviderSpec;
+    use stint_connectors::ProviderSpec;
 
     use super::*;
 

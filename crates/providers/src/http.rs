@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use stint_core::Secret;
-use stint_core::catalogue::ProviderSpec;
-use stint_core::integrations::gateway::{AppCredentials, GatewayError};
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{AppCredentials, GatewayError};
 
 /// Fails rather than fall back to a client without timeouts that follows redirects.
 pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
@@ -115,7 +115,7 @@ pub(crate) struct Rfc7009 {
 }
 
 #[async_trait::async_trait]
-impl stint_core::connectors::Revoker for Rfc7009 {
+impl stint_connectors::Revoker for Rfc7009 {
     async fn revoke(
         &self,
         spec: &ProviderSpec,
@@ -130,9 +130,9 @@ impl stint_core::connectors::Revoker for Rfc7009 {
 pub(crate) fn standard(
     http: &reqwest::Client,
     spec: ProviderSpec,
-    account: std::sync::Arc<dyn stint_core::connectors::AccountApi>,
-) -> stint_core::catalogue::Connector {
-    stint_core::catalogue::Connector::new(
+    account: std::sync::Arc<dyn stint_connectors::AccountApi>,
+) -> stint_connectors::Connector {
+    stint_connectors::Connector::new(
         spec,
         account,
         std::sync::Arc::new(Rfc7009 { http: http.clone() }),

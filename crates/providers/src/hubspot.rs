@@ -5,10 +5,10 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec, WebhookScheme};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -22,7 +22,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         ],
         pkce: false,
         refresh_margin: std::time::Duration::from_secs(5 * 60),
-        webhook: WebhookScheme::HubspotV3,
         capabilities: vec![Capability::Crm],
         ..oauth(
             ProviderKey::Hubspot,

@@ -6,16 +6,16 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use stint_core::catalogue::Catalogue;
-use stint_core::config::ProviderEnv;
+use stint_connectors::Catalogue;
+use stint_connectors::ProviderEnv;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use stint_api_types::providers::ProviderKey;
-use stint_core::Secret;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
 
-async fn connector_for(key: ProviderKey, server: &MockServer) -> stint_core::catalogue::Connector {
+async fn connector_for(key: ProviderKey, server: &MockServer) -> stint_connectors::Connector {
     let env = HashMap::from([(
         key,
         ProviderEnv {

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -18,7 +18,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         pkce: false,
         // Atlassian rotates refresh tokens.
         refresh_tokens_rotate: true,
-        webhook: stint_core::catalogue::WebhookScheme::JiraJwt,
         capabilities: vec![Capability::Issues],
         extra_authorize_params: vec![("audience", "api.atlassian.com"), ("prompt", "consent")],
         entry_source: stint_api_types::tracking::TimeEntrySource::Jira,

@@ -5,7 +5,7 @@
 
 mod asana;
 mod catalogue;
-mod github;
+pub mod github;
 mod gitlab;
 mod google_calendar;
 mod http;
@@ -17,7 +17,7 @@ mod microsoft;
 mod oauth;
 mod outlook_calendar;
 mod quickbooks;
-mod slack;
+pub mod slack;
 mod spec;
 mod trello;
 mod xero;
@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 pub use catalogue::catalogue;
 pub use oauth::HttpOAuth;
-use stint_core::integrations::gateway::Providers;
+use stint_connectors::Providers;
 
 /// How long a provider may take to answer one request, unless configured otherwise.
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);

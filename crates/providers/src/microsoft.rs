@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec, WebhookScheme};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::{MS_AUTHORIZE, MS_GRAPH, MS_TOKEN, oauth};
@@ -21,7 +21,6 @@ pub(crate) fn teams(http: &reqwest::Client) -> Connector {
             "Team.ReadBasic.All",
             "ChannelMessage.Send",
         ],
-        webhook: WebhookScheme::MicrosoftGraphClientState,
         capabilities: vec![Capability::Notifications],
         ..oauth(
             ProviderKey::MicrosoftTeams,

@@ -5,9 +5,9 @@ use oauth2::{
     AuthorizationCode, ClientId, ClientSecret, PkceCodeVerifier, RedirectUrl, RefreshToken,
     RequestTokenError, TokenResponse, TokenUrl,
 };
-use stint_core::Secret;
-use stint_core::catalogue::ProviderSpec;
-use stint_core::integrations::gateway::{AppCredentials, GatewayError, OAuthClient, TokenGrant};
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{AppCredentials, GatewayError, OAuthClient, TokenGrant};
 
 pub struct HttpOAuth {
     http: reqwest::Client,

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec, WebhookScheme};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -18,7 +18,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         default_scopes: vec!["com.intuit.quickbooks.accounting"],
         pkce: false,
         refresh_tokens_rotate: true,
-        webhook: WebhookScheme::IntuitHmacSha256,
         capabilities: vec![Capability::Accounting],
         ..oauth(
             ProviderKey::Quickbooks,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use stint_api_types::providers::{AuthKind, ProviderKey};
 use stint_api_types::tracking::TimeEntrySource;
-use stint_core::catalogue::{ModeRule, ProviderSpec, WebhookScheme};
+use stint_connectors::{ModeRule, ProviderSpec};
 
 const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(10 * 60);
 
@@ -36,8 +36,6 @@ pub(crate) fn oauth(
         access_tokens_expire: true,
         refresh_tokens_rotate: false,
         refresh_margin: DEFAULT_REFRESH_MARGIN,
-        webhook: WebhookScheme::None,
-        webhook_endpoint: "webhook",
         capabilities: Vec::new(),
         modes: ModeRule::GlobalByDefault,
         extra_authorize_params: Vec::new(),

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use stint_api_types::providers::{AuthKind, Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec, WebhookScheme};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -21,7 +21,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         default_scopes: vec!["read"],
         pkce: false,
         access_tokens_expire: false,
-        webhook: WebhookScheme::TrelloHmacSha1,
         capabilities: vec![Capability::Issues],
         entry_source: stint_api_types::tracking::TimeEntrySource::Trello,
         ..oauth(

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ProviderSpec};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -26,7 +26,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         refresh_tokens_rotate: true,
         // Xero access tokens live 30 minutes.
         refresh_margin: std::time::Duration::from_secs(5 * 60),
-        webhook: stint_core::catalogue::WebhookScheme::XeroHmacSha256,
         capabilities: vec![Capability::Accounting],
         ..oauth(
             ProviderKey::Xero,

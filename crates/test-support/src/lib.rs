@@ -142,7 +142,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 /// Starts Stint with extra variables and, when given, a catalogue of the test's own.
 pub async fn spawn_app_with_providers(
     extra: &[(&str, &str)],
-    providers: Option<stint_core::integrations::gateway::Providers>,
+    providers: Option<stint_connectors::Providers>,
 ) -> TestApp {
     init_logging();
     let data_dir = tempfile::tempdir().expect("temporary directory");

@@ -5,12 +5,11 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use stint_api_types::providers::{
     ApiKeyCredentials, CallbackQuery, ConnectStarted, ConnectionTest, ConnectionWebhook,
-    Disconnected, Integration, IntegrationList, IntegrationScope, IntegrationSettings, ProviderKey,
-    ScopeQuery,
+    Disconnected, Integration, IntegrationList, IntegrationSettings, ProviderKey, ScopeQuery,
 };
 use stint_core::Stint;
 use stint_core::integrations::oauth::{self, CallbackOutcome, CallbackParams, RETURN_PATH};
-use stint_core::integrations::{checks, connection_secrets, connections, provider_apps, settings};
+use stint_core::integrations::{checks, connection_secrets, connections, settings};
 
 use crate::error::ApiError;
 use crate::extract::{ReadAccess, WriteAccess};
@@ -73,11 +72,7 @@ async fn connect(
     query: Query<ScopeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let provider = provider.into_inner();
-    let scope = match query.scope {
-        Some(scope) => scope,
-        None => provider_apps::default_scope(&stint, provider).await?,
-    };
-    let started = oauth::connect(&stint, &principal, provider, scope).await?;
+    let started = oauth::connect(&stint, &principal, provider, query.scope).await?;
     let cookie = Cookie::build(binding_cookie_name(provider), started.browser_binding)
         .path(format!("/api/integrations/{provider}/callback"))
         .http_only(true)
@@ -194,8 +189,8 @@ async fn disconnect(
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
 ) -> Result<Json<Disconnected>, ApiError> {
-    let scope = query.scope.unwrap_or(IntegrationScope::Personal);
-    let done = connections::disconnect(&stint, &principal, provider.into_inner(), scope).await?;
+    let done =
+        connections::disconnect(&stint, &principal, provider.into_inner(), query.scope).await?;
     Ok(Json(Disconnected {
         integration: done.integration,
         revoked_at_provider: done.revoke_error.is_none(),
@@ -231,12 +226,9 @@ async fn credentials(
     body: JsonBody<ApiKeyCredentials>,
 ) -> Result<Json<Integration>, ApiError> {
     let provider = provider.into_inner();
-    let scope = match query.scope {
-        Some(scope) => scope,
-        None => provider_apps::default_scope(&stint, provider).await?,
-    };
     Ok(Json(
-        checks::connect_with_key(&stint, &principal, provider, scope, body.into_inner()).await?,
+        checks::connect_with_key(&stint, &principal, provider, query.scope, body.into_inner())
+            .await?,
     ))
 }
 
@@ -265,9 +257,8 @@ async fn test(
     provider: Path<ProviderKey>,
     query: Query<ScopeQuery>,
 ) -> Result<Json<ConnectionTest>, ApiError> {
-    let scope = query.scope.unwrap_or(IntegrationScope::Personal);
     Ok(Json(
-        checks::test_connection(&stint, &principal, provider.into_inner(), scope).await?,
+        checks::test_connection(&stint, &principal, provider.into_inner(), query.scope).await?,
     ))
 }
 
@@ -299,13 +290,12 @@ async fn config(
     query: Query<ScopeQuery>,
     body: JsonBody<serde_json::Value>,
 ) -> Result<Json<Integration>, ApiError> {
-    let scope = query.scope.unwrap_or(IntegrationScope::Personal);
     Ok(Json(
         settings::update(
             &stint,
             &principal,
             provider.into_inner(),
-            scope,
+            query.scope,
             body.into_inner(),
         )
         .await?,

@@ -75,7 +75,7 @@ async fn metrics(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
-        if !stint_core::auth::secret_matches(expected, given) {
+        if !expected.matches(given) {
             return Err(stint_core::CoreError::Unauthorized.into());
         }
     }

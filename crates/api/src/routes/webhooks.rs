@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use stint_api_types::providers::ProviderKey;
 use stint_api_types::webhooks::WebhookAck;
-use stint_core::connectors::{Headers, WebhookRequest};
+use stint_connectors::{Headers, WebhookRequest};
 use stint_core::webhooks::receive::{self, Receipt};
 use stint_core::{CoreError, Stint};
 use utoipa::ToSchema;

@@ -22,7 +22,7 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub fn new(jwt_secret: &crate::secret::Secret, principal_lookups: CacheCounter) -> Accounts {
+    pub fn new(jwt_secret: &stint_connectors::Secret, principal_lookups: CacheCounter) -> Accounts {
         Accounts {
             sessions: SessionKeys::new(jwt_secret),
             limiter: LoginLimiter::new(),

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::CoreError;
-use crate::secret::Secret;
+use stint_connectors::Secret;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {

@@ -20,5 +20,3 @@ pub use password::{hash_password, verify_password};
 pub use principal::{Credential, Principal};
 pub use principal_cache::PrincipalCache;
 pub use rate_limit::LoginLimiter;
-
-pub use crate::secret::{random_bytes, secret_matches, sha256_hex};

@@ -18,14 +18,14 @@ use stint_entity::{external_link, project, task, time_entry};
 use uuid::Uuid;
 
 use super::import::CalendarTarget;
-use crate::catalogue::ProviderSpec;
-use crate::connectors::calendar::EXPORT_PREFIX;
-use crate::connectors::{CalendarWriter, OutgoingEvent};
 use crate::error::CoreError;
-use crate::integrations::gateway::GatewayError;
-use crate::secret::Secret;
 use crate::sync_runs::Counts;
 use crate::wire::from_wire_name;
+use stint_connectors::EXPORT_PREFIX;
+use stint_connectors::GatewayError;
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{CalendarWriter, OutgoingEvent};
 
 pub(crate) const LINK_TYPE: &str = "calendar_export";
 pub(crate) const ENTRY: &str = "time_entry";

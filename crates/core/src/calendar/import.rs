@@ -15,11 +15,11 @@ use sea_orm::{
 use stint_entity::{external_link, integration, project, time_entry};
 use uuid::Uuid;
 
-use crate::catalogue::Connector;
-use crate::connectors::calendar::EXPORT_PREFIX;
-use crate::connectors::{CalendarEvent, EventStatus, EventTiming};
 use crate::error::CoreError;
 use crate::wire::wire_name;
+use stint_connectors::Connector;
+use stint_connectors::EXPORT_PREFIX;
+use stint_connectors::{CalendarEvent, EventStatus, EventTiming};
 
 pub(crate) const LINK_TYPE: &str = "calendar_event";
 const ENTRY: &str = "time_entry";
@@ -65,7 +65,7 @@ impl CalendarTarget {
         let Some(user_id) = integration.user_id else {
             return Ok(None);
         };
-        let settings = super::source::settings(&integration.config);
+        let settings = stint_connectors::calendar_settings(&integration.config);
         let project = match settings.project_id {
             Some(id) => project::Entity::find_by_id(id.as_uuid())
                 .one(db)

@@ -20,20 +20,20 @@ use stint_api_types::providers::{IntegrationStatus, ProviderKey};
 use stint_entity::{integration, planned_block, time_entry};
 use uuid::Uuid;
 
-use super::CalendarApi;
 use super::export::{
     ENTRY, Export, ExportError, Names, PLANNED_BLOCK, Pushed, Record, link_of, title,
 };
 use super::import::CalendarTarget;
 use crate::auth::Principal;
-use crate::catalogue::Connector;
-use crate::connectors::{Busy, EventStatus, EventTiming};
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::integrations::gateway::GatewayError;
 use crate::integrations::tokens;
-use crate::secret::Secret;
 use crate::wire::wire_name;
+use stint_connectors::CalendarApi;
+use stint_connectors::Connector;
+use stint_connectors::GatewayError;
+use stint_connectors::Secret;
+use stint_connectors::{Busy, EventStatus, EventTiming};
 
 /// The longest span one question may cover.
 const MAX_SPAN_DAYS: i64 = 62;
@@ -53,7 +53,7 @@ impl Calendar {
     }
 
     fn calendar_id(&self) -> String {
-        super::source::settings(&self.integration.config).calendar_id
+        stint_connectors::calendar_settings(&self.integration.config).calendar_id
     }
 
     fn unreadable(&self, reason: String) -> UnreadableCalendar {

@@ -5,10 +5,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use stint_api_types::providers::IntegrationScope;
 use stint_entity::user;
 
-use crate::catalogue::Connector;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::tokens;
+use stint_connectors::Connector;
 
 /// Why a Slack member could not be matched, in words for the member.
 #[derive(Debug, Clone, PartialEq, Eq)]

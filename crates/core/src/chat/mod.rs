@@ -10,12 +10,12 @@ use stint_api_types::tracking::StartTimer;
 use stint_entity::{project, user};
 use uuid::Uuid;
 
-use crate::catalogue::Connector;
-use crate::connectors::chat::ChatCommand;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::notify::report::{self, clock_time, duration, time_zone};
 use crate::tracking::timer;
+use stint_connectors::ChatCommand;
+use stint_connectors::Connector;
 
 const HELP: &str = "*Stint* tracks your time from {chat}:\n\
 • `/tt start [project]` starts your timer, on a project named (or partly named) like that\n\

@@ -10,14 +10,15 @@ use stint_api_types::providers::{
 };
 use stint_entity::integration;
 
-use super::gateway::{GatewayError, TokenGrant};
+use super::scope::Purpose;
 use super::tokens::{TokenError, get_valid_token, refresh_refused};
 use super::{connections, oauth, provider_apps};
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::secret::Secret;
 use crate::wire::wire_name;
+use stint_connectors::Secret;
+use stint_connectors::{GatewayError, TokenGrant};
 
 fn plain_token(field: &str, value: &str) -> Result<String, CoreError> {
     let value = value.trim();
@@ -38,10 +39,11 @@ pub async fn connect_with_key(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
     request: ApiKeyCredentials,
 ) -> Result<Integration, CoreError> {
     principal.require_scope(Scope::Write)?;
+    let scope = super::scope::chosen(stint, principal, key, scope, Purpose::Connect).await?;
     let connector = provider_apps::connector(stint, key)?;
     let spec = &connector.spec;
     if spec.auth_kind != AuthKind::ApiKey {
@@ -98,8 +100,9 @@ pub async fn test_connection(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
 ) -> Result<ConnectionTest, CoreError> {
+    let scope = super::scope::chosen(stint, principal, key, scope, Purpose::Use).await?;
     let found = connections::visible(stint, principal, key, scope, true).await?;
     let connector = provider_apps::connector(stint, key)?;
     let spec = &connector.spec;

@@ -10,11 +10,12 @@ use stint_api_types::providers::{ConnectionWebhook, IntegrationScope, ProviderKe
 use stint_entity::integration;
 use uuid::Uuid;
 
-use crate::auth::{Principal, random_bytes};
+use crate::auth::Principal;
 use crate::context::Stint;
 use crate::crypto::SecretSlot;
 use crate::error::CoreError;
-use crate::secret::Secret;
+use crate::secret::random_bytes;
+use stint_connectors::Secret;
 
 const FIELD: &str = "webhook_secret";
 
@@ -79,12 +80,12 @@ pub async fn reveal(
 ) -> Result<ConnectionWebhook, CoreError> {
     principal.require_scope(Scope::Write)?;
     let connector = crate::integrations::provider_apps::connector(stint, key)?;
-    if connector.webhook.is_none() {
+    let Some(path) = connector.webhook_path() else {
         return Err(CoreError::invalid(
             "provider",
             format!("{} sends no webhooks", connector.spec.display_name),
         ));
-    }
+    };
     let found = crate::integrations::connections::visible(
         stint,
         principal,
@@ -97,10 +98,7 @@ pub async fn reveal(
     store(&stint.db, found.id, sealed).await?;
     stint.integrations.secrets.forget(&cache_key(found.id));
     Ok(ConnectionWebhook {
-        webhook_url: format!(
-            "{}/api/integrations/{key}/{}/{}",
-            stint.config.public_url, connector.spec.webhook_endpoint, found.id
-        ),
+        webhook_url: format!("{}{path}/{}", stint.config.public_url, found.id),
         secret: secret.expose().to_owned(),
     })
 }

@@ -6,6 +6,7 @@ use stint_api_types::providers::{
 };
 use stint_entity::integration;
 
+use super::scope::Purpose;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
@@ -140,10 +141,11 @@ pub async fn disconnect(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
 ) -> Result<Disconnected, CoreError> {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
     principal.require_scope(stint_api_types::auth::Scope::Write)?;
+    let scope = super::scope::chosen(stint, principal, key, scope, Purpose::Use).await?;
     let found = visible(stint, principal, key, scope, true).await?;
     let connector = super::provider_apps::connector(stint, key)?;
     let spec = &connector.spec;
@@ -153,7 +155,7 @@ pub async fn disconnect(
         super::credentials::load(stint, found.id).await?,
     ) {
         let app = super::provider_apps::load(stint, key).await?;
-        let credentials = super::gateway::AppCredentials {
+        let credentials = stint_connectors::AppCredentials {
             client_id: app.client_id.clone().unwrap_or_default(),
             client_secret: app.client_secret.clone(),
         };
@@ -204,8 +206,8 @@ pub(crate) async fn save_connected(
     actor: &Principal,
     key: ProviderKey,
     scope: IntegrationScope,
-    identity: Option<super::gateway::AccountIdentity>,
-    grant: &super::gateway::TokenGrant,
+    identity: Option<stint_connectors::AccountIdentity>,
+    grant: &stint_connectors::TokenGrant,
 ) -> Result<integration::Model, CoreError> {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
     let now = stint.clock.now();

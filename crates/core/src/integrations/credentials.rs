@@ -8,11 +8,11 @@ use sea_orm::{
 use stint_entity::credential;
 use uuid::Uuid;
 
-use super::gateway::TokenGrant;
 use crate::context::Stint;
 use crate::crypto::SecretSlot;
 use crate::error::CoreError;
-use crate::secret::Secret;
+use stint_connectors::Secret;
+use stint_connectors::TokenGrant;
 
 const TABLE: &str = "credentials";
 

@@ -10,13 +10,15 @@ use stint_api_types::providers::{AuthKind, IntegrationScope, ProviderKey};
 use stint_entity::oauth_state;
 use uuid::Uuid;
 
-use super::gateway::AppCredentials;
 use super::provider_apps::{self, EffectiveApp};
-use crate::auth::{Principal, random_bytes, sha256_hex};
-use crate::catalogue::ProviderSpec;
+use super::scope::Purpose;
+use crate::auth::Principal;
 use crate::context::Stint;
 use crate::crypto::SecretSlot;
 use crate::error::CoreError;
+use crate::secret::{random_bytes, sha256_hex};
+use stint_connectors::AppCredentials;
+use stint_connectors::ProviderSpec;
 
 const STATE_LIFETIME_MINUTES: i64 = 10;
 
@@ -73,9 +75,10 @@ pub async fn connect(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
 ) -> Result<ConnectStart, CoreError> {
     principal.require_scope(stint_api_types::auth::Scope::Write)?;
+    let scope = super::scope::chosen(stint, principal, key, scope, Purpose::Connect).await?;
     let spec = provider_apps::spec(stint, key)?;
     if spec.auth_kind != AuthKind::Oauth2 {
         return Err(CoreError::invalid(

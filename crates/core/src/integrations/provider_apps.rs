@@ -5,17 +5,17 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::json;
 use stint_api_types::providers::{
-    AuthKind, IntegrationScope, ProviderApp, ProviderInfo, ProviderKey, UpdateProviderApp,
+    AuthKind, ProviderApp, ProviderInfo, ProviderKey, UpdateProviderApp,
 };
 use stint_entity::provider_app;
 
 use crate::auth::Principal;
-use crate::catalogue::{Connector, ProviderSpec};
 use crate::context::Stint;
 use crate::crypto::SecretSlot;
 use crate::error::CoreError;
-use crate::secret::Secret;
 use crate::validate;
+use stint_connectors::Secret;
+use stint_connectors::{Connector, ProviderSpec};
 
 const TABLE: &str = "provider_apps";
 
@@ -124,19 +124,6 @@ pub async fn load(stint: &Stint, key: ProviderKey) -> Result<EffectiveApp, CoreE
     })
 }
 
-/// Where a connection goes when the caller does not say: personal where that is open, else global.
-pub async fn default_scope(stint: &Stint, key: ProviderKey) -> Result<IntegrationScope, CoreError> {
-    let app = load(stint, key).await?;
-    let personal_open = spec(stint, key)?
-        .modes(app.allow_personal)
-        .contains(&IntegrationScope::Personal);
-    Ok(if personal_open {
-        IntegrationScope::Personal
-    } else {
-        IntegrationScope::Global
-    })
-}
-
 /// The catalogue as any signed-in user sees it.
 pub async fn list_providers(stint: &Stint) -> Result<Vec<ProviderInfo>, CoreError> {
     let mut providers = Vec::new();
@@ -155,7 +142,8 @@ pub async fn list_providers(stint: &Stint) -> Result<Vec<ProviderInfo>, CoreErro
     Ok(providers)
 }
 
-fn admin_view(stint: &Stint, spec: &ProviderSpec, app: &EffectiveApp) -> ProviderApp {
+fn admin_view(stint: &Stint, connector: &Connector, app: &EffectiveApp) -> ProviderApp {
+    let spec = &connector.spec;
     let public = &stint.config.public_url;
     ProviderApp {
         provider: spec.key,
@@ -171,7 +159,9 @@ fn admin_view(stint: &Stint, spec: &ProviderSpec, app: &EffectiveApp) -> Provide
         configured: app.configured(spec),
         modes: spec.modes(app.allow_personal),
         redirect_uri: format!("{public}{}", spec.redirect_path()),
-        webhook_url: spec.webhook_path().map(|path| format!("{public}{path}")),
+        webhook_url: connector
+            .webhook_path()
+            .map(|path| format!("{public}{path}")),
         scopes: spec
             .default_scopes
             .iter()
@@ -187,8 +177,11 @@ pub async fn admin_get(
     key: ProviderKey,
 ) -> Result<ProviderApp, CoreError> {
     principal.require_admin()?;
-    let spec = spec(stint, key)?;
-    Ok(admin_view(stint, spec, &load(stint, key).await?))
+    Ok(admin_view(
+        stint,
+        connector(stint, key)?,
+        &load(stint, key).await?,
+    ))
 }
 
 /// A secret field of the request: `Some(None)` clears, `Some(Some(v))` sets (encrypted).
@@ -232,7 +225,7 @@ pub async fn admin_update(
     request: UpdateProviderApp,
 ) -> Result<ProviderApp, CoreError> {
     principal.require_admin()?;
-    let spec = spec(stint, key)?;
+    let connector = connector(stint, key)?;
     let client_id = match &request.client_id {
         None => None,
         Some(None) => Some(None),
@@ -331,7 +324,7 @@ pub async fn admin_update(
         json!({ "fields": changed }),
     )
     .await?;
-    Ok(admin_view(stint, spec, &load(stint, key).await?))
+    Ok(admin_view(stint, connector, &load(stint, key).await?))
 }
 
 /// A stored secret under the active key: unchanged if it already is, re-encrypted if not.

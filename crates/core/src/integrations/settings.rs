@@ -8,6 +8,7 @@ use stint_api_types::providers::{
 };
 
 use super::connections;
+use super::scope::Purpose;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
@@ -126,10 +127,11 @@ pub async fn update(
     stint: &Stint,
     principal: &Principal,
     key: ProviderKey,
-    scope: IntegrationScope,
+    scope: Option<IntegrationScope>,
     value: Value,
 ) -> Result<Integration, CoreError> {
     principal.require_scope(stint_api_types::auth::Scope::Write)?;
+    let scope = super::scope::chosen(stint, principal, key, scope, Purpose::Use).await?;
     let found = connections::visible(stint, principal, key, scope, true).await?;
     let config = normalise(key, value)?;
     let mut model = found.into_active_model();

@@ -3,11 +3,11 @@
 
 use stint_api_types::providers::ProviderKey;
 
-use crate::connectors::webhook::SigningKey;
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::provider_apps;
-use crate::secret::Secret;
+use stint_connectors::Secret;
+use stint_connectors::SigningKey;
 
 /// The secret a provider's webhooks are signed with: the app's signing secret or its webhook
 /// secret, as the provider's receiver says.

@@ -3,21 +3,20 @@
 use stint_api_types::providers::{IntegrationScope, ProviderKey};
 use stint_api_types::webhooks::SyncRun;
 
+use super::scope::Purpose;
 use crate::auth::Principal;
 use crate::context::Stint;
 use crate::error::CoreError;
 
-/// The 50 most recent runs of one integration; without a scope, of the provider's default one.
+/// The 50 most recent runs of one integration; without a scope, the caller's own if they have
+/// one, else the organisation's.
 pub async fn list(
     stint: &Stint,
     principal: &Principal,
     provider: ProviderKey,
     scope: Option<IntegrationScope>,
 ) -> Result<Vec<SyncRun>, CoreError> {
-    let scope = match scope {
-        Some(scope) => scope,
-        None => super::provider_apps::default_scope(stint, provider).await?,
-    };
+    let scope = super::scope::chosen(stint, principal, provider, scope, Purpose::Use).await?;
     let integration = super::connections::visible(stint, principal, provider, scope, true).await?;
     crate::sync_runs::recent(stint, &integration, provider).await
 }

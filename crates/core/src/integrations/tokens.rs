@@ -16,13 +16,13 @@ use stint_entity::{credential, integration};
 use uuid::Uuid;
 
 use super::credentials::{self, StoredTokens};
-use super::gateway::{AppCredentials, GatewayError};
 use super::provider_apps;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::secret::Secret;
 pub use crate::state::refresh_locks::RefreshLocks;
 use crate::wire::wire_name;
+use stint_connectors::Secret;
+use stint_connectors::{AppCredentials, GatewayError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {

@@ -10,10 +10,10 @@ use stint_entity::integration;
 use super::batch::{Batch, TargetKey};
 use super::tasks::{self, Freshness, IssueTarget, Upserted};
 use super::{ApplyError, FollowUp, Handled};
-use crate::catalogue::Connector;
-use crate::connectors::{AccessRevoked, ExternalEvent, IssueChange};
 use crate::error::CoreError;
 use crate::wire::wire_name;
+use stint_connectors::Connector;
+use stint_connectors::{AccessRevoked, ExternalEvent, IssueChange};
 
 /// The connection whose issues these are, as an issue target: the organisation's connection of
 /// the provider, or one member's own.

@@ -18,7 +18,7 @@ pub enum TargetKey {
 }
 
 impl TargetKey {
-    pub fn of(connector: &crate::catalogue::Connector, connection: Option<Uuid>) -> TargetKey {
+    pub fn of(connector: &stint_connectors::Connector, connection: Option<Uuid>) -> TargetKey {
         match connection {
             Some(id) => TargetKey::Connection(id),
             None => TargetKey::Organisation(connector.spec.key),

@@ -14,9 +14,9 @@ use uuid::Uuid;
 use super::apply::load_target;
 use super::batch::TargetKey;
 use super::tasks::IssueTarget;
-use crate::catalogue::Connector;
-use crate::connectors::ExternalIssue;
 use crate::error::CoreError;
+use stint_connectors::Connector;
+use stint_connectors::ExternalIssue;
 
 /// The delivery ids (`$2`, a JSON array) of a provider (`$1`) whose records exist: one probe of
 /// the unique (provider, delivery_id) index per id, in the plan PostgreSQL caches for the

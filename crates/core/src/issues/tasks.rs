@@ -16,10 +16,10 @@ use stint_api_types::tracking::{TaskPriority, TaskStatus, TimeEntrySource};
 use stint_entity::{external_link, integration, project, task, user};
 use uuid::Uuid;
 
-use crate::catalogue::{Connector, Handles};
-use crate::connectors::{ExternalIssue, IssueRouting};
 use crate::error::CoreError;
 use crate::wire::wire_name;
+use stint_connectors::{Connector, Handles};
+use stint_connectors::{ExternalIssue, IssueRouting};
 
 const ISSUE: &str = "issue";
 const TASK: &str = "task";

@@ -13,13 +13,13 @@ use stint_entity::{notification_preference, time_entry, user};
 use uuid::Uuid;
 
 use super::report::{self, duration};
-use crate::catalogue::Connector;
 use crate::context::Stint;
 use crate::error::CoreError;
-use crate::integrations::gateway::GatewayError;
 use crate::integrations::{resolve, tokens};
 use crate::jobs::Job;
 pub use crate::jobs::Notice;
+use stint_connectors::Connector;
+use stint_connectors::GatewayError;
 
 /// Retries after the first attempt.
 const MAX_RETRIES: usize = 3;

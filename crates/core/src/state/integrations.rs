@@ -5,7 +5,7 @@
 use super::refresh_locks::RefreshLocks;
 use super::signing_secrets::SigningSecrets;
 use super::workspaces::ConnectedWorkspaces;
-use crate::connectors::gateway::OAuthClient;
+use stint_connectors::OAuthClient;
 
 pub struct Integrations {
     /// Speaks OAuth to providers (code exchange, refresh); faked in tests.

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::secret::Secret;
 use crate::ttl_cache::TtlCache;
+use stint_connectors::Secret;
 
 const TTL: Duration = Duration::from_secs(10);
 

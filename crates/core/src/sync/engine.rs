@@ -13,23 +13,24 @@ use super::state::{self, Change};
 use crate::auth::Principal;
 use crate::calendar::export::{Export, ExportError};
 use crate::calendar::import::{self, CalendarTarget, Imported};
-use crate::catalogue::Connector;
-use crate::connectors::{
-    CalendarEvent, ExternalIssue, Position, SourceConnection, SourcePage, SyncItem, SyncSource,
-};
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::connections;
-use crate::integrations::gateway::GatewayError;
+use crate::integrations::scope::{self, Purpose};
 use crate::integrations::tokens;
 use crate::issues::{Batch, Freshness, IssueTarget, TargetKey, Upserted, tasks};
 use crate::jobs::Job;
-use crate::secret::Secret;
 use crate::sync_runs::{self, Counts};
+use stint_connectors::Connector;
+use stint_connectors::GatewayError;
+use stint_connectors::Secret;
+use stint_connectors::{
+    CalendarEvent, ExternalIssue, Position, SourceConnection, SourcePage, SyncItem, SyncSource,
+};
 
 /// Queues a sync of a connection the caller may manage (an admin the organisation's, each member
-/// their own) for the worker; answers with the run to follow. Without a scope, the provider's
-/// default one (a member's own for a calendar).
+/// their own) for the worker; answers with the run to follow. Without a scope, the caller's own
+/// if they have one, else the organisation's.
 pub async fn start(
     stint: &Stint,
     principal: &Principal,
@@ -37,10 +38,7 @@ pub async fn start(
     scope: Option<IntegrationScope>,
     trigger: SyncTrigger,
 ) -> Result<Uuid, CoreError> {
-    let scope = match scope {
-        Some(scope) => scope,
-        None => crate::integrations::provider_apps::default_scope(stint, key).await?,
-    };
+    let scope = scope::chosen(stint, principal, key, scope, Purpose::Use).await?;
     let found = connections::visible(stint, principal, key, scope, true).await?;
     // A connection that cannot sync is said so now, not in a run that fails later.
     let status = crate::wire::from_wire_name::<IntegrationStatus>(&found.status)?;

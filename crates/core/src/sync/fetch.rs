@@ -7,8 +7,8 @@ use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
-use crate::connectors::SourcePage;
-use crate::integrations::gateway::GatewayError;
+use stint_connectors::GatewayError;
+use stint_connectors::SourcePage;
 
 /// Longest wait for a rate limit to reset before the resource is given up for this run.
 pub(super) const MAX_RATE_WAIT: Duration = Duration::from_secs(15 * 60);

@@ -23,8 +23,6 @@ use stint_entity::webhook_delivery;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::catalogue::Connector;
-use crate::connectors::{ExternalEvent, ExternalIssue};
 use crate::context::Stint;
 use crate::error::CoreError;
 pub use crate::issues::{ApplyError, FollowUp, Handled};
@@ -32,6 +30,8 @@ use crate::issues::{Batch, RecordedQuery, Savepoint, TargetKey};
 pub use crate::state::intake_queue::{ApplyJob, Intake, NewDelivery, Recorded};
 use crate::state::intake_queue::{Message, WriteJob};
 use crate::wire::wire_name;
+use stint_connectors::Connector;
+use stint_connectors::{ExternalEvent, ExternalIssue};
 
 /// A batch holds the database's write lock (SQLite has one writer) while it runs; this bounds how
 /// long anyone waits behind it.

@@ -8,6 +8,5 @@ pub mod deliveries;
 pub mod intake;
 pub mod receive;
 
-pub use crate::connectors::signature::{self, SignatureError};
 pub use crate::state::guard;
 pub use intake::{Intake, NewDelivery, Recorded};

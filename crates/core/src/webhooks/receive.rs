@@ -9,13 +9,13 @@ use stint_api_types::webhooks::DeliveryOutcome;
 use uuid::Uuid;
 
 use super::intake::{NewDelivery, Recorded};
-use super::signature::SignatureError;
-use crate::catalogue::Connector;
-use crate::connectors::webhook::{Malformed, Triage};
-use crate::connectors::{WebhookReceiver, WebhookRequest};
 use crate::context::Stint;
 use crate::error::CoreError;
 use crate::integrations::signing_secrets::signing_secret;
+use stint_connectors::Connector;
+use stint_connectors::SignatureError;
+use stint_connectors::{Malformed, Triage};
+use stint_connectors::{WebhookReceiver, WebhookRequest};
 
 /// The longest delivery id or event name a request may carry. Headers can be ~128 KiB; what a
 /// stranger sends must not be stored or logged in full.
@@ -196,8 +196,8 @@ pub async fn webhook(
     request: WebhookRequest<'_>,
 ) -> Result<Receipt, CoreError> {
     let received = Instant::now();
-    let (connector, receiver) = receiver(stint, provider)?;
-    if connector.spec.webhook_endpoint != endpoint {
+    let (_, receiver) = receiver(stint, provider)?;
+    if receiver.path_segment() != endpoint {
         return Err(CoreError::NotFound("webhook endpoint"));
     }
     let claimed = receiver.claimed(&request);

@@ -11,12 +11,12 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use stint_api_types::providers::GithubSettings;
-use stint_core::Secret;
-use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{
+use stint_connectors::GatewayError;
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{
     IssueRouting, IssueTracker, Position, SourceConnection, SourcePage, SyncItem, SyncSource,
 };
-use stint_core::integrations::gateway::GatewayError;
 
 use super::payload::Issue;
 use crate::http;

@@ -3,6 +3,7 @@
 
 mod issues;
 mod payload;
+pub mod signature;
 mod webhook;
 
 use std::sync::Arc;
@@ -10,10 +11,10 @@ use std::sync::Arc;
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
 use stint_api_types::tracking::TimeEntrySource;
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, Handles, ProviderSpec, WebhookScheme};
-use stint_core::connectors::{AccountApi, Revoker};
-use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
+use stint_connectors::Secret;
+use stint_connectors::{AccountApi, Revoker};
+use stint_connectors::{AccountIdentity, AppCredentials, GatewayError};
+use stint_connectors::{Connector, Handles, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -24,7 +25,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         default_scopes: vec!["repo", "read:user"],
         // OAuth App tokens do not expire.
         access_tokens_expire: false,
-        webhook: WebhookScheme::GithubHmacSha256,
         capabilities: vec![Capability::Issues],
         handles: Some(Handles {
             label: "GitHub login",

@@ -2,7 +2,7 @@
 //! and the `issues` webhook carry the same issue object.
 
 use serde::Deserialize;
-use stint_core::connectors::ExternalIssue;
+use stint_connectors::ExternalIssue;
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Issue {

@@ -5,13 +5,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use stint_api_types::webhooks::DeliveryOutcome;
-use stint_core::Secret;
-use stint_core::connectors::webhook::{Claimed, Malformed, Triage};
-use stint_core::connectors::{
-    EventReader, ExternalEvent, IssueChange, WebhookReceiver, WebhookRequest,
-};
-use stint_core::webhooks::SignatureError;
-use stint_core::webhooks::signature::verify_github;
+use stint_connectors::Secret;
+use stint_connectors::SignatureError;
+use stint_connectors::{Claimed, Malformed, Triage};
+use stint_connectors::{EventReader, ExternalEvent, IssueChange, WebhookReceiver, WebhookRequest};
 
 use super::payload::IssuesEvent;
 
@@ -49,7 +46,7 @@ impl WebhookReceiver for Webhooks {
         request: &WebhookRequest<'_>,
         _now: DateTime<Utc>,
     ) -> Result<(), SignatureError> {
-        verify_github(
+        super::signature::verify(
             secret,
             request.header("x-hub-signature-256"),
             request.header("x-hub-signature").is_some(),

@@ -6,11 +6,11 @@
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde::Deserialize;
-use stint_core::Secret;
-use stint_core::calendar::{CalendarReader, Changes, Listing, ReadError};
-use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{CalendarEvent, EventStatus, EventTiming};
-use stint_core::integrations::gateway::GatewayError;
+use stint_connectors::GatewayError;
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{CalendarEvent, EventStatus, EventTiming};
+use stint_connectors::{CalendarReader, Changes, Listing, ReadError};
 
 use crate::http;
 

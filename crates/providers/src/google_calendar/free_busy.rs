@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use stint_core::Secret;
-use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{Busy, FreeBusy};
-use stint_core::integrations::gateway::GatewayError;
+use stint_connectors::GatewayError;
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{Busy, FreeBusy};
 
 use super::events::Events;
 use crate::http;

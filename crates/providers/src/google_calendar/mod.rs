@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, ModeRule, ProviderSpec};
-use stint_core::connectors::AccountApi;
-use stint_core::integrations::gateway::{AccountIdentity, GatewayError};
+use stint_connectors::AccountApi;
+use stint_connectors::Secret;
+use stint_connectors::{AccountIdentity, GatewayError};
+use stint_connectors::{Connector, ModeRule, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;

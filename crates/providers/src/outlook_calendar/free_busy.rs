@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
-use stint_core::Secret;
-use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{Busy, FreeBusy};
-use stint_core::integrations::gateway::GatewayError;
+use stint_connectors::GatewayError;
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{Busy, FreeBusy};
 
 use super::events::Graph;
 use crate::http;

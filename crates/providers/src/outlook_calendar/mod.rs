@@ -9,7 +9,7 @@ mod writer;
 use std::sync::Arc;
 
 use stint_api_types::providers::{Capability, ProviderKey};
-use stint_core::catalogue::{Connector, ModeRule, ProviderSpec};
+use stint_connectors::{Connector, ModeRule, ProviderSpec};
 
 use crate::http;
 use crate::microsoft::GraphAccount;

@@ -5,10 +5,10 @@
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
-use stint_core::Secret;
-use stint_core::catalogue::ProviderSpec;
-use stint_core::connectors::{CalendarWriter, OutgoingEvent, WrittenEvent};
-use stint_core::integrations::gateway::GatewayError;
+use stint_connectors::GatewayError;
+use stint_connectors::ProviderSpec;
+use stint_connectors::Secret;
+use stint_connectors::{CalendarWriter, OutgoingEvent, WrittenEvent};
 
 use super::events::{Graph, calendar_url};
 use crate::http;

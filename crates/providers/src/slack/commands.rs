@@ -1,6 +1,6 @@
 //! Slack's slash-command form.
 
-use stint_core::connectors::chat::ChatCommand;
+use stint_connectors::ChatCommand;
 
 /// From the form-encoded body. Fields Stint does not read (the legacy verification `token`,
 /// `response_url`) are dropped here and never stored.

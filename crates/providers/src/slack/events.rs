@@ -9,13 +9,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use stint_api_types::webhooks::DeliveryOutcome;
-use stint_core::Secret;
-use stint_core::connectors::webhook::{Malformed, SigningKey, Triage};
-use stint_core::connectors::{
+use stint_connectors::Secret;
+use stint_connectors::SignatureError;
+use stint_connectors::{
     AccessRevoked, EventReader, ExternalEvent, WebhookReceiver, WebhookRequest,
 };
-use stint_core::webhooks::SignatureError;
-use stint_core::webhooks::signature::verify_slack;
+use stint_connectors::{Malformed, SigningKey, Triage};
 
 /// Slack gives up after 3 s.
 const DEADLINE: Duration = Duration::from_millis(2_500);
@@ -25,6 +24,10 @@ const APPLIED: &[&str] = &["app_uninstalled", "tokens_revoked"];
 pub(super) struct Events;
 
 impl WebhookReceiver for Events {
+    fn path_segment(&self) -> &'static str {
+        "events"
+    }
+
     fn signing_key(&self) -> SigningKey {
         SigningKey::SigningSecret
     }
@@ -39,7 +42,7 @@ impl WebhookReceiver for Events {
         request: &WebhookRequest<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), SignatureError> {
-        verify_slack(
+        super::signature::verify(
             secret,
             request.header("x-slack-request-timestamp"),
             request.header("x-slack-signature"),

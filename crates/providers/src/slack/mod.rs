@@ -4,6 +4,7 @@
 
 mod commands;
 mod events;
+pub mod signature;
 
 use std::sync::Arc;
 
@@ -11,11 +12,11 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use stint_api_types::providers::{Capability, ProviderKey, SlackSettings};
 use stint_api_types::tracking::TimeEntrySource;
-use stint_core::Secret;
-use stint_core::catalogue::{Connector, Handles, ProviderSpec, WebhookScheme};
-use stint_core::connectors::chat::ChatCommand;
-use stint_core::connectors::{AccountApi, ChatCommands, Notifier, Revoker};
-use stint_core::integrations::gateway::{AccountIdentity, AppCredentials, GatewayError};
+use stint_connectors::ChatCommand;
+use stint_connectors::Secret;
+use stint_connectors::{AccountApi, ChatCommands, Notifier, Revoker};
+use stint_connectors::{AccountIdentity, AppCredentials, GatewayError};
+use stint_connectors::{Connector, Handles, ProviderSpec};
 
 use crate::http;
 use crate::spec::oauth;
@@ -28,8 +29,6 @@ pub(crate) fn connector(http: &reqwest::Client) -> Connector {
         pkce: false,
         // Bot tokens do not expire unless the app opts into token rotation.
         access_tokens_expire: false,
-        webhook: WebhookScheme::SlackV0,
-        webhook_endpoint: "events",
         capabilities: vec![Capability::Notifications],
         handles: Some(Handles {
             label: "Slack member id",

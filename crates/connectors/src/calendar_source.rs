@@ -19,7 +19,7 @@ use super::{
     CalendarEvent, CalendarWriter, FreeBusy, Position, SourceConnection, SourcePage, SyncItem,
     SyncSource,
 };
-use crate::secret::Secret;
+use crate::Secret;
 
 /// One page of a calendar's listing.
 #[derive(Debug, Default)]
@@ -123,7 +123,8 @@ enum Step {
     },
 }
 
-pub(crate) fn settings(config: &serde_json::Value) -> CalendarSettings {
+/// A calendar connection's settings as stored.
+pub fn calendar_settings(config: &serde_json::Value) -> CalendarSettings {
     // Settings were checked when stored; an unreadable value means defaults, not a failure.
     serde_json::from_value(config.clone()).unwrap_or_default()
 }
@@ -287,7 +288,7 @@ impl SyncSource for CalendarSource {
     }
 
     fn resources(&self, config: &serde_json::Value) -> Result<Vec<String>, String> {
-        let settings = settings(config);
+        let settings = calendar_settings(config);
         // A calendar that only takes exports is not read.
         Ok(if settings.sync_direction.imports() {
             vec![settings.calendar_id]
@@ -304,7 +305,9 @@ impl SyncSource for CalendarSource {
         calendar: &str,
         position: &Position<'_>,
     ) -> Result<SourcePage, GatewayError> {
-        let days_back = settings(connection.config).sync_days_back.clamp(1, 30);
+        let days_back = calendar_settings(connection.config)
+            .sync_days_back
+            .clamp(1, 30);
         let run_started = position.run_started;
         let window_start = run_started - chrono::Duration::days(days_back);
         let mut cursor: Cursor = position

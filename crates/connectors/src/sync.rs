@@ -7,7 +7,7 @@ use super::calendar::CalendarEvent;
 use super::events::ExternalIssue;
 use super::gateway::GatewayError;
 use super::spec::ProviderSpec;
-use crate::secret::Secret;
+use crate::Secret;
 
 // Nearly every item is an issue or an event; boxing them would only add an allocation.
 #[allow(clippy::large_enum_variant)]

@@ -2,7 +2,7 @@
 
 use super::gateway::{AccountIdentity, AppCredentials, GatewayError};
 use super::spec::ProviderSpec;
-use crate::secret::Secret;
+use crate::Secret;
 
 #[async_trait::async_trait]
 pub trait AccountApi: Send + Sync {

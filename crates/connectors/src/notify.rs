@@ -2,7 +2,7 @@
 
 use super::gateway::GatewayError;
 use super::spec::ProviderSpec;
-use crate::secret::Secret;
+use crate::Secret;
 
 #[async_trait::async_trait]
 pub trait Notifier: Send + Sync {

@@ -3,7 +3,7 @@
 
 use super::gateway::GatewayError;
 use super::spec::ProviderSpec;
-use crate::secret::Secret;
+use crate::Secret;
 
 /// A command typed by a member of a chat workspace.
 #[derive(Debug, Clone, Default)]

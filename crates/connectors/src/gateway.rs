@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::spec::ProviderSpec;
-use crate::secret::Secret;
+use crate::Secret;
 
 /// The client credentials of a provider app.
 #[derive(Debug, Clone)]

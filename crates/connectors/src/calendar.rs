@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::gateway::GatewayError;
 use super::spec::ProviderSpec;
-use crate::secret::Secret;
+use crate::Secret;
 
 /// When an event takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,38 +1,10 @@
-//! A provider's catalogue entry: its data (endpoints, token behaviour, modes, webhook scheme),
+//! A provider's catalogue entry: its data (endpoints, token behaviour, modes, handles),
 //! declared in `stint-providers` beside the module that implements its capabilities.
 
 use std::time::Duration;
 
 use stint_api_types::providers::{AuthKind, Capability, IntegrationScope, ProviderKey};
 use stint_api_types::tracking::TimeEntrySource;
-
-/// How a provider signs the webhooks it sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WebhookScheme {
-    None,
-    /// `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(body)>` (GitHub).
-    GithubHmacSha256,
-    /// `X-Slack-Signature: v0=<hex HMAC-SHA256("v0:{ts}:{body}")>` (Slack).
-    SlackV0,
-    /// `X-Gitlab-Token` equal to the configured secret.
-    GitlabToken,
-    /// `Linear-Signature: <hex HMAC-SHA256(body)>`.
-    LinearHmacSha256,
-    /// `X-Hook-Secret` handshake, then `X-Hook-Signature` (Asana).
-    AsanaHookSecret,
-    /// `X-Trello-Webhook: base64 HMAC-SHA1(body + callback URL)`, HEAD check on creation.
-    TrelloHmacSha1,
-    /// Jira Cloud: JWT signed with the shared secret.
-    JiraJwt,
-    /// Microsoft Graph change notifications carry a `clientState` secret.
-    MicrosoftGraphClientState,
-    /// `X-HubSpot-Signature-v3`.
-    HubspotV3,
-    /// `intuit-signature: base64 HMAC-SHA256(body)` (QuickBooks).
-    IntuitHmacSha256,
-    /// `x-xero-signature: base64 HMAC-SHA256(body)`.
-    XeroHmacSha256,
-}
 
 /// Where a provider may be connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +35,6 @@ pub struct ProviderSpec {
     pub refresh_tokens_rotate: bool,
     /// Refresh this long before the access token expires.
     pub refresh_margin: Duration,
-    pub webhook: WebhookScheme,
-    /// The last segment of the webhook URL: `webhook`, or Slack's `events`.
-    pub webhook_endpoint: &'static str,
     pub capabilities: Vec<Capability>,
     pub modes: ModeRule,
     /// Extra authorize-URL parameters (Google: `access_type=offline`, `prompt=consent`).
@@ -97,12 +66,6 @@ impl ProviderSpec {
             }
             ModeRule::GlobalByDefault => vec![IntegrationScope::Global],
         }
-    }
-
-    /// The path webhooks for this provider are received on, if it sends any.
-    pub fn webhook_path(&self) -> Option<String> {
-        (self.webhook != WebhookScheme::None)
-            .then(|| format!("/api/integrations/{}/{}", self.key, self.webhook_endpoint))
     }
 
     pub fn redirect_path(&self) -> String {

@@ -7,8 +7,35 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use stint_api_types::webhooks::DeliveryOutcome;
 
-use super::signature::SignatureError;
-use crate::secret::Secret;
+use crate::Secret;
+
+/// Why a signature was refused. The verdict is recorded; the reason is logged and returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("the signature header is missing")]
+    Missing,
+    #[error("the signature does not match the body")]
+    Mismatch,
+    /// A way of signing the provider offers that Stint does not accept, in the provider's words.
+    #[error("{0}")]
+    Unsupported(&'static str),
+    #[error("the request timestamp is missing or not a number")]
+    BadTimestamp,
+    #[error("the request timestamp is too far from now (a replay?)")]
+    Stale,
+    #[error("no signing secret is configured for this provider")]
+    NoSecret,
+}
+
+impl SignatureError {
+    /// How `webhook_deliveries.signature` records it.
+    pub fn verdict(self) -> &'static str {
+        match self {
+            SignatureError::Missing | SignatureError::NoSecret => "missing",
+            _ => "invalid",
+        }
+    }
+}
 
 /// Where a provider posts: its webhook URL (`/webhook`, Slack's `/events`) or its chat commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +125,11 @@ impl Malformed {
 }
 
 pub trait WebhookReceiver: Send + Sync {
+    /// The last segment of the webhook URL, `/api/integrations/{provider}/{segment}`.
+    fn path_segment(&self) -> &'static str {
+        "webhook"
+    }
+
     fn signing_key(&self) -> SigningKey {
         SigningKey::WebhookSecret
     }

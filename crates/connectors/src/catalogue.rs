@@ -7,12 +7,9 @@ use std::sync::Arc;
 
 use stint_api_types::providers::ProviderKey;
 
-use crate::config::ProviderEnv;
-use crate::connectors::gateway::OAuthClient;
-pub use crate::connectors::spec::{Handles, ModeRule, ProviderSpec, WebhookScheme};
-use crate::connectors::{
+use crate::{
     AccountApi, CalendarApi, CalendarSource, ChatCommands, EventReader, IssueTracker, Notifier,
-    Revoker, SyncSource, WebhookReceiver,
+    OAuthClient, ProviderEnv, ProviderSpec, Revoker, SyncSource, WebhookReceiver,
 };
 
 /// A provider's catalogue entry and the capabilities its module implements.
@@ -60,6 +57,18 @@ impl Connector {
         self.webhook = Some(value.clone());
         self.events = Some(value);
         self
+    }
+
+    /// The path the provider's webhooks are received on: there is one exactly when its module
+    /// registers a receiver.
+    pub fn webhook_path(&self) -> Option<String> {
+        self.webhook.as_ref().map(|receiver| {
+            format!(
+                "/api/integrations/{}/{}",
+                self.spec.key,
+                receiver.path_segment()
+            )
+        })
     }
 
     pub fn with_issues<T: IssueTracker + 'static>(mut self, value: Arc<T>) -> Self {
