@@ -163,21 +163,24 @@ pub(crate) async fn prove<C: ConnectionTrait>(
         .exec(db)
         .await?;
     external_identity::Entity::insert(row(user_id, provider, handle, external_id, now))
-        .on_conflict(
-            OnConflict::columns([
-                external_identity::Column::UserId,
-                external_identity::Column::Provider,
-            ])
-            .update_columns([
-                external_identity::Column::Handle,
-                external_identity::Column::ExternalId,
-                external_identity::Column::UpdatedAt,
-            ])
-            .to_owned(),
-        )
+        .on_conflict(replacing_the_users_handle())
         .exec(db)
         .await?;
     Ok(true)
+}
+
+/// A user has one handle per provider: a new one replaces theirs.
+fn replacing_the_users_handle() -> OnConflict {
+    OnConflict::columns([
+        external_identity::Column::UserId,
+        external_identity::Column::Provider,
+    ])
+    .update_columns([
+        external_identity::Column::Handle,
+        external_identity::Column::ExternalId,
+        external_identity::Column::UpdatedAt,
+    ])
+    .to_owned()
 }
 
 /// Remembers a match made another way (a chat member found by email), unless the user already
@@ -225,18 +228,7 @@ pub(crate) async fn set<C: ConnectionTrait>(
         return Err(conflict(handles));
     }
     external_identity::Entity::insert(row(user_id, provider, handle, None, now))
-        .on_conflict(
-            OnConflict::columns([
-                external_identity::Column::UserId,
-                external_identity::Column::Provider,
-            ])
-            .update_columns([
-                external_identity::Column::Handle,
-                external_identity::Column::ExternalId,
-                external_identity::Column::UpdatedAt,
-            ])
-            .to_owned(),
-        )
+        .on_conflict(replacing_the_users_handle())
         .exec(db)
         .await
         .map_err(|err| {
